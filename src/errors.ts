@@ -1,0 +1,127 @@
+// The one error type of pyvouch. Every failure a user can meet carries a stable `code` (tests and
+// JSON output rely on it, never on the wording), a message that quotes the bad input, and where it
+// helps, the file/line/field it came from and a `help` line naming what to do next.
+
+export type ErrorCode =
+  // usage and plain I/O
+  | 'USAGE'
+  | 'IO'
+  | 'CONFIG_INVALID'
+  // packaging standards (src/pep)
+  | 'INVALID_VERSION'
+  | 'INVALID_SPECIFIER'
+  | 'INVALID_MARKER'
+  | 'INVALID_REQUIREMENT'
+  | 'INVALID_NAME'
+  | 'INVALID_WHEEL_FILENAME'
+  | 'INVALID_SDIST_FILENAME'
+  | 'UNDEFINED_COMPARISON'
+  | 'UNDEFINED_ENVIRONMENT_NAME'
+  | 'INVALID_TARGET'
+  | 'METADATA_PARSE'
+  // lock files and the graph
+  | 'LOCK_PARSE'
+  | 'LOCK_UNSUPPORTED'
+  // keys, envelopes and statements
+  | 'KEY_EXISTS'
+  | 'KEY_MISSING'
+  | 'KEY_INVALID'
+  | 'ENVELOPE_INVALID'
+  | 'PAYLOAD_TYPE'
+  | 'SIG_INVALID'
+  | 'STATEMENT_INVALID'
+  | 'AGENT_MISMATCH'
+  | 'DIGEST_MISMATCH'
+  // storage
+  | 'STORE'
+  | 'STORE_MIGRATION'
+  // policy
+  | 'POLICY_INVALID'
+  // archives, index, resolver, sandbox
+  | 'ARCHIVE_UNSAFE'
+  | 'ARCHIVE_INVALID'
+  | 'INDEX_HTTP'
+  | 'INDEX_PARSE'
+  | 'RESOLUTION_IMPOSSIBLE'
+  | 'SANDBOX_UNAVAILABLE'
+  | 'SANDBOX_FAILED'
+  // feeds
+  | 'FEED_ROLLBACK'
+  | 'FEED_INVALID';
+
+/** Where in the input the problem is. Every field is optional: fill what is known. */
+export interface ErrorLocation {
+  /** The file (or URL) the input came from. */
+  file?: string;
+  /** 1-based line number in that file. */
+  line?: number;
+  /** Dotted path of the bad field, e.g. `packages[3].wheels[0].hashes.sha256`. */
+  path?: string;
+}
+
+export interface PyvouchErrorOptions extends ErrorLocation {
+  /** What the user can do about it: a command or flag to try. */
+  help?: string;
+  cause?: unknown;
+  /** Further problems found in the same input (report every bad field, not only the first). */
+  problems?: readonly PyvouchError[];
+}
+
+export class PyvouchError extends Error {
+  readonly code: ErrorCode;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly path: string | undefined;
+  readonly help: string | undefined;
+  readonly problems: readonly PyvouchError[];
+
+  constructor(code: ErrorCode, message: string, options: PyvouchErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PyvouchError';
+    this.code = code;
+    this.file = options.file;
+    this.line = options.line;
+    this.path = options.path;
+    this.help = options.help;
+    this.problems = options.problems ?? [];
+  }
+
+  /** A copy of this error that also names the file (and line) it came from, unless already set. */
+  at(location: ErrorLocation): PyvouchError {
+    const err = new PyvouchError(this.code, this.message, {
+      file: this.file ?? location.file,
+      line: this.line ?? location.line,
+      path: this.path ?? location.path,
+      ...(this.help === undefined ? {} : { help: this.help }),
+      cause: this.cause,
+      problems: this.problems,
+    } as PyvouchErrorOptions);
+    return err;
+  }
+
+  /** `file:line: path: message` — the form compilers use, so editors can jump to it. */
+  describe(): string {
+    const where: string[] = [];
+    if (this.file !== undefined) where.push(this.line !== undefined ? `${this.file}:${this.line}` : this.file);
+    if (this.path !== undefined) where.push(this.path);
+    const head = where.length > 0 ? `${where.join(': ')}: ${this.message}` : this.message;
+    const rest = this.problems.map((p) => `\n  - ${p.describe()}`).join('');
+    return head + rest;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.file === undefined ? {} : { file: this.file }),
+      ...(this.line === undefined ? {} : { line: this.line }),
+      ...(this.path === undefined ? {} : { path: this.path }),
+      ...(this.help === undefined ? {} : { help: this.help }),
+      ...(this.problems.length === 0 ? {} : { problems: this.problems.map((p) => p.toJSON()) }),
+    };
+  }
+}
+
+export function isPyvouchError(err: unknown): err is PyvouchError {
+  return err instanceof PyvouchError;
+}

@@ -1,0 +1,158 @@
+// The dependency graph every part of pyvouch shares: lock-file readers and the resolver produce it,
+// policy evaluation consumes it. Nodes are exact releases for one target environment; edges are
+// the requirements that pulled them in. Pure data, no I/O.
+
+/** The target environment a graph was built for (see src/pep/environment.ts for the markers). */
+export interface TargetDescription {
+  /** e.g. "3.12" (or "3.12.4"). */
+  python: string;
+  /** "linux" | "macos" | "windows" */
+  platform: string;
+  /** e.g. "x86_64", "aarch64", "arm64", "AMD64" */
+  machine: string;
+  /** e.g. "cpython" */
+  implementation: string;
+}
+
+/** One file of a release. */
+export interface Artifact {
+  filename: string;
+  /** Lower-case hex sha256, when the source records it. */
+  sha256?: string;
+  url?: string;
+  size?: number;
+  kind: 'wheel' | 'sdist' | 'other';
+  /** The index the file comes from (index URL), when the source records it. */
+  index?: string;
+}
+
+/** Where a release comes from, when it is not a plain index download. */
+export interface NodeSource {
+  kind: 'registry' | 'url' | 'path' | 'directory' | 'editable' | 'vcs' | 'virtual';
+  /** index URL for registry, the URL/path otherwise */
+  location?: string;
+}
+
+/** How the node's dependencies were learned. */
+export type MetadataOrigin =
+  | 'lock' // from the lock file
+  | 'static' // read from declarative metadata (wheel METADATA, PKG-INFO >= 2.2, pyproject [project])
+  | 'built' // obtained by running the build backend's metadata hook in a sandbox
+  | 'unknown'; // the format carries no edges (plain requirements.txt)
+
+export interface GraphNode {
+  /** Canonical name (PEP 503). Within one environment a name is installed once, so it is the key. */
+  name: string;
+  /** Normalised version (PEP 440), or the raw string when the source gives a non-PEP 440 one. */
+  version: string;
+  /** The files that would be installed for the target: the compatible wheels, else the sdist. */
+  artifacts: Artifact[];
+  source?: NodeSource;
+  metadata: MetadataOrigin;
+  /** Extras of this node that some edge asked for. */
+  extras?: string[];
+  /** Free-text remarks a reader wants a report to show (e.g. "editable install"). */
+  notes?: string[];
+}
+
+export interface GraphEdge {
+  /** Canonical name of the parent node. */
+  from: string;
+  /** Canonical name of the child node. */
+  to: string;
+  /** Normalised specifier, "" for any. */
+  specifier: string;
+  /** Normalised marker, or null. */
+  marker: string | null;
+  /** Extras of the child requested by this edge, sorted. */
+  extras: string[];
+}
+
+/** Something a reader noticed and did not turn into the graph, reported rather than dropped. */
+export interface GraphDiagnostic {
+  level: 'warning' | 'info';
+  message: string;
+  file?: string;
+  line?: number;
+}
+
+export interface Graph {
+  /** The input format and file, e.g. { format: 'uv.lock', path: 'uv.lock' }. */
+  source: { format: LockFormat | 'resolver'; path?: string };
+  environment: TargetDescription;
+  /** Canonical names of the nodes the user asked for directly. */
+  roots: string[];
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  /** False when the source carries no dependency edges (plain requirements.txt): none are invented. */
+  edgesKnown: boolean;
+  diagnostics: GraphDiagnostic[];
+}
+
+export type LockFormat = 'pylock.toml' | 'requirements.txt' | 'uv.lock' | 'poetry.lock';
+
+/** What to include when turning a lock into a graph. The default is a production install. */
+export interface SelectionOptions {
+  /** Extras of the root project(s) to include. */
+  extras?: string[];
+  /** Dependency groups (PEP 735, Poetry groups, uv dev groups) to include. */
+  groups?: string[];
+  allGroups?: boolean;
+  allExtras?: boolean;
+}
+
+/** Index the graph for lookups: nodes by name, children and parents by name. */
+export interface GraphIndex {
+  node(name: string): GraphNode | undefined;
+  children(name: string): GraphEdge[];
+  parents(name: string): GraphEdge[];
+}
+
+export function indexGraph(graph: Graph): GraphIndex {
+  const nodes = new Map<string, GraphNode>();
+  const children = new Map<string, GraphEdge[]>();
+  const parents = new Map<string, GraphEdge[]>();
+  for (const n of graph.nodes) nodes.set(n.name, n);
+  for (const e of graph.edges) {
+    let c = children.get(e.from);
+    if (c === undefined) children.set(e.from, (c = []));
+    c.push(e);
+    let p = parents.get(e.to);
+    if (p === undefined) parents.set(e.to, (p = []));
+    p.push(e);
+  }
+  return {
+    node: (name) => nodes.get(name),
+    children: (name) => children.get(name) ?? [],
+    parents: (name) => parents.get(name) ?? [],
+  };
+}
+
+/**
+ * A shortest path of names from a root to `name` (inclusive), or undefined when unreachable.
+ * Used by reports to say why a package is in the graph.
+ */
+export function pathFromRoot(graph: Graph, name: string, index: GraphIndex = indexGraph(graph)): string[] | undefined {
+  const prev = new Map<string, string | null>();
+  const queue: string[] = [];
+  for (const r of graph.roots) {
+    if (!prev.has(r)) {
+      prev.set(r, null);
+      queue.push(r);
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    const cur = queue[i]!;
+    if (cur === name) break;
+    for (const e of index.children(cur)) {
+      if (!prev.has(e.to)) {
+        prev.set(e.to, cur);
+        queue.push(e.to);
+      }
+    }
+  }
+  if (!prev.has(name)) return undefined;
+  const path: string[] = [];
+  for (let cur: string | null | undefined = name; cur != null; cur = prev.get(cur)) path.push(cur);
+  return path.reverse();
+}

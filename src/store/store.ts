@@ -1,0 +1,46 @@
+// The storage interface. Two implementations stand behind it: an embedded SQLite store (the
+// default, no server) and PostgreSQL (for teams). Both pass the same behavioural suite
+// (test/store/suite.ts). Envelopes are verified once, on import, before they reach a store.
+
+import type { StoredStatement, Statement } from '../attest/types.js';
+
+export interface PutResult {
+  /** Ids newly stored. */
+  inserted: string[];
+  /** Ids that were already present (deduplicated by id). */
+  duplicates: string[];
+}
+
+export interface StatementQuery {
+  /** Canonical package name. */
+  name?: string;
+  /** Normalised version (needs `name`). */
+  version?: string;
+  /** sha256 of an artifact named in a subject. */
+  sha256?: string;
+  agent?: string;
+  kind?: Statement['kind'];
+}
+
+export interface StatementStore {
+  /** Where the store lives, for messages (a file path or a redacted postgres URL). */
+  readonly location: string;
+  /**
+   * Stores a batch of already-verified statements in one transaction: after a crash either all
+   * of the batch is stored or none of it. Statements already present are reported, not duplicated.
+   */
+  put(statements: readonly StoredStatement[]): Promise<PutResult>;
+  get(id: string): Promise<StoredStatement | undefined>;
+  /** Statements matching every field given; all statements for an empty query. Ordered by id. */
+  find(query: StatementQuery): Promise<StoredStatement[]>;
+  /** Every statement about any of these packages (canonical names), for policy evaluation. */
+  forPackages(names: readonly string[]): Promise<StoredStatement[]>;
+  /** Trust and rotation statements whose agent is `agent`. */
+  trustFrom(agent: string): Promise<StoredStatement[]>;
+  /** Every trust and rotation statement (the trust graph is small; policy walks it in memory). */
+  trustStatements(): Promise<StoredStatement[]>;
+  /** Every stored statement, in id order, streamed. */
+  all(): AsyncIterable<StoredStatement>;
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
