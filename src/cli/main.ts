@@ -1,0 +1,65 @@
+// The command-line adapter: parses arguments with commander, runs one command, and maps outcomes
+// to pyvouch's exit codes: 0 pass, 1 policy failure, 2 usage or input error. Errors print as
+// `error[CODE]: message` plus a help line (JSON with --format json), never a stack unless --debug.
+import { Command, CommanderError, Option } from 'commander';
+import { PyvouchError, isPyvouchError } from '../errors.js';
+import { colorEnabled, paint } from './output.js';
+import { registerGraph } from './graph.js';
+import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
+
+
+export function buildProgram(): Command {
+  const program = new Command('pyvouch')
+    .description('Decide whether the Python packages you are about to install can be trusted, and explain why.')
+    .version('0.1.0')
+    .addOption(new Option('--debug', 'print stack traces on errors'))
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  registerGraph(program);
+  return program;
+}
+
+function wantsJson(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--format=json') return true;
+    if (argv[i] === '--format' && argv[i + 1] === 'json') return true;
+  }
+  return false;
+}
+
+export function reportError(err: unknown, argv: readonly string[]): number {
+  const debug = argv.includes('--debug');
+  const pe: PyvouchError = isPyvouchError(err)
+    ? err
+    : new PyvouchError('IO', err instanceof Error ? err.message : String(err), { cause: err });
+  if (wantsJson(argv)) {
+    process.stdout.write(`${JSON.stringify({ error: pe.toJSON() }, null, 2)}\n`);
+  } else {
+    const color = colorEnabled(process.stderr);
+    let text = `${paint(color, 'red', `error[${pe.code}]`)}: ${pe.describe()}\n`;
+    if (pe.help !== undefined) text += `  ${paint(color, 'cyan', 'help')}: ${pe.help}\n`;
+    process.stderr.write(text);
+  }
+  if (debug && err instanceof Error && err.stack !== undefined) process.stderr.write(`${err.stack}\n`);
+  if (!isPyvouchError(err) && !debug) {
+    process.stderr.write('  (an unexpected error: please report it with the output of --debug)\n');
+  }
+  return EXIT_INPUT_ERROR;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_PASS;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are not errors; commander already printed the usage problem.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        return EXIT_PASS;
+      }
+      return EXIT_INPUT_ERROR;
+    }
+    return reportError(err, argv);
+  }
+}

@@ -1,0 +1,56 @@
+// Where command output goes and how it looks: stdout or --output FILE, colour only on a TTY and
+// never with NO_COLOR, progress on stderr. Commands write through a Sink so tests can capture it.
+import { writeFileSync } from 'node:fs';
+import { PyvouchError } from '../errors.js';
+
+export type Format = 'text' | 'json' | 'sarif' | 'html';
+
+export interface Sink {
+  write(text: string): void;
+  /** Diagnostics and progress: stderr, never mixed into machine-readable stdout. */
+  warn(text: string): void;
+  readonly color: boolean;
+}
+
+export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '' && env['FORCE_COLOR'] !== '0') return true;
+  return stream.isTTY === true;
+}
+
+/** A sink on stdout, or buffered and written to `output` on `flush()`. */
+export function makeSink(output?: string): Sink & { flush(): void } {
+  const chunks: string[] = [];
+  const toFile = output !== undefined && output !== '-';
+  return {
+    color: toFile ? false : colorEnabled(process.stdout),
+    write(text) {
+      if (toFile) chunks.push(text);
+      else process.stdout.write(text);
+    },
+    warn(text) {
+      process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    flush() {
+      if (!toFile) return;
+      try {
+        writeFileSync(output, chunks.join(''));
+      } catch (err) {
+        throw new PyvouchError('IO', `cannot write ${output}: ${(err as Error).message}`, { file: output, cause: err });
+      }
+    },
+  };
+}
+
+export function parseFormat(value: string, allowed: readonly Format[]): Format {
+  if ((allowed as readonly string[]).includes(value)) return value as Format;
+  throw new PyvouchError('USAGE', `unknown format '${value}'`, { help: `use one of: ${allowed.join(', ')}` });
+}
+
+const codes = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1, dim: 2 } as const;
+export type Style = keyof typeof codes;
+
+/** Wraps text in an ANSI style when colour is on. */
+export function paint(color: boolean, style: Style, text: string): string {
+  return color ? `\u001b[${codes[style]}m${text}\u001b[0m` : text;
+}
