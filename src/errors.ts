@@ -105,7 +105,8 @@ export class PyvouchError extends Error {
     if (this.file !== undefined) where.push(this.line !== undefined ? `${this.file}:${this.line}` : this.file);
     if (this.path !== undefined) where.push(this.path);
     const head = where.length > 0 ? `${where.join(': ')}: ${this.message}` : this.message;
-    const rest = this.problems.map((p) => `\n  - ${p.describe()}`).join('');
+    // The headline is usually the first problem: list the problems only when there are several.
+    const rest = this.problems.length > 1 ? this.problems.map((p) => `\n  - ${p.describe()}`).join('') : '';
     return head + rest;
   }
 
