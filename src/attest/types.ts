@@ -39,6 +39,8 @@ export interface Statement {
   predicateType: string;
   /** Identity URI of the signer (did:key:z6Mk…); equals the predicate's agent. */
   agent: string;
+  /** The display name the signer gave itself in the statement (schema.org agent name), if any. */
+  agentName?: string;
   /** ISO 8601; when the statement starts to count. */
   startTime: string;
   /** ISO 8601; when it stops counting (expiry), if set. */

@@ -5,17 +5,25 @@ import { Command, CommanderError, Option } from 'commander';
 import { PyvouchError, isPyvouchError } from '../errors.js';
 import { colorEnabled, paint } from './output.js';
 import { registerGraph } from './graph.js';
+import { registerKey } from './key.js';
+import { registerStatementCommands } from './statements.js';
+import { registerStoreCommands } from './store-commands.js';
+import { registerCheck, VERSION } from './check.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
 
 
 export function buildProgram(): Command {
   const program = new Command('pyvouch')
     .description('Decide whether the Python packages you are about to install can be trusted, and explain why.')
-    .version('0.1.0')
+    .version(VERSION)
     .addOption(new Option('--debug', 'print stack traces on errors'))
     .showSuggestionAfterError(true)
     .exitOverride();
   registerGraph(program);
+  registerCheck(program);
+  registerKey(program);
+  registerStatementCommands(program);
+  registerStoreCommands(program);
   return program;
 }
 

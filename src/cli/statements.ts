@@ -1,0 +1,270 @@
+// The commands that make signed statements: review, vote, like, flag (about an exact release, bound
+// to its artifacts' sha256) and trust (about another identity). Each builds an in-toto statement,
+// signs it with the user's key, verifies it like any imported one, stores it and prints its id.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { PyvouchError } from '../errors.js';
+import { buildStatement, signStatement, type StatementInput } from '../attest/statement.js';
+import { verifyStatementEnvelope } from '../attest/verify.js';
+import { loadDefaultKey, readKeyFile, keyFilePath } from '../attest/keyfile.js';
+import { isDidKey } from '../attest/did.js';
+import { FINDING_SEVERITIES, REVIEW_RATINGS, TRUST_LEVELS } from '../attest/predicate.js';
+import type { FindingSeverity, ReviewRating, TrustLevel } from '../attest/types.js';
+import { canonicalizeName } from '../pep/name.js';
+import { Version } from '../pep/version.js';
+import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
+import { loadLockFile } from '../lock/load.js';
+import { parseTarget } from '../pep/environment.js';
+import { openStore } from '../store/open.js';
+import { pyvouchDirs } from './paths.js';
+import { run } from './run.js';
+
+interface CommonOptions {
+  comment?: string;
+  key?: string;
+  store?: string;
+  expires?: string;
+  json?: boolean;
+}
+
+interface TargetedOptions extends CommonOptions {
+  file?: string[];
+  lock?: string;
+}
+
+/** `NAME==VERSION` → canonical name and normalised version. */
+export function parsePin(text: string): { name: string; version: string } {
+  const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s=]+)\s*$/.exec(text);
+  if (m === null) {
+    throw new PyvouchError('USAGE', `expected NAME==VERSION, got '${text}'`, { help: 'e.g. pyvouch review requests==2.32.3 --lock uv.lock' });
+  }
+  return { name: canonicalizeName(m[1]!), version: new Version(m[2]!).toString() };
+}
+
+/** An expiry as an ISO date-time: `2027-01-31`, a full RFC 3339 time, or a duration like `180d`. */
+export function parseExpiry(text: string, now: Date): string {
+  const duration = /^(\d+)\s*(d|w|y)$/i.exec(text.trim());
+  if (duration !== null) {
+    const days = Number(duration[1]) * ({ d: 1, w: 7, y: 365 } as Record<string, number>)[duration[2]!.toLowerCase()]!;
+    return new Date(now.getTime() + days * 86_400_000).toISOString();
+  }
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text.trim()) ? `${text.trim()}T00:00:00Z` : text);
+  if (Number.isNaN(ms)) throw new PyvouchError('USAGE', `cannot read the expiry '${text}'`, { help: 'use a date (2027-01-31) or a duration (180d, 26w, 1y)' });
+  return new Date(ms).toISOString();
+}
+
+const sha256File = (path: string): string => {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch (err) {
+    throw new PyvouchError('IO', `cannot read ${path}: ${(err as Error).message}`, { file: path, cause: err });
+  }
+};
+
+/** The platforms a lock's artifacts are collected over, so a review binds to every file of the release. */
+const BINDING_TARGETS = [
+  { platform: 'linux', machine: 'x86_64' },
+  { platform: 'linux', machine: 'aarch64' },
+  { platform: 'macos', machine: 'arm64' },
+  { platform: 'macos', machine: 'x86_64' },
+  { platform: 'windows', machine: 'AMD64' },
+];
+const BINDING_PYTHONS = ['3.9', '3.10', '3.11', '3.12', '3.13'];
+
+/** The artifacts (filename + sha256) of name==version, from local files or from a lock file. */
+export function resolveArtifacts(pin: { name: string; version: string }, opts: TargetedOptions): { filename: string; sha256: string }[] {
+  const out = new Map<string, string>();
+  for (const path of opts.file ?? []) {
+    const filename = basename(path);
+    let parsed: { name: string; version: { toString(): string } };
+    try {
+      parsed = filename.endsWith('.whl') ? parseWheelFilename(filename) : parseSdistFilename(filename);
+    } catch (err) {
+      throw new PyvouchError('USAGE', `${path} is not a wheel or sdist file name`, { file: path, cause: err });
+    }
+    if (canonicalizeName(parsed.name) !== pin.name || new Version(parsed.version.toString()).toString() !== pin.version) {
+      throw new PyvouchError('USAGE', `${filename} is a file of ${parsed.name} ${parsed.version.toString()}, not of ${pin.name} ${pin.version}`, { file: path });
+    }
+    out.set(filename, sha256File(path));
+  }
+  if (opts.lock !== undefined) {
+    let found = false;
+    for (const python of BINDING_PYTHONS) {
+      for (const t of BINDING_TARGETS) {
+        let graph;
+        try {
+          graph = loadLockFile(opts.lock, parseTarget({ python, ...t }), { allGroups: true, allExtras: true });
+        } catch (err) {
+          if (err instanceof PyvouchError && err.code !== 'IO' && err.code !== 'LOCK_PARSE' && err.code !== 'LOCK_UNSUPPORTED') continue;
+          throw err;
+        }
+        const node = graph.nodes.find((n) => n.name === pin.name && n.version === pin.version);
+        if (node === undefined) continue;
+        found = true;
+        for (const a of node.artifacts) if (a.sha256 !== undefined) out.set(a.filename, a.sha256);
+      }
+    }
+    if (!found) throw new PyvouchError('USAGE', `${opts.lock} does not lock ${pin.name}==${pin.version}`, { file: opts.lock });
+  }
+  if (out.size === 0) {
+    throw new PyvouchError('USAGE', `no artifact digests for ${pin.name}==${pin.version}: a statement binds to exact files`, {
+      help: 'name the files with --file PATH, or a lock file that records their sha256 with --lock FILE',
+    });
+  }
+  return [...out].map(([filename, sha256]) => ({ filename, sha256 })).sort((a, b) => a.filename.localeCompare(b.filename));
+}
+
+/** Signs, verifies (as an importer would), stores and reports a statement. */
+async function signAndStore(input: Omit<StatementInput, 'agent'>, opts: CommonOptions): Promise<number> {
+  const dirs = pyvouchDirs();
+  const identity = opts.key === undefined ? await loadDefaultKey(dirs.config) : await readKeyFile(opts.key.includes('/') ? opts.key : keyFilePath(dirs.config, opts.key));
+  const now = new Date();
+  const statement = buildStatement({
+    ...input,
+    agent: { did: identity.did, ...(identity.name === undefined ? {} : { name: identity.name }) },
+    startTime: now.toISOString(),
+    ...(opts.expires === undefined ? {} : { endTime: parseExpiry(opts.expires, now) }),
+  });
+  const envelope = signStatement(statement, identity);
+  const stored = verifyStatementEnvelope(envelope);
+  const store = await openStore(opts.store, dirs.data);
+  try {
+    await store.put([stored]);
+  } finally {
+    await store.close();
+  }
+  if (opts.json === true) process.stdout.write(`${JSON.stringify({ id: stored.statement.id, statement: stored.statement, envelope }, null, 2)}\n`);
+  else {
+    process.stderr.write(`signed ${input.kind} statement by ${identity.did}${input.package !== undefined ? ` about ${input.package.name}==${input.package.version}` : ''}\n`);
+    process.stdout.write(`${stored.statement.id}\n`);
+  }
+  return 0;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const oneOf = <T extends string>(value: string, allowed: readonly T[], what: string): T => {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new PyvouchError('USAGE', `unknown ${what} '${value}'`, { help: `use one of: ${allowed.join(', ')}` });
+};
+
+function targeted(cmd: Command): Command {
+  return cmd
+    .argument('<pin>', 'the release, as NAME==VERSION')
+    .option('--file <path>', 'a wheel or sdist of the release to bind to (repeatable)', collect)
+    .option('--lock <file>', 'bind to the release\'s files as recorded in this lock file')
+    .option('--comment <text>', 'why: the statement\'s description')
+    .option('--expires <when>', 'stop counting after this date or duration (2027-01-31, 180d, 1y)')
+    .option('--key <name>', 'sign with this key (a name under keys/ or a path)')
+    .option('--store <path|url>', 'statement store: a SQLite file or a postgres:// URL')
+    .option('--json', 'print the signed statement as JSON');
+}
+
+export function registerStatementCommands(program: Command): void {
+  const criteriaList = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
+  targeted(program.command('review').description('sign a review of an exact release: the criteria it meets, a rating and why'))
+    .option('--criteria <list>', 'criteria the release meets, comma-separated', 'safe-to-deploy')
+    .option('--rating <rating>', `rating: ${REVIEW_RATINGS.join(', ')}`, 'positive')
+    .option('--delta-from <version>', 'the review covers only the diff from this (already reviewed) version')
+    .action(
+      run(async (pinText: string, opts: TargetedOptions & { criteria: string; rating: string; deltaFrom?: string }) => {
+        const pin = parsePin(pinText);
+        return signAndStore(
+          {
+            kind: 'review',
+            package: pin,
+            artifacts: resolveArtifacts(pin, opts),
+            criteria: criteriaList(opts.criteria),
+            rating: oneOf<ReviewRating>(opts.rating, REVIEW_RATINGS, 'rating'),
+            ...(opts.deltaFrom === undefined ? {} : { deltaFrom: new Version(opts.deltaFrom).toString() }),
+            description: opts.comment ?? '',
+          },
+          opts,
+        );
+      }),
+    );
+
+  targeted(program.command('audit').description('sign an audit (schema.org AssessAction): the release meets these criteria'))
+    .requiredOption('--criteria <list>', 'criteria the release meets, comma-separated (e.g. safe-to-deploy)')
+    .option('--delta-from <version>', 'the audit covers only the diff from this (already audited) version')
+    .action(
+      run(async (pinText: string, opts: TargetedOptions & { criteria: string; deltaFrom?: string }) => {
+        const pin = parsePin(pinText);
+        return signAndStore(
+          {
+            kind: 'assess',
+            package: pin,
+            artifacts: resolveArtifacts(pin, opts),
+            criteria: criteriaList(opts.criteria),
+            ...(opts.deltaFrom === undefined ? {} : { deltaFrom: new Version(opts.deltaFrom).toString() }),
+            description: opts.comment ?? '',
+          },
+          opts,
+        );
+      }),
+    );
+
+  targeted(program.command('vote').description('vote for (or --against) an exact release'))
+    .option('--against', 'vote against')
+    .action(
+      run(async (pinText: string, opts: TargetedOptions & { against?: boolean }) => {
+        const pin = parsePin(pinText);
+        return signAndStore(
+          { kind: 'vote', package: pin, artifacts: resolveArtifacts(pin, opts), vote: opts.against === true ? 'against' : 'for', description: opts.comment ?? '' },
+          opts,
+        );
+      }),
+    );
+
+  targeted(program.command('like').description('like an exact release (a weak, public signal)')).action(
+    run(async (pinText: string, opts: TargetedOptions) => {
+      const pin = parsePin(pinText);
+      return signAndStore({ kind: 'like', package: pin, artifacts: resolveArtifacts(pin, opts), description: opts.comment ?? '' }, opts);
+    }),
+  );
+
+  targeted(program.command('flag').description('record a negative finding about an exact release'))
+    .requiredOption('--kind <kind>', 'malicious, vulnerable, unmaintained, or your own word')
+    .option('--severity <severity>', `severity: ${FINDING_SEVERITIES.join(', ')}`, 'high')
+    .action(
+      run(async (pinText: string, opts: TargetedOptions & { kind: string; severity: string }) => {
+        const pin = parsePin(pinText);
+        if (opts.comment === undefined || opts.comment.trim() === '') {
+          throw new PyvouchError('USAGE', 'a finding needs a reason', { help: 'say why with --comment "…"' });
+        }
+        return signAndStore(
+          {
+            kind: 'flag',
+            package: pin,
+            artifacts: resolveArtifacts(pin, opts),
+            finding: { kind: opts.kind.trim().toLowerCase(), severity: oneOf<FindingSeverity>(opts.severity, FINDING_SEVERITIES, 'severity') },
+            description: opts.comment,
+          },
+          opts,
+        );
+      }),
+    );
+
+  program
+    .command('trust')
+    .description('say how much you trust another identity (or that you distrust it)')
+    .argument('<identity>', 'the identity, a did:key URI')
+    .requiredOption('--level <level>', `${TRUST_LEVELS.join(', ')}`)
+    .option('--criteria <list>', 'only for these criteria, comma-separated (default: all)')
+    .option('--comment <text>', 'why')
+    .option('--expires <when>', 'stop counting after this date or duration')
+    .option('--key <name>', 'sign with this key')
+    .option('--store <path|url>', 'statement store')
+    .option('--json', 'print the signed statement as JSON')
+    .action(
+      run(async (identity: string, opts: CommonOptions & { level: string; criteria?: string }) => {
+        if (!isDidKey(identity)) throw new PyvouchError('USAGE', `'${identity}' is not a did:key identity`, { help: 'identities look like did:key:z6Mk…; `pyvouch key show` prints yours' });
+        const criteria = opts.criteria === undefined ? [] : opts.criteria.split(',').map((s) => s.trim()).filter(Boolean);
+        return signAndStore(
+          { kind: 'trust', trust: { subject: identity, level: oneOf<TrustLevel>(opts.level, TRUST_LEVELS, 'trust level'), criteria }, description: opts.comment ?? '' },
+          opts,
+        );
+      }),
+    );
+}

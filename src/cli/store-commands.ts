@@ -1,0 +1,130 @@
+// `pyvouch import|export|show`: move signed statements in and out of the store, and read them.
+import { createWriteStream } from 'node:fs';
+import type { Command } from 'commander';
+import { toJsonLd } from '../attest/jsonld.js';
+import type { StoredStatement } from '../attest/types.js';
+import { PyvouchError } from '../errors.js';
+import { canonicalizeName } from '../pep/name.js';
+import { Version } from '../pep/version.js';
+import { openStore } from '../store/open.js';
+import { describeRejection, loadEnvelopes } from './envelope-files.js';
+import { colorEnabled, paint } from './output.js';
+import { pyvouchDirs } from './paths.js';
+import { run } from './run.js';
+
+const BATCH = 1000;
+
+export function registerStoreCommands(program: Command): void {
+  program
+    .command('import')
+    .description('verify and store signed statements from files or directories of envelopes')
+    .argument('<path...>', '.json (one envelope or an array), .jsonl (one per line), or a directory')
+    .option('--store <path|url>', 'statement store: a SQLite file or a postgres:// URL')
+    .option('--format <format>', 'text or json', 'text')
+    .action(
+      run(async (paths: string[], opts: { store?: string; format: string }) => {
+        const loaded = loadEnvelopes(paths, { now: new Date() });
+        const store = await openStore(opts.store, pyvouchDirs().data);
+        let inserted = 0;
+        let duplicates = 0;
+        try {
+          for (let i = 0; i < loaded.accepted.length; i += BATCH) {
+            const r = await store.put(loaded.accepted.slice(i, i + BATCH));
+            inserted += r.inserted.length;
+            duplicates += r.duplicates.length;
+          }
+        } finally {
+          await store.close();
+        }
+        if (opts.format === 'json') {
+          process.stdout.write(
+            `${JSON.stringify({ files: loaded.files, imported: inserted, duplicates, rejected: loaded.rejected.map((r) => ({ file: r.file, ...(r.line === undefined ? {} : { line: r.line }), ...r.error.toJSON() })) }, null, 2)}\n`,
+          );
+        } else {
+          const color = colorEnabled(process.stderr);
+          for (const r of loaded.rejected) process.stderr.write(`${paint(color, 'red', 'rejected')} ${describeRejection(r)}\n`);
+          process.stdout.write(`imported ${inserted} statement${inserted === 1 ? '' : 's'} (${duplicates} already stored, ${loaded.rejected.length} rejected) from ${loaded.files} file${loaded.files === 1 ? '' : 's'}\n`);
+        }
+        // Rejected input is an input error: scripts must notice, though the good ones were stored.
+        return loaded.rejected.length > 0 ? 2 : 0;
+      }),
+    );
+
+  program
+    .command('export')
+    .description('write every stored envelope, one JSON object per line (or the merged JSON-LD graph)')
+    .option('--jsonld', 'the merged graph as one JSON-LD document (@graph, schema.org context)')
+    .option('-o, --output <path>', 'write to a file instead of stdout')
+    .option('--store <path|url>', 'statement store')
+    .action(
+      run(async (opts: { jsonld?: boolean; output?: string; store?: string }) => {
+        const store = await openStore(opts.store, pyvouchDirs().data);
+        const out = opts.output === undefined || opts.output === '-' ? process.stdout : createWriteStream(opts.output);
+        try {
+          if (opts.jsonld === true) {
+            const all: StoredStatement[] = [];
+            for await (const s of store.all()) all.push(s);
+            out.write(`${JSON.stringify(toJsonLd(all), null, 2)}\n`);
+          } else {
+            for await (const s of store.all()) out.write(`${JSON.stringify(s.envelope)}\n`);
+          }
+        } finally {
+          await store.close();
+          if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as NodeJS.WritableStream).end(() => resolve()).on('error', reject));
+        }
+        return 0;
+      }),
+    );
+
+  program
+    .command('show')
+    .description('who said what about a package, when and why')
+    .argument('<package>', 'NAME or NAME==VERSION')
+    .option('--store <path|url>', 'statement store')
+    .option('--format <format>', 'text or json', 'text')
+    .action(
+      run(async (spec: string, opts: { store?: string; format: string }) => {
+        const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*(\S+))?\s*$/.exec(spec);
+        if (m === null) throw new PyvouchError('USAGE', `expected NAME or NAME==VERSION, got '${spec}'`);
+        const name = canonicalizeName(m[1]!);
+        const version = m[2] === undefined ? undefined : new Version(m[2]).toString();
+        const store = await openStore(opts.store, pyvouchDirs().data);
+        let found: StoredStatement[];
+        try {
+          found = await store.find({ name, ...(version === undefined ? {} : { version }) });
+        } finally {
+          await store.close();
+        }
+        found.sort((a, b) => Version.compare(a.statement.package!.version, b.statement.package!.version) || a.statement.startTime.localeCompare(b.statement.startTime));
+        if (opts.format === 'json') {
+          process.stdout.write(`${JSON.stringify(found.map((s) => s.statement), null, 2)}\n`);
+          return 0;
+        }
+        if (found.length === 0) {
+          process.stdout.write(`no statements about ${name}${version === undefined ? '' : `==${version}`}\n`);
+          return 0;
+        }
+        const color = colorEnabled(process.stdout);
+        let current = '';
+        for (const { statement: s } of found) {
+          const v = s.package!.version;
+          if (v !== current) {
+            process.stdout.write(`${paint(color, 'bold', `${name} ${v}`)}\n`);
+            current = v;
+          }
+          const what =
+            s.kind === 'vote' ? `vote ${s.vote ?? ''}` :
+            s.kind === 'flag' ? `flag ${s.finding?.kind ?? ''} (${s.finding?.severity ?? ''})` :
+            s.kind === 'review' ? `review ${s.rating ?? ''}${s.criteria.length > 0 ? ` [${s.criteria.join(', ')}]` : ''}` :
+            s.kind === 'assess' ? `audit [${s.criteria.join(', ')}]` : s.kind;
+          const delta = s.deltaFrom === undefined ? '' : ` (diff from ${s.deltaFrom})`;
+          const who = s.agentName === undefined ? s.agent : `${s.agentName} <${s.agent}>`;
+          const until = s.endTime === undefined ? '' : `, until ${s.endTime.slice(0, 10)}`;
+          process.stdout.write(`  ${paint(color, s.kind === 'flag' ? 'red' : 'green', what)}${delta} by ${who} on ${s.startTime.slice(0, 10)}${until}\n`);
+          if (s.description !== '') process.stdout.write(`    "${s.description}"\n`);
+          process.stdout.write(`    ${paint(color, 'gray', `statement ${s.id}; ${s.subjects.length} file${s.subjects.length === 1 ? '' : 's'}`)}\n`);
+        }
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,144 @@
+// Renderers for `pyvouch check` and `pyvouch suggest`: the policy report as text (shaped after
+// cargo-vet's failing check: a headline, each failing package with what it lacks, a table of
+// recommended reviews, the backlog, the command that records a review) and as stable JSON
+// (documented in docs/check-json.md).
+import { indexGraph, pathFromRoot, type Graph } from '../graph/graph.js';
+import { formatNumber, type NodeReport, type PolicyReport } from '../trust/report.js';
+import type { SuggestReport } from '../trust/suggest.js';
+import { paint } from '../cli/output.js';
+
+export interface CheckContext {
+  graph: Graph;
+  report: PolicyReport;
+  suggestions: SuggestReport;
+  /** Where the policy came from, for the headline. */
+  policyFile?: string;
+  /** Number of statements considered. */
+  statements: number;
+}
+
+export interface CheckJson {
+  passed: boolean;
+  evaluatedAt: string;
+  source: Graph['source'];
+  environment: Graph['environment'];
+  policy: { file: string | null; threshold: number; criteria: string[] };
+  statements: number;
+  counts: PolicyReport['counts'];
+  nodes: (NodeReport & { path: string[] | null })[];
+  suggestions: SuggestReport;
+}
+
+export function checkToJson(ctx: CheckContext): CheckJson {
+  const index = indexGraph(ctx.graph);
+  return {
+    passed: ctx.report.passed,
+    evaluatedAt: ctx.report.evaluatedAt,
+    source: ctx.graph.source,
+    environment: ctx.graph.environment,
+    policy: { file: ctx.policyFile ?? null, threshold: ctx.report.threshold, criteria: ctx.report.criteria },
+    statements: ctx.statements,
+    counts: ctx.report.counts,
+    nodes: ctx.report.nodes.map((n) => ({ ...n, path: pathFromRoot(ctx.graph, n.name, index) ?? null })),
+    suggestions: ctx.suggestions,
+  };
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbose?: boolean } = {}): string {
+  const { report, graph } = ctx;
+  const index = indexGraph(graph);
+  const out: string[] = [];
+  const env = graph.environment;
+  const where = graph.source.path ?? graph.source.format;
+  const c = report.counts;
+  const headline = report.passed
+    ? paint(color, 'green', `✓ all ${plural(c.nodes, 'package')} meet the policy`)
+    : paint(color, 'red', `✗ ${c.fail} of ${plural(c.nodes, 'package')} fail the policy`);
+  out.push(
+    `${headline} (${where}, ${env.implementation} ${env.python} ${env.platform} ${env.machine}; threshold ${formatNumber(report.threshold)}, criteria ${report.criteria.join(', ')}; ${plural(ctx.statements, 'statement')})`,
+  );
+  out.push(`  ${c.pass} pass, ${c.exempt} exempt, ${c.fail} fail${c.closureFail > 0 ? `; ${c.closureFail} pass alone but depend on a failing package` : ''}`);
+
+  const failing = report.nodes.filter((n) => n.verdict === 'fail');
+  if (failing.length > 0) {
+    out.push('');
+    out.push(paint(color, 'bold', 'Failing packages:'));
+    for (const n of failing) {
+      out.push(`${paint(color, 'red', '✗')} ${paint(color, 'bold', `${n.name} ${n.version}`)}  score ${formatNumber(n.score)} of ${formatNumber(n.threshold)}`);
+      for (const m of n.missing) out.push(`    ${paint(color, m.kind === 'veto' ? 'red' : 'yellow', '-')} ${m.message}`);
+      for (const contribution of n.contributions) out.push(`    ${paint(color, 'green', '+')} ${contribution.message}`);
+      for (const note of n.notes) out.push(`    ${paint(color, 'gray', `· ${note.message}`)}`);
+      const path = pathFromRoot(graph, n.name, index);
+      if (path !== undefined && path.length > 1) out.push(`    ${paint(color, 'gray', `required by: ${path.join(' -> ')}`)}`);
+    }
+  }
+
+  const exempt = report.nodes.filter((n) => n.verdict === 'exempt');
+  if (exempt.length > 0) {
+    out.push('');
+    out.push(paint(color, 'bold', 'Exempted:'));
+    for (const n of exempt) {
+      const e = n.exemption;
+      const until = e?.expires !== undefined ? ` (until ${e.expires.slice(0, 10)})` : '';
+      const stale = e !== undefined && !e.needed ? paint(color, 'yellow', ' — no longer needed: it would pass without the exemption') : '';
+      out.push(`${paint(color, 'yellow', '~')} ${n.name} ${n.version}: ${e?.reason ?? 'exempt'}${until}${stale}`);
+    }
+  }
+
+  if (opts.verbose === true) {
+    const passing = report.nodes.filter((n) => n.verdict === 'pass');
+    if (passing.length > 0) {
+      out.push('');
+      out.push(paint(color, 'bold', 'Passing packages:'));
+      for (const n of passing) {
+        out.push(`${paint(color, 'green', '✓')} ${n.name} ${n.version}  score ${formatNumber(n.score)}`);
+        for (const contribution of n.contributions) out.push(`    + ${contribution.message}`);
+        if (n.closure !== 'pass' && n.closurePath !== undefined) out.push(`    ${paint(color, 'yellow', `depends on a failing package: ${n.closurePath.join(' -> ')}`)}`);
+      }
+    }
+  }
+
+  if (!report.passed) out.push('', ...renderSuggestionsText(ctx, color));
+  return `${out.join('\n')}\n`;
+}
+
+/** The "what to do next" part: the table of recommended reviews, the backlog and the command. */
+export function renderSuggestionsText(ctx: CheckContext, color: boolean): string[] {
+  const s = ctx.suggestions;
+  const out: string[] = [];
+  const index = indexGraph(ctx.graph);
+  if (s.suggestions.length > 0) {
+    out.push(paint(color, 'bold', 'Recommended reviews (cheapest first):'));
+    const rows: string[][] = [['command', 'adds', 'lines', 'used by']];
+    for (const sug of s.suggestions) {
+      const users = index.parents(sug.name).map((e) => e.from);
+      const usedBy = ctx.graph.roots.includes(sug.name) ? '(root)' : [...new Set(users)].sort().slice(0, 3).join(', ') + (users.length > 3 ? ', …' : '');
+      for (const r of sug.reviews) {
+        const lines = r.lines === null ? '?' : `${r.estimated ? '≤' : ''}${r.lines.toLocaleString('en-US')}`;
+        rows.push([r.command, `+${formatNumber(r.weight)}`, lines, usedBy]);
+      }
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const [i, row] of rows.entries()) {
+      const line = row.map((cell, j) => (j === row.length - 1 ? cell : cell.padEnd(widths[j]!))).join('  ');
+      out.push(`  ${i === 0 ? paint(color, 'gray', line) : line}`);
+    }
+    const lines = s.lines === null ? 'unknown size' : `${s.lines.toLocaleString('en-US')} lines`;
+    out.push('', `Estimated review backlog: ${plural(s.reviews, 'review')}, ${lines}.`);
+  }
+  for (const u of s.unfixable) out.push(`${paint(color, 'red', 'cannot be fixed by a review:')} ${u.message}`);
+  out.push(
+    '',
+    `Record a review with: ${paint(color, 'cyan', `pyvouch review NAME==VERSION --criteria ${ctx.report.criteria.join(',')} --comment "why" --lock ${ctx.graph.source.path ?? 'LOCKFILE'}`)}`,
+  );
+  return out;
+}
+
+export function renderSuggestText(ctx: CheckContext, color: boolean): string {
+  if (ctx.report.passed) return `${paint(color, 'green', '✓ nothing to review: every package meets the policy')}\n`;
+  return `${renderSuggestionsText(ctx, color).join('\n')}\n`;
+}
+
+
