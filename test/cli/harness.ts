@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cliEntry = join(projectRoot, 'src', 'cli.ts');
+// By URL, so the CLI also runs from a working directory outside the project.
+const tsxLoader = import.meta.resolve('tsx');
 
 export interface CliResult {
   code: number;
@@ -20,7 +22,7 @@ export function tempHome(prefix = 'pyvouch-test-'): string {
 }
 
 export function pyvouch(args: readonly string[], opts: { home?: string; cwd?: string; env?: Record<string, string>; input?: string } = {}): CliResult {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+  const result = spawnSync(process.execPath, ['--import', tsxLoader, cliEntry, ...args], {
     cwd: opts.cwd ?? projectRoot,
     encoding: 'utf8',
     input: opts.input ?? '',
