@@ -1,0 +1,48 @@
+// Shared helpers for the lock-reader tests: targets, fixture paths, and error capture.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { PyvouchError } from '../../src/errors.js';
+import type { Graph, TargetDescription } from '../../src/graph/graph.js';
+import { parseTarget } from '../../src/pep/environment.js';
+
+export const CORPORA = '/work/shared/corpora/locks/';
+export const FIXTURES = fileURLToPath(new URL('../fixtures/lock/', import.meta.url));
+export const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+export function target(python: string, platform: string, extra: { machine?: string; implementation?: string } = {}): TargetDescription {
+  return parseTarget({ python, platform, ...extra });
+}
+
+export const linux312 = target('3.12', 'linux');
+export const windows310 = target('3.10', 'windows');
+
+export function read(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+export function names(graph: Graph): string[] {
+  return graph.nodes.map((n) => n.name);
+}
+
+export function node(graph: Graph, name: string) {
+  const n = graph.nodes.find((x) => x.name === name);
+  assert.ok(n, `expected a node '${name}' in ${names(graph).join(', ')}`);
+  return n;
+}
+
+/** Run `fn`, which must throw a PyvouchError; return it. */
+export function thrown(fn: () => unknown): PyvouchError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof PyvouchError, `expected a PyvouchError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected an error');
+}
+
+/** The error and its further problems, flattened, as `path` or `line` keys. */
+export function allProblems(err: PyvouchError): PyvouchError[] {
+  return [err, ...err.problems];
+}
