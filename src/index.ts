@@ -1,16 +1,67 @@
-// The public surface of pyvouch as a library: named exports only.
+// The public surface of pyvouch as a library: named exports only. Names follow pypa/packaging
+// where a Python user would look for them (Version, SpecifierSet, Marker, Requirement, …).
 export { PyvouchError, isPyvouchError } from './errors.js';
 export type { ErrorCode, ErrorLocation } from './errors.js';
+
+// Packaging standards (PEP 440, 503, 508, 425/427, core metadata)
+export { Version } from './pep/version.js';
+export type { PreLabel } from './pep/version.js';
+export { Specifier, SpecifierSet } from './pep/specifier.js';
+export type { SpecifierOperator, PrereleaseOption } from './pep/specifier.js';
+export { Marker } from './pep/marker.js';
+export type { MarkerEnvironment, MarkerEvaluationEnvironment } from './pep/marker.js';
+export { Requirement } from './pep/requirement.js';
+export { canonicalizeName, isValidName, isNormalizedName, normalizeExtra } from './pep/name.js';
+export { markerEnvironmentFor, parseTarget } from './pep/environment.js';
+export type { TargetInput } from './pep/environment.js';
+export { Tag, parseTag, parseWheelFilename, parseSdistFilename } from './pep/filename.js';
+export type { WheelFilename, SdistFilename, BuildTag } from './pep/filename.js';
+export { supportedTags, platformTags, supportedTagIndex, tagPriority, wheelCompatibility, selectArtifacts } from './pep/tags.js';
+export type { TagOptions, SupportedTagIndex } from './pep/tags.js';
+export { parseCoreMetadata, isStaticRequiresDist } from './pep/metadata.js';
+export type { CoreMetadata, ProjectUrl } from './pep/metadata.js';
+
+// The graph and the lock-file readers
 export type {
   Graph,
   GraphNode,
   GraphEdge,
   Artifact,
+  NodeSource,
+  MetadataOrigin,
   TargetDescription,
   GraphDiagnostic,
   LockFormat,
   SelectionOptions,
 } from './graph/graph.js';
 export { indexGraph, pathFromRoot } from './graph/graph.js';
-export type { Envelope, Statement, StoredStatement, StatementKind } from './attest/types.js';
+export { readLock, detectFormat } from './lock/read.js';
+export type { LockInput } from './lock/read.js';
+export { loadLockFile } from './lock/load.js';
+
+// Artifacts: safe readers and sandboxed metadata
+export { readWheelMetadata } from './dist/wheel.js';
+export { readSdistMetadata, sdistDependencies, staticDependencies } from './dist/sdist.js';
+export type { SdistDependencies } from './dist/sdist.js';
+export { buildSdistMetadata } from './dist/build-metadata.js';
+export type { BuiltMetadata } from './dist/build-metadata.js';
+export { findSandbox, describeSandbox } from './dist/sandbox.js';
+export type { SandboxOptions, SandboxLimits } from './dist/sandbox.js';
+export type { ArchiveLimits } from './dist/limits.js';
+
+// Statements
+export type { Envelope, Statement, StoredStatement, StatementKind, StatementSubject } from './attest/types.js';
+export { generateIdentity, identityFromPrivateKey } from './attest/keys.js';
+export type { Identity } from './attest/keys.js';
+export { didFromPublicKey, publicKeyFromDid, isDidKey } from './attest/did.js';
+export { buildStatement, signStatement } from './attest/statement.js';
+export type { StatementInput, InTotoStatement } from './attest/statement.js';
+export { verifyStatementEnvelope, decodeStatementEnvelope, parseEnvelopeJson } from './attest/verify.js';
+export type { VerifyOptions } from './attest/verify.js';
+export { statementId, pae } from './attest/dsse.js';
+export { purlFor } from './attest/purl.js';
+export { toJsonLd } from './attest/jsonld.js';
+
+// Storage
 export type { StatementStore, StatementQuery, PutResult } from './store/store.js';
+export { openStore } from './store/open.js';
