@@ -1,0 +1,696 @@
+// Parses and validates a trust policy (pyvouch.toml, or [tool.pyvouch] in pyproject.toml) into the
+// Policy model. Pure: takes text or a decoded TOML table. Reports every bad field at once, each by
+// its dotted path (`party[2].weight`) and, when the text is at hand, its line.
+
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { PyvouchError } from '../errors.js';
+import { canonicalizeName } from '../pep/name.js';
+import { Version } from '../pep/version.js';
+import {
+  BUILTIN_CRITERIA,
+  DEFAULT_TRUST,
+  isStatementParty,
+  normalizeIndexUrl,
+  type CriteriaDefinition,
+  type Exemption,
+  type Level,
+  type PackagePolicy,
+  type Party,
+  type Policy,
+  type TrustSettings,
+} from './policy.js';
+import { locateLine, renderPath, suggestion, type Segment } from './toml-paths.js';
+
+type Table = Record<string, unknown>;
+
+export interface ParsePolicyOptions {
+  /** Named in errors. */
+  file?: string;
+  /** The TOML text the table came from, so errors can carry line numbers. */
+  text?: string;
+  /** Where the policy sits in the document, e.g. ['tool', 'pyvouch'] in pyproject.toml. */
+  prefix?: readonly string[];
+}
+
+const HELP = 'see docs/policy.md for every policy field';
+const TOP_KEYS = ['policy', 'party', 'level', 'criteria', 'package', 'trust', 'exemption'];
+const POLICY_KEYS = [
+  'threshold',
+  'criteria',
+  'required',
+  'veto-weight',
+  'veto-findings',
+  'max-age',
+  'require-hash-binding',
+  'description',
+];
+const PARTY_SOURCES = ['identity', 'identities', 'index', 'trusted-publisher'];
+const PARTY_KEYS = ['name', 'weight', 'description', ...PARTY_SOURCES];
+const LEVEL_KINDS = ['audited', 'trusted-authors', 'voted'];
+const LEVEL_KEYS: Record<string, string[]> = {
+  audited: ['kind', 'name', 'description', 'parties', 'criteria', 'weight'],
+  'trusted-authors': ['kind', 'name', 'description', 'parties', 'packages', 'weight'],
+  voted: ['kind', 'name', 'description', 'parties', 'min-voters', 'weight'],
+};
+const ALL_LEVEL_KEYS = [...new Set(Object.values(LEVEL_KEYS).flat())];
+const CRITERIA_KEYS = ['implies', 'description'];
+const PACKAGE_KEYS = ['criteria', 'threshold', 'required'];
+const TRUST_KEYS = ['max-depth', 'decay', 'levels'];
+const TRUST_LEVEL_KEYS = ['high', 'medium', 'low'];
+const EXEMPTION_KEYS = ['name', 'version', 'reason', 'expires'];
+
+// DID syntax (W3C DID Core §3.1): did:<method>:<method-specific-id>. The seed's placeholders
+// (`did:key:z6Mk...`) are syntactically valid, so they must pass.
+const DID_RE = /^did:[a-z0-9]+:(?:[A-Za-z0-9._\-]|%[0-9A-Fa-f]{2})*(?::(?:[A-Za-z0-9._\-]|%[0-9A-Fa-f]{2})*)*$/;
+const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(h|d|w|y)$/;
+const DURATION_UNITS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000, y: 365 * 86_400_000 };
+
+interface Problem {
+  path: Segment[];
+  message: string;
+  help?: string;
+}
+
+export function isIdentityUri(s: string): boolean {
+  return s.startsWith('did:') && DID_RE.test(s);
+}
+
+/** Parses policy TOML text. `pyproject: true` reads the [tool.pyvouch] table. */
+export function parsePolicyToml(text: string, options: { file?: string; pyproject?: boolean } = {}): Policy {
+  const file = options.file;
+  let doc: Table;
+  try {
+    doc = parseToml(text) as Table;
+  } catch (err) {
+    if (err instanceof TomlError) {
+      throw new PyvouchError('POLICY_INVALID', `the policy is not valid TOML: ${err.message.split('\n')[0] ?? ''}`, {
+        ...(file === undefined ? {} : { file }),
+        line: err.line,
+        help: 'fix the TOML syntax at that line',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  if (options.pyproject === true) {
+    const tool = doc['tool'];
+    const table = isTable(tool) ? tool['pyvouch'] : undefined;
+    if (!isTable(table)) {
+      throw new PyvouchError('POLICY_INVALID', 'pyproject.toml has no [tool.pyvouch] table', {
+        ...(file === undefined ? {} : { file }),
+        path: 'tool.pyvouch',
+        help: 'add a [tool.pyvouch.policy] table with a threshold, or write a pyvouch.toml',
+      });
+    }
+    return parsePolicy(table, { ...(file === undefined ? {} : { file }), text, prefix: ['tool', 'pyvouch'] });
+  }
+  return parsePolicy(doc, { ...(file === undefined ? {} : { file }), text });
+}
+
+/** Validates a decoded TOML table into a Policy, or throws POLICY_INVALID listing every problem. */
+export function parsePolicy(doc: Table, options: ParsePolicyOptions = {}): Policy {
+  const p = new PolicyParser();
+  const policy = p.run(doc);
+  if (p.problems.length > 0) throw toError(p.problems, options);
+  if (options.file !== undefined) policy.file = options.file;
+  return policy;
+}
+
+class PolicyParser {
+  readonly problems: Problem[] = [];
+
+  add(path: Segment[], message: string, help?: string): void {
+    this.problems.push(help === undefined ? { path, message } : { path, message, help });
+  }
+
+  run(doc: Table): Policy {
+    this.keys(doc, [], TOP_KEYS);
+
+    const criteriaDefinitions = this.criteriaTables(doc['criteria']);
+    const known = (name: string): boolean => criteriaDefinitions.has(name);
+
+    const policyTable = doc['policy'];
+    let threshold = 0;
+    let criteria = ['safe-to-deploy'];
+    let requiredRaw: { names: string[]; path: Segment[] } | undefined;
+    let vetoWeight: number | undefined;
+    let vetoFindings = ['malicious'];
+    let maxAge: number | undefined;
+    let requireHashBinding = true;
+    if (policyTable === undefined) {
+      this.add(['policy'], 'the policy has no [policy] table', 'add [policy] with at least `threshold = <score>`');
+    } else if (!isTable(policyTable)) {
+      this.add(['policy'], `expected a table, got ${describe(policyTable)}`);
+    } else {
+      this.keys(policyTable, ['policy'], POLICY_KEYS);
+      const t = this.number(policyTable, 'threshold', ['policy'], { min: 0 });
+      if (t === undefined && !('threshold' in policyTable)) {
+        this.add(['policy', 'threshold'], 'the policy has no threshold', 'add `threshold = <score>` to [policy], e.g. 5.5');
+      }
+      threshold = t ?? 0;
+      criteria = this.criteriaRef(policyTable, 'criteria', ['policy'], known) ?? criteria;
+      const required = this.stringList(policyTable, 'required', ['policy']);
+      if (required !== undefined) requiredRaw = { names: required, path: ['policy', 'required'] };
+      vetoWeight = this.number(policyTable, 'veto-weight', ['policy'], { min: 0 });
+      vetoFindings = this.stringList(policyTable, 'veto-findings', ['policy']) ?? vetoFindings;
+      maxAge = this.duration(policyTable, 'max-age', ['policy']);
+      requireHashBinding = this.boolean(policyTable, 'require-hash-binding', ['policy']) ?? true;
+    }
+
+    const parties = this.parties(doc['party']);
+    const levels = this.levels(doc['level'], parties, known);
+    const names = new Set<string>([...parties.map((x) => x.name), ...levels.map((l) => l.name)]);
+    const required = requiredRaw === undefined ? [] : this.checkRequired(requiredRaw.names, requiredRaw.path, names);
+    const packages = this.packages(doc['package'], known, names);
+    const trust = this.trust(doc['trust']);
+    const exemptions = this.exemptions(doc['exemption']);
+
+    const policy: Policy = {
+      threshold,
+      criteria,
+      required,
+      vetoFindings,
+      requireHashBinding,
+      parties,
+      levels: levels.length > 0 ? levels : [{ kind: 'audited', name: 'audited' }],
+      criteriaDefinitions,
+      packages,
+      trust,
+      exemptions,
+    };
+    if (vetoWeight !== undefined) policy.vetoWeight = vetoWeight;
+    if (maxAge !== undefined) policy.maxAge = maxAge;
+    return policy;
+  }
+
+  // --- sections -------------------------------------------------------------------------------
+
+  private criteriaTables(raw: unknown): Map<string, CriteriaDefinition> {
+    const defs = new Map<string, CriteriaDefinition>();
+    for (const [name, def] of Object.entries(BUILTIN_CRITERIA)) {
+      defs.set(name, { name, implies: [...def.implies], description: def.description });
+    }
+    if (raw === undefined) return defs;
+    if (!isTable(raw)) {
+      this.add(['criteria'], `expected tables like [criteria.NAME], got ${describe(raw)}`);
+      return defs;
+    }
+    const implied: { from: string; to: string; path: Segment[] }[] = [];
+    for (const [name, body] of Object.entries(raw)) {
+      const path: Segment[] = ['criteria', name];
+      if (!isTable(body)) {
+        this.add(path, `expected a table [criteria.${name}], got ${describe(body)}`);
+        continue;
+      }
+      this.keys(body, path, CRITERIA_KEYS);
+      const implies = this.stringList(body, 'implies', path) ?? [];
+      const description = this.string(body, 'description', path);
+      const builtin = defs.get(name);
+      // A policy may add implications to a built-in but never remove the built-in ones.
+      const def: CriteriaDefinition = {
+        name,
+        implies: [...new Set([...(builtin?.implies ?? []), ...implies])],
+      };
+      const text = description ?? builtin?.description;
+      if (text !== undefined) def.description = text;
+      defs.set(name, def);
+      implies.forEach((to, i) => implied.push({ from: name, to, path: [...path, 'implies', i] }));
+    }
+    for (const { to, path } of implied) {
+      if (!defs.has(to)) this.unknownCriteria(to, path, defs);
+    }
+    return defs;
+  }
+
+  private parties(raw: unknown): Party[] {
+    const out: Party[] = [];
+    if (raw === undefined) return out;
+    if (!Array.isArray(raw)) {
+      this.add(['party'], `expected an array of tables [[party]], got ${describe(raw)}`, 'write each party as a [[party]] table');
+      return out;
+    }
+    const seen = new Map<string, number>();
+    raw.forEach((body: unknown, i) => {
+      const path: Segment[] = ['party', i];
+      if (!isTable(body)) {
+        this.add(path, `expected a table, got ${describe(body)}`);
+        return;
+      }
+      this.keys(body, path, PARTY_KEYS);
+      const name = this.string(body, 'name', path, { required: true });
+      const weight = this.number(body, 'weight', path, { min: 0, required: true });
+      const description = this.string(body, 'description', path);
+      if (name !== undefined) {
+        const first = seen.get(name);
+        if (first !== undefined) {
+          this.add([...path, 'name'], `duplicate party name '${name}' (also party[${first}])`, 'give every party a unique name');
+        } else seen.set(name, i);
+      }
+      const sources = PARTY_SOURCES.filter((k) => k in body);
+      if (sources.length === 0) {
+        this.add(path, `party '${name ?? i}' names no identity, identities, index or trusted-publisher`, 'say who the party is: `identity = "did:key:…"`, `identities = [...]` or `index = "https://…"`');
+        return;
+      }
+      if (sources.length > 1) {
+        this.add(path, `party '${name ?? i}' has both ${sources.join(' and ')}; a party is exactly one of them`, 'split it into several [[party]] tables');
+        return;
+      }
+      if (name === undefined || weight === undefined) return;
+      const base = description === undefined ? { name, weight } : { name, weight, description };
+      const source = sources[0]!;
+      if (source === 'identity') {
+        const id = this.string(body, 'identity', path);
+        if (id === undefined) return;
+        if (!this.identity(id, [...path, 'identity'])) return;
+        out.push({ ...base, kind: 'identity', identities: [id] });
+      } else if (source === 'identities') {
+        const ids = this.stringList(body, 'identities', path);
+        if (ids === undefined) return;
+        if (ids.length === 0) {
+          this.add([...path, 'identities'], 'a group needs at least one identity');
+          return;
+        }
+        let ok = true;
+        ids.forEach((id, k) => {
+          ok = this.identity(id, [...path, 'identities', k]) && ok;
+        });
+        if (ok) out.push({ ...base, kind: 'group', identities: [...new Set(ids)] });
+      } else if (source === 'index') {
+        const url = this.string(body, 'index', path);
+        if (url === undefined) return;
+        if (!isUrl(url)) {
+          this.add([...path, 'index'], `'${url}' is not an index URL`, 'write the simple API URL, e.g. "https://pypi.org/simple"');
+          return;
+        }
+        out.push({ ...base, kind: 'index', index: url, indexKey: normalizeIndexUrl(url) });
+      } else {
+        const publisher = this.publisher(body['trusted-publisher'], [...path, 'trusted-publisher']);
+        if (publisher !== undefined) out.push({ ...base, kind: 'trusted-publisher', publisher });
+      }
+    });
+    return out;
+  }
+
+  private publisher(raw: unknown, path: Segment[]): { repository: string; workflow?: string; environment?: string } | undefined {
+    if (typeof raw === 'string') {
+      if (raw.trim() === '') {
+        this.add(path, 'a trusted publisher needs a repository');
+        return undefined;
+      }
+      return { repository: raw };
+    }
+    if (!isTable(raw)) {
+      this.add(path, `expected a repository string or a table, got ${describe(raw)}`);
+      return undefined;
+    }
+    this.keys(raw, path, ['repository', 'workflow', 'environment']);
+    const repository = this.string(raw, 'repository', path, { required: true });
+    const workflow = this.string(raw, 'workflow', path);
+    const environment = this.string(raw, 'environment', path);
+    if (repository === undefined) return undefined;
+    return {
+      repository,
+      ...(workflow === undefined ? {} : { workflow }),
+      ...(environment === undefined ? {} : { environment }),
+    };
+  }
+
+  private levels(raw: unknown, parties: readonly Party[], known: (c: string) => boolean): Level[] {
+    const out: Level[] = [];
+    if (raw === undefined) return out;
+    if (!Array.isArray(raw)) {
+      this.add(['level'], `expected an array of tables [[level]], got ${describe(raw)}`, 'write each level as a [[level]] table');
+      return out;
+    }
+    const partyNames = new Map(parties.map((x) => [x.name, x]));
+    const seen = new Map<string, number>();
+    raw.forEach((body: unknown, i) => {
+      const path: Segment[] = ['level', i];
+      if (!isTable(body)) {
+        this.add(path, `expected a table, got ${describe(body)}`);
+        return;
+      }
+      const kind = this.string(body, 'kind', path, { required: true });
+      if (kind === undefined) {
+        this.keys(body, path, ALL_LEVEL_KEYS);
+        return;
+      }
+      if (!LEVEL_KINDS.includes(kind)) {
+        this.add([...path, 'kind'], `unknown level kind '${kind}'${suggestion(kind, LEVEL_KINDS)}`, `a level is one of ${LEVEL_KINDS.join(', ')}`);
+        return;
+      }
+      this.keys(body, path, LEVEL_KEYS[kind]!, ` for a ${kind} level`);
+      const name = this.string(body, 'name', path) ?? kind;
+      if (partyNames.has(name)) {
+        this.add([...path, 'name'], `level name '${name}' is also a party name`, 'give the level a distinct `name`');
+      }
+      const first = seen.get(name);
+      if (first !== undefined) {
+        this.add([...path, 'name'], `duplicate level name '${name}' (also level[${first}])`, 'give each level of the same kind a distinct `name`');
+      } else seen.set(name, i);
+
+      const levelParties = this.stringList(body, 'parties', path);
+      levelParties?.forEach((pn, k) => {
+        const party = partyNames.get(pn);
+        if (party === undefined) {
+          this.add([...path, 'parties', k], `unknown party '${pn}'${suggestion(pn, [...partyNames.keys()])}`);
+        } else if (!isStatementParty(party)) {
+          this.add([...path, 'parties', k], `party '${pn}' is ${party.kind === 'index' ? 'an index' : 'a trusted publisher'}; levels weigh statements, so name parties with identities`);
+        }
+      });
+      const weight = this.number(body, 'weight', path, { min: 0, required: kind === 'voted' });
+      const base = levelParties === undefined ? { name } : { name, parties: levelParties };
+      if (kind === 'audited') {
+        const criteria = this.criteriaRef(body, 'criteria', path, known);
+        out.push({
+          ...base,
+          kind,
+          ...(criteria === undefined ? {} : { criteria }),
+          ...(weight === undefined ? {} : { weight }),
+        });
+      } else if (kind === 'trusted-authors') {
+        if (levelParties === undefined) {
+          this.add([...path, 'parties'], 'a trusted-authors level needs `parties`: the parties whose members are the authors');
+        }
+        const pkgs = this.stringList(body, 'packages', path);
+        const packages = pkgs?.map((n, k) => this.packageName(n, [...path, 'packages', k]) ?? n);
+        out.push({
+          ...base,
+          kind,
+          ...(packages === undefined ? {} : { packages }),
+          ...(weight === undefined ? {} : { weight }),
+        });
+      } else {
+        const minVoters = this.number(body, 'min-voters', path, { min: 1, integer: true, required: true });
+        if (minVoters !== undefined && weight !== undefined) out.push({ ...base, kind: 'voted', minVoters, weight });
+      }
+    });
+    return out;
+  }
+
+  private packages(raw: unknown, known: (c: string) => boolean, names: ReadonlySet<string>): Map<string, PackagePolicy> {
+    const out = new Map<string, PackagePolicy>();
+    if (raw === undefined) return out;
+    if (!isTable(raw)) {
+      this.add(['package'], `expected tables like [package.NAME], got ${describe(raw)}`);
+      return out;
+    }
+    for (const [rawName, body] of Object.entries(raw)) {
+      const path: Segment[] = ['package', rawName];
+      if (!isTable(body)) {
+        this.add(path, `expected a table [package.${rawName}], got ${describe(body)}`);
+        continue;
+      }
+      this.keys(body, path, PACKAGE_KEYS);
+      const name = this.packageName(rawName, path);
+      if (name === undefined) continue;
+      if (out.has(name)) {
+        this.add(path, `package '${rawName}' is configured twice (as '${name}' after normalising the name)`, 'merge the two [package] tables');
+        continue;
+      }
+      const pkg: PackagePolicy = { name };
+      const criteria = this.criteriaRef(body, 'criteria', path, known);
+      if (criteria !== undefined) pkg.criteria = criteria;
+      const threshold = this.number(body, 'threshold', path, { min: 0 });
+      if (threshold !== undefined) pkg.threshold = threshold;
+      const required = this.stringList(body, 'required', path);
+      if (required !== undefined) pkg.required = this.checkRequired(required, [...path, 'required'], names);
+      out.set(name, pkg);
+    }
+    return out;
+  }
+
+  private trust(raw: unknown): TrustSettings {
+    const trust: TrustSettings = { ...DEFAULT_TRUST, levels: { ...DEFAULT_TRUST.levels } };
+    if (raw === undefined) return trust;
+    if (!isTable(raw)) {
+      this.add(['trust'], `expected a table, got ${describe(raw)}`);
+      return trust;
+    }
+    this.keys(raw, ['trust'], TRUST_KEYS);
+    trust.maxDepth = this.number(raw, 'max-depth', ['trust'], { min: 0, integer: true }) ?? trust.maxDepth;
+    trust.decay = this.number(raw, 'decay', ['trust'], { min: 0, max: 1 }) ?? trust.decay;
+    const levels = raw['levels'];
+    if (levels !== undefined) {
+      if (!isTable(levels)) {
+        this.add(['trust', 'levels'], `expected a table of factors, got ${describe(levels)}`);
+      } else {
+        this.keys(levels, ['trust', 'levels'], TRUST_LEVEL_KEYS);
+        for (const k of ['high', 'medium', 'low'] as const) {
+          trust.levels[k] = this.number(levels, k, ['trust', 'levels'], { min: 0, max: 1 }) ?? trust.levels[k];
+        }
+      }
+    }
+    return trust;
+  }
+
+  private exemptions(raw: unknown): Exemption[] {
+    const out: Exemption[] = [];
+    if (raw === undefined) return out;
+    if (!Array.isArray(raw)) {
+      this.add(['exemption'], `expected an array of tables [[exemption]], got ${describe(raw)}`);
+      return out;
+    }
+    raw.forEach((body: unknown, i) => {
+      const path: Segment[] = ['exemption', i];
+      if (!isTable(body)) {
+        this.add(path, `expected a table, got ${describe(body)}`);
+        return;
+      }
+      this.keys(body, path, EXEMPTION_KEYS);
+      const rawName = this.string(body, 'name', path, { required: true });
+      const rawVersion = this.string(body, 'version', path, { required: true });
+      const reason = this.string(body, 'reason', path, { required: true });
+      if (reason !== undefined && reason.trim() === '') {
+        this.add([...path, 'reason'], 'an exemption needs a reason', 'say why the package is trusted without reviews');
+      }
+      const name = rawName === undefined ? undefined : this.packageName(rawName, [...path, 'name']);
+      const version = rawVersion === undefined ? undefined : normalizeVersion(rawVersion);
+      const expires = this.date(body, 'expires', path);
+      if (name === undefined || version === undefined || reason === undefined) return;
+      out.push(expires === undefined ? { name, version, reason } : { name, version, reason, expires });
+    });
+    return out;
+  }
+
+  // --- fields ---------------------------------------------------------------------------------
+
+  private keys(table: Table, path: Segment[], allowed: readonly string[], where = ''): void {
+    for (const key of Object.keys(table)) {
+      if (!allowed.includes(key)) {
+        this.add([...path, key], `unknown key '${key}'${where}${suggestion(key, allowed)}`, `allowed here: ${allowed.join(', ')}`);
+      }
+    }
+  }
+
+  private string(table: Table, key: string, path: Segment[], opts: { required?: boolean } = {}): string | undefined {
+    const v = table[key];
+    if (v === undefined) {
+      if (opts.required === true) this.add([...path, key], `missing '${key}'`, HELP);
+      return undefined;
+    }
+    if (typeof v !== 'string') {
+      this.add([...path, key], `expected a string, got ${describe(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  private stringList(table: Table, key: string, path: Segment[]): string[] | undefined {
+    const v = table[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) {
+      this.add([...path, key], `expected an array of strings, got ${describe(v)}`);
+      return undefined;
+    }
+    let ok = true;
+    v.forEach((x: unknown, i) => {
+      if (typeof x !== 'string') {
+        this.add([...path, key, i], `expected a string, got ${describe(x)}`);
+        ok = false;
+      }
+    });
+    return ok ? (v as string[]) : undefined;
+  }
+
+  private number(
+    table: Table,
+    key: string,
+    path: Segment[],
+    opts: { min?: number; max?: number; integer?: boolean; required?: boolean } = {},
+  ): number | undefined {
+    const v = table[key];
+    const at = [...path, key];
+    if (v === undefined) {
+      if (opts.required === true) this.add(at, `missing '${key}'`, HELP);
+      return undefined;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      this.add(at, `expected a number, got ${describe(v)}`);
+      return undefined;
+    }
+    if (opts.integer === true && !Number.isInteger(v)) {
+      this.add(at, `expected a whole number, got ${v}`);
+      return undefined;
+    }
+    if (opts.min !== undefined && v < opts.min) {
+      this.add(at, `${key} must be at least ${opts.min}, got ${v}`, opts.min === 0 ? 'weights and scores are never negative' : undefined);
+      return undefined;
+    }
+    if (opts.max !== undefined && v > opts.max) {
+      this.add(at, `${key} must be at most ${opts.max}, got ${v}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  private boolean(table: Table, key: string, path: Segment[]): boolean | undefined {
+    const v = table[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') {
+      this.add([...path, key], `expected true or false, got ${describe(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  private duration(table: Table, key: string, path: Segment[]): number | undefined {
+    const v = table[key];
+    if (v === undefined) return undefined;
+    const help = 'write a duration like "365d", "26w", "1y" or "48h" (or a number of days)';
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v) || v <= 0) {
+        this.add([...path, key], `expected a positive number of days, got ${v}`, help);
+        return undefined;
+      }
+      return v * DURATION_UNITS['d']!;
+    }
+    if (typeof v !== 'string') {
+      this.add([...path, key], `expected a duration, got ${describe(v)}`, help);
+      return undefined;
+    }
+    const m = DURATION_RE.exec(v.trim());
+    if (m === null || Number(m[1]) <= 0) {
+      this.add([...path, key], `'${v}' is not a duration`, help);
+      return undefined;
+    }
+    return Number(m[1]) * DURATION_UNITS[m[2]!]!;
+  }
+
+  private date(table: Table, key: string, path: Segment[]): number | undefined {
+    const v = table[key];
+    if (v === undefined) return undefined;
+    const ms = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : Number.NaN;
+    if (Number.isNaN(ms)) {
+      this.add([...path, key], `expected a date like 2026-06-30, got ${describe(v)}`);
+      return undefined;
+    }
+    return ms;
+  }
+
+  private identity(id: string, path: Segment[]): boolean {
+    if (isIdentityUri(id)) return true;
+    this.add(path, `'${id}' is not an identity URI`, 'an identity looks like did:key:z6Mk…; `pyvouch key show` prints yours');
+    return false;
+  }
+
+  private criteriaRef(table: Table, key: string, path: Segment[], known: (c: string) => boolean): string[] | undefined {
+    const v = table[key];
+    if (v === undefined) return undefined;
+    let list: string[];
+    if (typeof v === 'string') list = [v];
+    else {
+      const l = this.stringList(table, key, path);
+      if (l === undefined) return undefined;
+      list = l;
+    }
+    if (list.length === 0) {
+      this.add([...path, key], 'name at least one criteria');
+      return undefined;
+    }
+    let ok = true;
+    list.forEach((c, i) => {
+      if (!known(c)) {
+        this.unknownCriteria(c, typeof v === 'string' ? [...path, key] : [...path, key, i]);
+        ok = false;
+      }
+    });
+    return ok ? [...new Set(list)] : undefined;
+  }
+
+  private unknownCriteria(name: string, path: Segment[], defs?: ReadonlyMap<string, unknown>): void {
+    const names = defs === undefined ? Object.keys(BUILTIN_CRITERIA) : [...defs.keys()];
+    this.add(path, `unknown criteria '${name}'${suggestion(name, names)}`, `define it with a [criteria.${name}] table, or use one of ${names.join(', ')}`);
+  }
+
+  private checkRequired(required: readonly string[], path: Segment[], names: ReadonlySet<string>): string[] {
+    required.forEach((r, i) => {
+      if (!names.has(r)) {
+        this.add([...path, i], `'${r}' is not a party or level of this policy${suggestion(r, [...names])}`, 'name a [[party]] (or a [[level]]) that must vouch');
+      }
+    });
+    return [...new Set(required.filter((r) => names.has(r)))];
+  }
+
+  private packageName(raw: string, path: Segment[]): string | undefined {
+    try {
+      return canonicalizeName(raw, { validate: true });
+    } catch {
+      this.add(path, `'${raw}' is not a valid package name`, 'use the project name as on the index, e.g. "requests"');
+      return undefined;
+    }
+  }
+}
+
+function normalizeVersion(v: string): string {
+  try {
+    return new Version(v).toString();
+  } catch {
+    return v;
+  }
+}
+
+function isTable(v: unknown): v is Table {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function isUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' || u.protocol === 'http:' || u.protocol === 'file:';
+  } catch {
+    return false;
+  }
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Date) return `a date (${v.toISOString()})`;
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'a table';
+  if (typeof v === 'string') return `the string '${v}'`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function toError(problems: readonly Problem[], options: ParsePolicyOptions): PyvouchError {
+  const prefix = options.prefix ?? [];
+  const errs = problems.map((p) => {
+    const full = [...prefix, ...p.path];
+    const line = options.text === undefined ? undefined : locateLine(options.text, full);
+    return new PyvouchError('POLICY_INVALID', p.message, {
+      ...(options.file === undefined ? {} : { file: options.file }),
+      ...(line === undefined ? {} : { line }),
+      path: renderPath(full),
+      help: p.help ?? HELP,
+    });
+  });
+  const first = errs[0]!;
+  const count = errs.length === 1 ? '1 problem' : `${errs.length} problems`;
+  return new PyvouchError('POLICY_INVALID', `the policy is invalid (${count}): ${first.message}`, {
+    ...(options.file === undefined ? {} : { file: options.file }),
+    ...(first.line === undefined ? {} : { line: first.line }),
+    ...(first.path === undefined ? {} : { path: first.path }),
+    help: first.help ?? HELP,
+    problems: errs,
+  });
+}
