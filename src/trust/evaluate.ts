@@ -610,6 +610,11 @@ class Evaluator {
   private exemption(node: GraphNode): { active?: Exemption; expired?: Exemption } {
     let active: Exemption | undefined;
     let expired: Exemption | undefined;
+    const kind = node.source?.kind;
+    if (this.policy.firstParty === 'exempt' && (kind === 'editable' || kind === 'virtual')) {
+      const where = node.source?.location === undefined ? '' : ` ${node.source.location}`;
+      active = { name: node.name, version: node.version, reason: `first-party: the project's own code (${kind}${where}), built from the working tree` };
+    }
     for (const ex of this.policy.exemptions) {
       if (ex.name !== node.name || ex.version !== node.version) continue;
       if (ex.expires !== undefined && ex.expires <= this.now) expired ??= ex;

@@ -42,6 +42,7 @@ const POLICY_KEYS = [
   'veto-findings',
   'max-age',
   'require-hash-binding',
+  'first-party',
   'description',
 ];
 const PARTY_SOURCES = ['identity', 'identities', 'index', 'trusted-publisher'];
@@ -137,6 +138,7 @@ class PolicyParser {
     let vetoFindings = ['malicious'];
     let maxAge: number | undefined;
     let requireHashBinding = true;
+    let firstParty: 'exempt' | 'check' = 'exempt';
     if (policyTable === undefined) {
       this.add(['policy'], 'the policy has no [policy] table', 'add [policy] with at least `threshold = <score>`');
     } else if (!isTable(policyTable)) {
@@ -155,6 +157,9 @@ class PolicyParser {
       vetoFindings = this.stringList(policyTable, 'veto-findings', ['policy']) ?? vetoFindings;
       maxAge = this.duration(policyTable, 'max-age', ['policy']);
       requireHashBinding = this.boolean(policyTable, 'require-hash-binding', ['policy']) ?? true;
+      const fp = this.string(policyTable, 'first-party', ['policy']);
+      if (fp === 'exempt' || fp === 'check') firstParty = fp;
+      else if (fp !== undefined) this.add(['policy', 'first-party'], `expected "exempt" or "check", got '${fp}'`);
     }
 
     const parties = this.parties(doc['party']);
@@ -171,6 +176,7 @@ class PolicyParser {
       required,
       vetoFindings,
       requireHashBinding,
+      firstParty,
       parties,
       levels: levels.length > 0 ? levels : [{ kind: 'audited', name: 'audited' }],
       criteriaDefinitions,

@@ -139,6 +139,12 @@ export interface Policy {
   maxAge?: number;
   /** Statements only count when bound to a locked sha256 of the node. */
   requireHashBinding: boolean;
+  /**
+   * The project's own code (editable installs and virtual workspace projects, which are built from
+   * the working tree, not downloaded): `exempt` (the default, as cargo-vet treats first-party
+   * crates) reports them as exempt; `check` holds them to the policy like any download.
+   */
+  firstParty: 'exempt' | 'check';
   parties: Party[];
   /** Never empty: without [[level]] tables, one audited level of the node's criteria. */
   levels: Level[];

@@ -516,3 +516,21 @@ test("the seed's file as written evaluates: its one placeholder identity counts 
     ['score'],
   );
 });
+
+test('the project itself (an editable install) is first-party: exempt by default, checked on request', () => {
+  const project: GraphNode = { ...node('myapp', '0.1.0'), artifacts: [], source: { kind: 'editable', location: '.' } };
+  const g = graph([project]);
+  const byDefault = evaluatePolicy(g, [], seed, { now: NOW }).nodes[0]!;
+  assert.equal(byDefault.verdict, 'exempt');
+  assert.match(byDefault.exemption!.reason, /^first-party: the project's own code \(editable \.\)/);
+
+  const strict = policy(`${SEED_DISTINCT}\n`.replace('[policy]\n', '[policy]\nfirst-party = "check"\n'));
+  const checked = evaluatePolicy(g, [], strict, { now: NOW }).nodes[0]!;
+  assert.equal(checked.verdict, 'fail');
+  assert.ok(checked.missing.some((m) => m.kind === 'no-statements'));
+});
+
+test('a package from an index is never first-party, whatever its name', () => {
+  const g = graph([{ ...node('myapp', '0.1.0'), source: { kind: 'registry', location: PYPI } }]);
+  assert.equal(evaluatePolicy(g, [], seed, { now: NOW }).nodes[0]!.verdict, 'fail');
+});
