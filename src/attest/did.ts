@@ -20,8 +20,22 @@ export function didFromPublicKey(raw: Uint8Array): string {
   return DID_KEY_PREFIX + MULTIBASE_BASE58BTC + encodeBase58(bytes);
 }
 
+// Verification decodes the same few signers' dids over and over; base58 decoding is quadratic in
+// the length, so valid dids are remembered (bounded; a did always names the same key).
+const DECODED_LIMIT = 4096;
+const decoded = new Map<string, Uint8Array>();
+
 /** The 32 raw Ed25519 public key bytes named by `did`; KEY_INVALID unless it is an Ed25519 did:key. */
 export function publicKeyFromDid(did: string): Uint8Array {
+  const known = decoded.get(did);
+  if (known !== undefined) return known.slice();
+  const key = decodeDidKey(did);
+  if (decoded.size >= DECODED_LIMIT) decoded.delete(decoded.keys().next().value!);
+  decoded.set(did, key.slice());
+  return key;
+}
+
+function decodeDidKey(did: string): Uint8Array {
   const bad = (why: string): PyvouchError =>
     new PyvouchError('KEY_INVALID', `'${did}' is not an Ed25519 did:key: ${why}`, {
       help: 'an identity looks like did:key:z6Mk…; `pyvouch key show` prints yours',

@@ -70,7 +70,19 @@ export function publicKeyFromRaw(raw: Uint8Array): KeyObject {
   });
 }
 
+// Imports verify thousands of statements by the same few signers; decoding the did (base58) and
+// importing the key cost as much as the signature check itself, so keys are kept by did. Bounded,
+// so a feed of many one-off signers cannot grow it without limit; a did names its key immutably,
+// so a cached entry can never be stale.
+const KEY_CACHE_LIMIT = 4096;
+const keyCache = new Map<string, KeyObject>();
+
 /** The public key a did:key names, ready for node:crypto's verify. */
 export function verificationKeyForDid(did: string): KeyObject {
-  return publicKeyFromRaw(publicKeyFromDid(did));
+  const cached = keyCache.get(did);
+  if (cached !== undefined) return cached;
+  const key = publicKeyFromRaw(publicKeyFromDid(did));
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(did, key);
+  return key;
 }

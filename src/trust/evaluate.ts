@@ -153,6 +153,8 @@ class Evaluator {
     const web = this.web(criteria);
     const id = `${node.name}==${node.version}`;
 
+    // The bucket first: building it numbers the digests its statements name.
+    const bucket = this.index.packages.get(node.name)?.get(node.version) ?? EMPTY_BUCKET;
     let hashed = false;
     const hashes = new Set<number>();
     for (const a of node.artifacts) {
@@ -161,7 +163,6 @@ class Evaluator {
       const n = this.index.digestIds.get(a.sha256.toLowerCase());
       if (n !== undefined) hashes.add(n);
     }
-    const bucket = this.index.packages.get(node.name)?.get(node.version) ?? EMPTY_BUCKET;
     const byAgent = this.agentTable(web);
 
     const notes: Note[] = [];

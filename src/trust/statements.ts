@@ -28,13 +28,16 @@ export interface StatementBucket {
 
 export interface StatementIndex {
   readonly kind: 'pyvouch.statement-index';
-  /** name -> version -> statements. */
+  /** name -> version -> statements. Buckets are built on first access (see indexStatements). */
   readonly packages: ReadonlyMap<string, ReadonlyMap<string, StatementBucket>>;
   /** Trust and rotation statements, ordered by id. */
   readonly trust: readonly IndexedStatement[];
-  /** Signer identity -> its number in bucket `agents`. */
+  /** Signer identity -> its number in bucket `agents`. Complete from the start. */
   readonly agentIds: ReadonlyMap<string, number>;
-  /** Lower-case sha256 -> its number in bucket `digests`. */
+  /**
+   * Lower-case sha256 -> its number in bucket `digests`. Filled as buckets are built: look a
+   * release's bucket up before its digests.
+   */
   readonly digestIds: ReadonlyMap<string, number>;
   /** Distinct statements indexed. */
   readonly size: number;
@@ -44,61 +47,99 @@ export function isStatementIndex(x: readonly Statement[] | StatementIndex): x is
   return !Array.isArray(x) && (x as StatementIndex).kind === 'pyvouch.statement-index';
 }
 
+/**
+ * A release's statements, kept as a plain list until evaluation asks for them. A feed holds far
+ * more releases than one lock file has, and building the typed arrays of every bucket up front
+ * cost more than evaluating the graph (1M statements: seconds of allocation and GC).
+ */
+// Only get, has, keys and size are meaningful: the rest of Map sees the built buckets alone.
+class LazyVersions extends Map<string, StatementBucket> {
+  private readonly pending = new Map<string, Statement[]>();
+  constructor(
+    private readonly agentIds: ReadonlyMap<string, number>,
+    private readonly digestIds: Map<string, number>,
+  ) {
+    super();
+  }
+
+  add(version: string, statement: Statement): void {
+    let list = this.pending.get(version);
+    if (list === undefined) this.pending.set(version, (list = []));
+    list.push(statement);
+  }
+
+  override get(version: string): StatementBucket | undefined {
+    const built = super.get(version);
+    if (built !== undefined) return built;
+    const list = this.pending.get(version);
+    if (list === undefined) return undefined;
+    const bucket = buildBucket(list, this.agentIds, this.digestIds);
+    this.pending.delete(version);
+    super.set(version, bucket);
+    return bucket;
+  }
+
+  override has(version: string): boolean {
+    return super.has(version) || this.pending.has(version);
+  }
+
+  override keys(): MapIterator<string> {
+    return [...super.keys(), ...this.pending.keys()].sort()[Symbol.iterator]() as MapIterator<string>;
+  }
+
+  override get size(): number {
+    return super.size + this.pending.size;
+  }
+}
+
+function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, digestIds: Map<string, number>): StatementBucket {
+  list.sort((a, b) => cmp(a.id, b.id));
+  const agents = new Int32Array(list.length);
+  const starts = new Float64Array(list.length);
+  const ends = new Float64Array(list.length);
+  const digestStart = new Int32Array(list.length + 1);
+  let subjects = 0;
+  for (const s of list) subjects += s.subjects.length;
+  const digests = new Int32Array(subjects);
+  let d = 0;
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!;
+    agents[i] = agentIds.get(s.agent)!;
+    starts[i] = parseStart(s);
+    ends[i] = parseEnd(s);
+    digestStart[i] = d;
+    for (const sub of s.subjects) {
+      const hex = sub.sha256.toLowerCase();
+      let h = digestIds.get(hex);
+      if (h === undefined) digestIds.set(hex, (h = digestIds.size));
+      digests[d++] = h;
+    }
+  }
+  digestStart[list.length] = d;
+  return { statements: list, agents, starts, ends, digestStart, digests };
+}
+
 export function indexStatements(statements: readonly Statement[]): StatementIndex {
-  const grouped = new Map<string, Map<string, Statement[]>>();
+  const agentIds = new Map<string, number>();
+  const digestIds = new Map<string, number>();
+  const packages = new Map<string, LazyVersions>();
   const trust: IndexedStatement[] = [];
   const seen = new Set<string>();
   for (const statement of statements) {
     // The same statement may arrive from two feeds; counting it twice would double its weight.
     if (seen.has(statement.id)) continue;
     seen.add(statement.id);
+    // Every signer is numbered now, so tables sized by agentIds cover every bucket built later.
+    if (!agentIds.has(statement.agent)) agentIds.set(statement.agent, agentIds.size);
     if (statement.kind === 'trust' || statement.kind === 'rotate') {
       trust.push({ statement, start: parseStart(statement), end: parseEnd(statement) });
       continue;
     }
     const pkg = statement.package;
     if (pkg === undefined) continue;
-    let versions = grouped.get(pkg.name);
-    if (versions === undefined) grouped.set(pkg.name, (versions = new Map()));
-    let list = versions.get(pkg.version);
-    if (list === undefined) versions.set(pkg.version, (list = []));
-    list.push(statement);
-  }
-
-  const agentIds = new Map<string, number>();
-  const digestIds = new Map<string, number>();
-  const packages = new Map<string, Map<string, StatementBucket>>();
-  for (const [name, versions] of grouped) {
-    const out = new Map<string, StatementBucket>();
-    for (const [version, list] of versions) {
-      list.sort((a, b) => cmp(a.id, b.id));
-      const agents = new Int32Array(list.length);
-      const starts = new Float64Array(list.length);
-      const ends = new Float64Array(list.length);
-      const digestStart = new Int32Array(list.length + 1);
-      let subjects = 0;
-      for (const s of list) subjects += s.subjects.length;
-      const digests = new Int32Array(subjects);
-      let d = 0;
-      for (let i = 0; i < list.length; i++) {
-        const s = list[i]!;
-        let id = agentIds.get(s.agent);
-        if (id === undefined) agentIds.set(s.agent, (id = agentIds.size));
-        agents[i] = id;
-        starts[i] = parseStart(s);
-        ends[i] = parseEnd(s);
-        digestStart[i] = d;
-        for (const sub of s.subjects) {
-          const hex = sub.sha256.toLowerCase();
-          let h = digestIds.get(hex);
-          if (h === undefined) digestIds.set(hex, (h = digestIds.size));
-          digests[d++] = h;
-        }
-      }
-      digestStart[list.length] = d;
-      out.set(version, { statements: list, agents, starts, ends, digestStart, digests });
-    }
-    packages.set(name, out);
+    let versions = packages.get(pkg.name);
+    if (versions === undefined) packages.set(pkg.name, (versions = new LazyVersions(agentIds, digestIds)));
+    versions.add(pkg.version, statement);
   }
   trust.sort((a, b) => cmp(a.statement.id, b.statement.id));
   return { kind: 'pyvouch.statement-index', packages, trust, agentIds, digestIds, size: seen.size };

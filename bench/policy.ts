@@ -1,0 +1,230 @@
+// Policy benchmark (issue: policy and check).
+//  A. evaluatePolicy on a synthetic 1,000-node graph against 1M statements (goal < 150 ms of
+//     evaluation; indexing the statements is reported apart, as the CLI indexes once).
+//  B. a cold `pyvouch check` (a new process: node start, lock read, store read, evaluation,
+//     rendering) of a 300-package lock with 100k signed statements in the embedded store (goal
+//     < 0.6 s), next to the start-up of `node dist/cli.js --version` in the same run as the floor.
+//   node --import tsx bench/policy.ts [--statements 1000000] [--check-statements 100000] [--runs 5]
+// Part B runs the built CLI: `npm run build` first.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Statement, StoredStatement } from '../src/attest/types.js';
+import { verifyStatementEnvelope } from '../src/attest/verify.js';
+import type { Graph, GraphEdge, GraphNode } from '../src/graph/graph.js';
+import { openSqliteStore } from '../src/store/sqlite.js';
+import { evaluatePolicy } from '../src/trust/evaluate.js';
+import { parsePolicyToml } from '../src/trust/parse.js';
+import { indexStatements } from '../src/trust/statements.js';
+import {
+  fileDigest,
+  fmt,
+  identities,
+  median,
+  packageName,
+  plainStatement,
+  releaseVersion,
+  rng,
+  sdistName,
+  sha256,
+  signPlanned,
+  wheelName,
+} from './_synthetic.js';
+
+const { values } = parseArgs({
+  options: {
+    statements: { type: 'string', default: '1000000' },
+    'check-statements': { type: 'string', default: '100000' },
+    runs: { type: 'string', default: '5' },
+    skip: { type: 'string', default: '' },
+  },
+});
+const runs = Number(values.runs);
+const skip = new Set(values.skip.split(','));
+console.log(`policy benchmark; ${cpus().length} cpus, load ${loadavg()[0]!.toFixed(1)}`);
+
+const KINDS = ['assess', 'review', 'vote', 'like'] as const;
+const PARTY_SIZE = 12;
+
+function policyText(members: string[], curator: string): string {
+  return `[policy]
+threshold = 5.5
+criteria = "safe-to-deploy"
+
+[[party]]
+name = "pypi"
+index = "https://pypi.org/simple"
+weight = 0.5
+
+[[party]]
+name = "curator"
+identity = "${curator}"
+weight = 1.0
+
+[[party]]
+name = "internal"
+identities = [${members.map((m) => `"${m}"`).join(', ')}]
+weight = 2.0
+
+[[level]]
+kind = "voted"
+name = "community"
+min-voters = 3
+weight = 1.0
+
+[trust]
+max-depth = 2
+`;
+}
+
+/** A graph of `size` packages (pkg ids 0..size-1) with 1-4 dependencies each on later packages. */
+function syntheticGraph(size: number, random: () => number): Graph {
+  const nodes: GraphNode[] = [];
+  const edges: GraphEdge[] = [];
+  for (let i = 0; i < size; i++) {
+    const name = packageName(i);
+    const version = releaseVersion(i, 3);
+    nodes.push({
+      name,
+      version,
+      metadata: 'lock',
+      artifacts: [wheelName(name, version), sdistName(name, version)].map((filename) => ({
+        filename,
+        sha256: fileDigest(filename),
+        kind: filename.endsWith('.whl') ? ('wheel' as const) : ('sdist' as const),
+        index: 'https://pypi.org/simple',
+      })),
+    });
+    const deps = 1 + Math.floor(random() * 4);
+    for (let d = 0; d < deps && i + 1 < size; d++) {
+      const to = i + 1 + Math.floor(random() * Math.min(50, size - i - 1));
+      edges.push({ from: name, to: packageName(to), specifier: '', marker: null, extras: [] });
+    }
+  }
+  return { source: { format: 'uv.lock' }, environment: { python: '3.12', platform: 'linux', machine: 'x86_64', implementation: 'cpython' }, roots: [packageName(0)], nodes, edges, edgesKnown: true, diagnostics: [] };
+}
+
+// ---------------------------------------------------------------- A. pure evaluation
+if (!skip.has('eval')) {
+  const n = Number(values.statements);
+  const random = rng(7);
+  const signerCount = 20_000;
+  const signers = Array.from({ length: signerCount }, (_, i) => `did:key:z6MkBench${i.toString(36).padStart(8, '0')}`);
+  const members = signers.slice(0, PARTY_SIZE);
+  const graph = syntheticGraph(1000, random);
+  let t0 = performance.now();
+  const statements: Statement[] = [];
+  for (let i = 0; i < n; i++) {
+    // 2% of statements are about the graph's exact releases, by party members mostly; the rest
+    // about other releases and other packages (a shared feed holds far more than one lock needs).
+    const inGraph = random() < 0.02;
+    const p = inGraph ? Math.floor(random() * 1000) : Math.floor(random() * 50_000);
+    const agent = inGraph && random() < 0.5 ? members[Math.floor(random() * members.length)]! : signers[Math.floor(random() * signerCount)]!;
+    statements.push(
+      plainStatement(i, {
+        agent,
+        kind: KINDS[i % KINDS.length]!,
+        name: packageName(p),
+        version: releaseVersion(p, inGraph ? 3 : Math.floor(random() * 6)),
+        startTime: '2026-06-01T00:00:00Z',
+      }),
+    );
+  }
+  // Trust statements: each member trusts a few others (transitive trust, depth 2).
+  for (let i = 0; i < 2000; i++) {
+    const from = i < 200 ? members[i % members.length]! : signers[Math.floor(random() * signerCount)]!;
+    statements.push({
+      id: sha256(`trust ${i}`),
+      kind: 'trust',
+      predicateType: 'https://pyvouch.dev/attestation/trust/v1',
+      agent: from,
+      startTime: '2026-06-01T00:00:00Z',
+      description: '',
+      subjects: [],
+      criteria: [],
+      trust: { subject: signers[Math.floor(random() * signerCount)]!, level: 'medium', criteria: [] },
+    });
+  }
+  console.log(`A. synthetic graph ${graph.nodes.length} nodes, ${fmt(statements.length)} statements (built in ${fmt((performance.now() - t0) / 1000, 1)} s)`);
+  const policy = parsePolicyToml(policyText(members, signers[PARTY_SIZE]!));
+  t0 = performance.now();
+  const index = indexStatements(statements);
+  const indexMs = performance.now() - t0;
+  const now = new Date('2026-11-01T00:00:00Z');
+  const times: number[] = [];
+  let passed = 0;
+  for (let r = 0; r < Math.max(runs, 3); r++) {
+    const start = performance.now();
+    const report = evaluatePolicy(graph, index, policy, { now });
+    times.push(performance.now() - start);
+    passed = report.counts.pass;
+  }
+  console.log(`   indexing ${fmt(statements.length)} statements: ${fmt(indexMs)} ms (once per run of the CLI)`);
+  console.log(`   evaluatePolicy: first ${fmt(times[0]!, 1)} ms, median ${fmt(median(times), 1)} ms (goal < 150 ms); ${passed} of ${graph.nodes.length} nodes pass`);
+}
+
+// ---------------------------------------------------------------- B. cold `pyvouch check`
+if (!skip.has('check')) {
+  const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
+  if (!existsSync(cli)) throw new Error('bench B runs the built CLI: run `npm run build` first');
+  const n = Number(values['check-statements']);
+  const random = rng(11);
+  const dir = mkdtempSync(join(tmpdir(), 'pyvouch-bench-check-'));
+  const people = identities(60, 'check');
+  const members = people.slice(0, PARTY_SIZE).map((p) => p.did);
+  // A 300-package pip-compile lock with hashes and `# via` edges.
+  const lines: string[] = ['# generated by bench/policy.ts'];
+  const size = 300;
+  const parents = new Map<number, number[]>();
+  for (let i = 1; i < size; i++) parents.set(i, [Math.floor(random() * i)]);
+  for (let i = 0; i < size; i++) {
+    const name = packageName(i);
+    const version = releaseVersion(i, 3);
+    lines.push(`${name}==${version} \\`);
+    lines.push(`    --hash=sha256:${fileDigest(wheelName(name, version))} \\`);
+    lines.push(`    --hash=sha256:${fileDigest(sdistName(name, version))}`);
+    lines.push(i === 0 ? '    # via -r requirements.in' : `    # via ${(parents.get(i) ?? []).map(packageName).join(', ')}`);
+  }
+  writeFileSync(join(dir, 'requirements.txt'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'pyvouch.toml'), policyText(members, people[PARTY_SIZE]!.did));
+
+  let t0 = performance.now();
+  const stored: StoredStatement[] = [];
+  for (let i = 0; i < n; i++) {
+    const inLock = random() < 0.15;
+    const p = inLock ? Math.floor(random() * size) : size + Math.floor(random() * 20_000);
+    const signer = inLock && random() < 0.6 ? people[Math.floor(random() * PARTY_SIZE)]! : people[Math.floor(random() * people.length)]!;
+    const envelope = signPlanned({
+      signer,
+      kind: KINDS[i % KINDS.length]!,
+      name: packageName(p),
+      version: releaseVersion(p, inLock && random() < 0.7 ? 3 : Math.floor(random() * 6)),
+      startTime: '2026-06-01T00:00:00Z',
+    });
+    stored.push(verifyStatementEnvelope(envelope));
+  }
+  const store = await openSqliteStore(join(dir, 'pyvouch.db'));
+  for (let i = 0; i < stored.length; i += 5000) await store.put(stored.slice(i, i + 5000));
+  await store.close();
+  console.log(`B. 300-package lock, ${fmt(n)} signed statements in SQLite (made in ${fmt((performance.now() - t0) / 1000, 1)} s)`);
+
+  const timeCommand = (args: string[]): { ms: number; code: number } => {
+    const start = performance.now();
+    const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', PYVOUCH_HOME: dir } });
+    return { ms: performance.now() - start, code: r.status ?? -1 };
+  };
+  const checkArgs = ['check', join(dir, 'requirements.txt'), '--policy', join(dir, 'pyvouch.toml'), '--store', join(dir, 'pyvouch.db'), '--format', 'json', '--output', join(dir, 'out.json')];
+  timeCommand(['--version']);
+  const first = timeCommand(checkArgs);
+  const checks: number[] = [];
+  const starts: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    checks.push(timeCommand(checkArgs).ms);
+    starts.push(timeCommand(['--version']).ms);
+  }
+  console.log(`   pyvouch check (new process each run): first ${fmt(first.ms)} ms, median ${fmt(median(checks))} ms (goal < 600 ms), exit ${first.code}`);
+  console.log(`   node dist/cli.js --version (start-up floor, same run): median ${fmt(median(starts))} ms`);
+  rmSync(dir, { recursive: true, force: true });
+}
