@@ -1,0 +1,118 @@
+// How a stored statement maps onto the rows both backends keep, and back. The JSON columns hold
+// the envelope and the decoded statement verbatim, so reading needs JSON.parse and nothing more.
+
+import type { Envelope, Statement, StoredStatement } from '../attest/types.js';
+import { PyvouchError } from '../errors.js';
+import type { PutResult, StatementQuery } from './store.js';
+
+/** The indexed columns and JSON texts of one statement. Times are as the statement gives them. */
+export interface StatementRow {
+  id: string;
+  kind: string;
+  predicateType: string;
+  agent: string;
+  packageName: string | null;
+  packageVersion: string | null;
+  startTime: string;
+  endTime: string | null;
+  envelope: string;
+  statement: string;
+}
+
+export interface TrustEdgeRow {
+  agent: string;
+  subject: string;
+  relation: 'trust' | 'rotate';
+  level: string | null;
+}
+
+export function statementRow({ statement, envelope }: StoredStatement): StatementRow {
+  return {
+    id: statement.id,
+    kind: statement.kind,
+    predicateType: statement.predicateType,
+    agent: statement.agent,
+    packageName: statement.package?.name ?? null,
+    packageVersion: statement.package?.version ?? null,
+    startTime: statement.startTime,
+    endTime: statement.endTime ?? null,
+    envelope: JSON.stringify(envelope),
+    statement: JSON.stringify(statement),
+  };
+}
+
+/** The trust-graph edge a trust or rotation statement draws, if it draws one. */
+export function trustEdge(statement: Statement): TrustEdgeRow | undefined {
+  if (statement.kind === 'trust' && statement.trust !== undefined) {
+    return { agent: statement.agent, subject: statement.trust.subject, relation: 'trust', level: statement.trust.level };
+  }
+  if (statement.kind === 'rotate' && statement.rotation !== undefined) {
+    return { agent: statement.agent, subject: statement.rotation.to, relation: 'rotate', level: null };
+  }
+  return undefined;
+}
+
+export function decodeRow(envelope: string, statement: string): StoredStatement {
+  return { envelope: JSON.parse(envelope) as Envelope, statement: JSON.parse(statement) as Statement };
+}
+
+/**
+ * Decodes rows and puts them in id order. Used where a query returns thousands of rows: the
+ * databases would sort the wide rows themselves (PostgreSQL spills them to disk), while sorting
+ * the decoded objects by their id costs next to nothing.
+ */
+export function decodeSortedById(rows: readonly { id: string; envelope: string; statement: string }[]): StoredStatement[] {
+  const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sorted.map((row) => decodeRow(row.envelope, row.statement));
+}
+
+/**
+ * Splits a batch into the first occurrence of each id (what goes to the database) and reports,
+ * once the database said which of those were new, every input in input order as inserted or
+ * duplicate. A repeat inside the batch counts as a duplicate of its first occurrence.
+ */
+export function dedupeBatch(batch: readonly StoredStatement[]): {
+  unique: StoredStatement[];
+  result(newIds: ReadonlySet<string>): PutResult;
+} {
+  const seen = new Set<string>();
+  const unique: StoredStatement[] = [];
+  for (const s of batch) {
+    if (!seen.has(s.statement.id)) {
+      seen.add(s.statement.id);
+      unique.push(s);
+    }
+  }
+  return {
+    unique,
+    result(newIds) {
+      const inserted: string[] = [];
+      const duplicates: string[] = [];
+      const reported = new Set<string>();
+      for (const s of batch) {
+        const id = s.statement.id;
+        if (newIds.has(id) && !reported.has(id)) inserted.push(id);
+        else duplicates.push(id);
+        reported.add(id);
+      }
+      return { inserted, duplicates };
+    },
+  };
+}
+
+/** Refuses a query both backends would answer in a surprising way: a version names no release alone. */
+export function checkQuery(query: StatementQuery): void {
+  if (query.version !== undefined && query.name === undefined) {
+    throw new PyvouchError('USAGE', `a statement query for version '${query.version}' needs a package name too`);
+  }
+}
+
+/** Why a batch failed, in the words both backends use: the store is unchanged. */
+export function batchError(location: string, size: number, err: unknown): PyvouchError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new PyvouchError(
+    'STORE',
+    `could not store a batch of ${size} statement${size === 1 ? '' : 's'} in ${location}; none of the batch was stored: ${reason}`,
+    { file: location, cause: err },
+  );
+}

@@ -1,0 +1,421 @@
+// The behavioural suite every StatementStore must pass. Each backend's test file calls
+// storeSuite() with a factory of harnesses; each test gets a fresh, empty store of its own.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import type { StoredStatement } from '../../src/attest/types.js';
+import { isPyvouchError } from '../../src/errors.js';
+import type { Migration } from '../../src/store/migrations.js';
+import type { StatementStore } from '../../src/store/store.js';
+import { corpusPackage, fakeAgent, fakeCorpus, fakeSha256, fakeStatement } from './fixtures.js';
+
+/** A trust edge as the store indexes it. */
+export interface EdgeRow {
+  statementId: string;
+  agent: string;
+  subject: string;
+  relation: string;
+  level: string | null;
+}
+
+/** One isolated store (a fresh file, or a fresh schema) and raw access to its database. */
+export interface StoreHarness {
+  /**
+   * Opens the store; every call reaches the same data (a reopen). `extra` adds migrations after
+   * the ones the code knows, given a function that qualifies a table name for the backend.
+   */
+  open(extra?: (table: (name: string) => string) => Migration[]): Promise<StatementStore>;
+  /** What openStore() takes to reach this store, e.g. from a child process. */
+  readonly spec: string;
+  /** Versions recorded in the migrations table, ascending. */
+  appliedMigrations(): Promise<number[]>;
+  /** Records a migration as applied without running it: a store written by a newer pyvouch. */
+  recordMigration(version: number): Promise<void>;
+  tableExists(name: string): Promise<boolean>;
+  trustEdges(): Promise<EdgeRow[]>;
+  /** Removes the store's file or schema. */
+  dispose(): Promise<void>;
+}
+
+const byId = (a: StoredStatement, b: StoredStatement): number =>
+  a.statement.id < b.statement.id ? -1 : a.statement.id > b.statement.id ? 1 : 0;
+const ids = (list: readonly StoredStatement[]): string[] => list.map((s) => s.statement.id);
+const sortedIds = (list: readonly StoredStatement[]): string[] => ids([...list].sort(byId));
+
+function assertCode(code: string): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(isPyvouchError(err), `expected a PyvouchError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    return true;
+  };
+}
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Runs a child process that opens `spec`, starts putting `n` statements from `seed` in one batch,
+ * and kills itself with SIGKILL while serialising statement `killAt`, inside the transaction:
+ * the nearest a test can get to pulling the plug mid-import.
+ */
+async function importAndDie(spec: string, n: number, killAt: number, seed: string): Promise<NodeJS.Signals | null> {
+  const code = `
+    import { openStore } from ${JSON.stringify(`${root}src/store/open.ts`)};
+    import { fakeCorpus } from ${JSON.stringify(`${root}test/store/fixtures.ts`)};
+    const store = await openStore(process.argv[1], '/nonexistent');
+    const batch = fakeCorpus(${n}, { seed: ${JSON.stringify(seed)} });
+    Object.defineProperty(batch[${killAt}].envelope, 'toJSON', {
+      value() { process.kill(process.pid, 'SIGKILL'); },
+    });
+    await store.put(batch);
+    console.log('put finished without dying');
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, spec], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+  assert.equal(signal, 'SIGKILL', `the importing child should have been killed; it said:\n${output}`);
+  return signal;
+}
+
+export function storeSuite(name: string, factory: () => Promise<StoreHarness>): void {
+  /** Runs `fn` against a fresh store, then closes and removes it whatever happened. */
+  async function withStore(fn: (store: StatementStore, harness: StoreHarness) => Promise<void>): Promise<void> {
+    const harness = await factory();
+    let store: StatementStore | undefined;
+    try {
+      store = await harness.open();
+      await fn(store, harness);
+    } finally {
+      await store?.close();
+      await harness.dispose();
+    }
+  }
+
+  describe(`${name} statement store`, () => {
+    describe('put and get', () => {
+      test('returns the envelope and statement exactly as stored', () =>
+        withStore(async (store) => {
+          const original = fakeStatement({ kind: 'review', endTime: '2026-01-01T00:00:00+02:00', criteria: ['safe-to-run'] });
+          await store.put([original]);
+          const back = await store.get(original.statement.id);
+          assert.deepStrictEqual(back, original);
+          // Key order too: the JSON is kept as text, not re-encoded from columns.
+          assert.equal(JSON.stringify(back), JSON.stringify(original));
+        }));
+
+      test('answers undefined for an unknown id', () =>
+        withStore(async (store) => {
+          assert.equal(await store.get(fakeSha256('nothing')), undefined);
+        }));
+
+      test('reports what was inserted and what was already present', () =>
+        withStore(async (store) => {
+          const [a, b, c] = fakeCorpus(3);
+          assert.ok(a && b && c);
+          assert.deepEqual(await store.put([a, b]), { inserted: [a.statement.id, b.statement.id], duplicates: [] });
+          assert.deepEqual(await store.put([b, c]), { inserted: [c.statement.id], duplicates: [b.statement.id] });
+          assert.equal(await store.count(), 3);
+        }));
+
+      test('stores a statement repeated within one batch once', () =>
+        withStore(async (store) => {
+          const a = fakeStatement({ nonce: 1 });
+          const b = fakeStatement({ nonce: 2 });
+          assert.deepEqual(await store.put([a, b, a]), { inserted: [a.statement.id, b.statement.id], duplicates: [a.statement.id] });
+          assert.equal(await store.count(), 2);
+        }));
+
+      test('accepts an empty batch', () =>
+        withStore(async (store) => {
+          assert.deepEqual(await store.put([]), { inserted: [], duplicates: [] });
+          assert.equal(await store.count(), 0);
+        }));
+
+      test('stores a large batch in one call', () =>
+        withStore(async (store) => {
+          const corpus = fakeCorpus(2500);
+          const result = await store.put(corpus);
+          assert.equal(result.inserted.length, 2500);
+          assert.equal(await store.count(), 2500);
+          assert.deepStrictEqual(await store.get(corpus[1777]?.statement.id ?? ''), corpus[1777]);
+        }));
+    });
+
+    describe('find', () => {
+      const agentA = fakeAgent('a');
+      const agentB = fakeAgent('b');
+      const shared = fakeSha256('shared-wheel');
+      const statements = [
+        fakeStatement({ agent: agentA, name: 'requests', version: '2.32.3' }),
+        fakeStatement({ agent: agentB, name: 'requests', version: '2.32.3', kind: 'review' }),
+        fakeStatement({ agent: agentA, name: 'requests', version: '2.31.0' }),
+        fakeStatement({
+          agent: agentB,
+          name: 'urllib3',
+          version: '2.2.1',
+          kind: 'flag',
+          subjects: [
+            { name: 'urllib3-2.2.1-py3-none-any.whl', sha256: shared },
+            { name: 'urllib3-2.2.1.tar.gz', sha256: fakeSha256('urllib3-sdist') },
+          ],
+        }),
+        fakeStatement({ agent: agentA, name: 'idna', version: '3.7', subjects: [{ name: 'idna-3.7-py3-none-any.whl', sha256: shared }] }),
+        fakeStatement({ agent: agentA, kind: 'trust', trusts: agentB }),
+      ];
+      const where = (pred: (s: StoredStatement) => boolean): string[] => sortedIds(statements.filter(pred));
+
+      const cases: { title: string; query: Parameters<StatementStore['find']>[0]; expect: string[] }[] = [
+        { title: 'package name', query: { name: 'requests' }, expect: where((s) => s.statement.package?.name === 'requests') },
+        {
+          title: 'name and version',
+          query: { name: 'requests', version: '2.32.3' },
+          expect: where((s) => s.statement.package?.name === 'requests' && s.statement.package.version === '2.32.3'),
+        },
+        { title: 'artifact sha256', query: { sha256: shared }, expect: where((s) => s.statement.subjects.some((x) => x.sha256 === shared)) },
+        { title: 'agent', query: { agent: agentB }, expect: where((s) => s.statement.agent === agentB) },
+        { title: 'kind', query: { kind: 'flag' }, expect: where((s) => s.statement.kind === 'flag') },
+        {
+          title: 'several fields at once',
+          query: { name: 'requests', agent: agentA, kind: 'assess' },
+          expect: where((s) => s.statement.package?.name === 'requests' && s.statement.agent === agentA),
+        },
+        { title: 'a name nobody wrote about', query: { name: 'left-pad' }, expect: [] },
+        { title: 'nothing (every statement)', query: {}, expect: sortedIds(statements) },
+      ];
+      for (const { title, query, expect } of cases) {
+        test(`finds statements by ${title}, ordered by id`, () =>
+          withStore(async (store) => {
+            await store.put(statements);
+            assert.deepEqual(ids(await store.find(query)), expect);
+          }));
+      }
+
+      test('refuses a version without a package name', () =>
+        withStore(async (store) => {
+          await assert.rejects(store.find({ version: '1.0' }), assertCode('USAGE'));
+        }));
+    });
+
+    describe('forPackages', () => {
+      test('returns every statement about any of the names, and nothing else', () =>
+        withStore(async (store) => {
+          const corpus = fakeCorpus(3000, { packages: 600 });
+          await store.put(corpus);
+          const names = Array.from({ length: 300 }, (_, i) => corpusPackage(i * 2)).concat(['not-stored']);
+          const wanted = new Set(names);
+          const got = await store.forPackages(names);
+          assert.deepEqual(
+            ids(got),
+            sortedIds(corpus.filter((s) => s.statement.package !== undefined && wanted.has(s.statement.package.name))),
+          );
+          assert.ok(got.length > 0);
+        }));
+
+      test('returns nothing for no names', () =>
+        withStore(async (store) => {
+          await store.put(fakeCorpus(10));
+          assert.deepEqual(await store.forPackages([]), []);
+        }));
+    });
+
+    describe('trust', () => {
+      const alice = fakeAgent('alice');
+      const bob = fakeAgent('bob');
+      const carol = fakeAgent('carol');
+      const aliceTrustsBob = fakeStatement({ kind: 'trust', agent: alice, trusts: bob, level: 'medium' });
+      const aliceRotates = fakeStatement({ kind: 'rotate', agent: alice, rotatesTo: carol });
+      const bobTrustsCarol = fakeStatement({ kind: 'trust', agent: bob, trusts: carol, level: 'distrust' });
+      const aliceAssesses = fakeStatement({ kind: 'assess', agent: alice });
+      const all = [aliceTrustsBob, aliceRotates, bobTrustsCarol, aliceAssesses];
+
+      test('trustFrom returns the trust and rotation statements of one agent', () =>
+        withStore(async (store) => {
+          await store.put(all);
+          assert.deepEqual(ids(await store.trustFrom(alice)), sortedIds([aliceTrustsBob, aliceRotates]));
+          assert.deepEqual(ids(await store.trustFrom(carol)), []);
+        }));
+
+      test('trustStatements returns every trust and rotation statement', () =>
+        withStore(async (store) => {
+          await store.put(all);
+          const got = await store.trustStatements();
+          assert.deepEqual(ids(got), sortedIds([aliceTrustsBob, aliceRotates, bobTrustsCarol]));
+          assert.deepStrictEqual(got.find((s) => s.statement.id === aliceRotates.statement.id), aliceRotates);
+        }));
+
+      test('indexes each trust and rotation as an edge from agent to subject', () =>
+        withStore(async (store, harness) => {
+          await store.put(all);
+          const edges = (await harness.trustEdges()).sort((a, b) => (a.statementId < b.statementId ? -1 : 1));
+          const expected = [
+            { statementId: aliceTrustsBob.statement.id, agent: alice, subject: bob, relation: 'trust', level: 'medium' },
+            { statementId: aliceRotates.statement.id, agent: alice, subject: carol, relation: 'rotate', level: null },
+            { statementId: bobTrustsCarol.statement.id, agent: bob, subject: carol, relation: 'trust', level: 'distrust' },
+          ].sort((a, b) => (a.statementId < b.statementId ? -1 : 1));
+          assert.deepEqual(edges, expected);
+        }));
+    });
+
+    describe('all and count', () => {
+      test('streams every statement in id order across pages', () =>
+        withStore(async (store) => {
+          const corpus = fakeCorpus(2345);
+          await store.put(corpus);
+          const seen: string[] = [];
+          for await (const s of store.all()) seen.push(s.statement.id);
+          assert.deepEqual(seen, sortedIds(corpus));
+          assert.equal(await store.count(), 2345);
+        }));
+
+      test('lets the consumer write to the store while streaming', () =>
+        withStore(async (store) => {
+          await store.put(fakeCorpus(1500, { seed: 'first' }));
+          let n = 0;
+          for await (const _ of store.all()) {
+            if (n++ === 10) await store.put(fakeCorpus(5, { seed: 'during' }));
+          }
+          assert.ok(n >= 1500);
+          assert.equal(await store.count(), 1505);
+        }));
+
+      test('streams nothing from an empty store', () =>
+        withStore(async (store) => {
+          for await (const _ of store.all()) assert.fail('an empty store streamed a statement');
+          assert.equal(await store.count(), 0);
+        }));
+    });
+
+    describe('atomic batches', () => {
+      test('a batch with one bad row stores nothing of the batch and keeps what was stored before', () =>
+        withStore(async (store) => {
+          const before = fakeCorpus(5, { seed: 'before' });
+          await store.put(before);
+          const batch = fakeCorpus(6, { seed: 'failing' });
+          // A subject digest that is not sha256 hex breaks a CHECK constraint at the fourth row,
+          // after three rows were already written inside the transaction.
+          const bad = batch[3];
+          assert.ok(bad);
+          bad.statement.subjects = [{ name: 'x.whl', sha256: 'NOT-A-DIGEST' }];
+          await assert.rejects(store.put(batch), (err) => {
+            assertCode('STORE')(err);
+            assert.match((err as Error).message, /none of the batch was stored/);
+            return true;
+          });
+          assert.equal(await store.count(), 5);
+          for (const s of batch) assert.equal(await store.get(s.statement.id), undefined);
+          assert.deepEqual(ids(await store.find({})), sortedIds(before));
+          // The store is still usable, and the good rows go in once the bad one is left out.
+          const result = await store.put(batch.filter((s) => s !== bad));
+          assert.equal(result.inserted.length, 5);
+        }));
+
+      test('a statement with an unreadable time stores nothing of the batch', () =>
+        withStore(async (store) => {
+          const batch = fakeCorpus(3, { seed: 'time' });
+          const last = batch[2];
+          assert.ok(last);
+          last.statement.startTime = 'yesterday-ish';
+          await assert.rejects(store.put(batch), assertCode('STORE'));
+          assert.equal(await store.count(), 0);
+        }));
+
+      test('an import killed mid-batch leaves nothing of the batch and keeps what was stored before', () =>
+        withStore(async (store, harness) => {
+          const before = fakeCorpus(7, { seed: 'before-crash' });
+          await store.put(before);
+          // 2500 statements, killed at 2200: for PostgreSQL two chunks were already sent.
+          await importAndDie(harness.spec, 2500, 2200, 'crash');
+          const reopened = await harness.open();
+          try {
+            assert.equal(await reopened.count(), 7);
+            assert.deepEqual(ids(await reopened.find({})), sortedIds(before));
+            const again = fakeCorpus(2500, { seed: 'crash' });
+            assert.equal((await reopened.put(again)).inserted.length, 2500);
+          } finally {
+            await reopened.close();
+          }
+        }));
+    });
+
+    describe('persistence and migrations', () => {
+      test('keeps statements across close and reopen', () =>
+        withStore(async (store, harness) => {
+          const corpus = fakeCorpus(20);
+          await store.put(corpus);
+          await store.close();
+          const reopened = await harness.open();
+          try {
+            assert.equal(await reopened.count(), 20);
+            assert.deepStrictEqual(await reopened.get(corpus[4]?.statement.id ?? ''), corpus[4]);
+            assert.deepEqual((await reopened.put(corpus)).duplicates.length, 20);
+          } finally {
+            await reopened.close();
+          }
+        }));
+
+      test('applies each migration once, however often the store is opened', () =>
+        withStore(async (store, harness) => {
+          await store.close();
+          for (let i = 0; i < 3; i++) await (await harness.open()).close();
+          const applied = await harness.appliedMigrations();
+          assert.deepEqual(applied, [1]);
+        }));
+
+      test('applies a migration the store lacks on open', () =>
+        withStore(async (store, harness) => {
+          await store.put(fakeCorpus(3));
+          await store.close();
+          const newer = (t: (name: string) => string): Migration[] => [
+            { version: 2, name: 'probe table', statements: [`CREATE TABLE ${t('probe')} (x integer)`] },
+          ];
+          await (await harness.open(newer)).close();
+          assert.deepEqual(await harness.appliedMigrations(), [1, 2]);
+          assert.equal(await harness.tableExists('probe'), true);
+          const again = await harness.open(newer);
+          assert.equal(await again.count(), 3);
+          await again.close();
+          // The older code now meets a newer store, and says so.
+          await assert.rejects(harness.open(), assertCode('STORE_MIGRATION'));
+        }));
+
+      test('rolls back a migration that fails part-way', () =>
+        withStore(async (store, harness) => {
+          await store.close();
+          await assert.rejects(
+            harness.open((t) => [
+              { version: 2, name: 'half', statements: [`CREATE TABLE ${t('half_done')} (x integer)`, 'SELECT no_such_function()'] },
+            ]),
+            assertCode('STORE_MIGRATION'),
+          );
+          assert.deepEqual(await harness.appliedMigrations(), [1]);
+          assert.equal(await harness.tableExists('half_done'), false);
+        }));
+
+      test('refuses a store whose schema is newer than the code', () =>
+        withStore(async (store, harness) => {
+          await store.close();
+          await harness.recordMigration(99);
+          await assert.rejects(harness.open(), (err) => {
+            assertCode('STORE_MIGRATION')(err);
+            assert.match((err as Error).message, /schema version 99/);
+            assert.match((err as { help?: string }).help ?? '', /upgrade pyvouch/);
+            return true;
+          });
+        }));
+
+      test('refuses to work once closed', () =>
+        withStore(async (store) => {
+          await store.close();
+          await assert.rejects(async () => store.count(), assertCode('STORE'));
+          await assert.rejects(async () => store.put([fakeStatement()]), assertCode('STORE'));
+          await store.close();
+        }));
+    });
+  });
+}
