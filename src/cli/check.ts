@@ -17,6 +17,7 @@ import { checkToJson, renderCheckText, renderSuggestText, type CheckContext } fr
 import { renderCheckHtml } from '../report/html.js';
 import { checkToSarif, lockLineLocator } from '../report/sarif.js';
 import { describeRejection, loadEnvelopes } from './envelope-files.js';
+import { reviewSizes } from './sizes.js';
 import { makeSink, paint, parseFormat, colorEnabled } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
@@ -33,6 +34,7 @@ interface CheckOptions extends TargetOptions {
   db: boolean;
   at?: string;
   verbose?: boolean;
+  dist?: string;
 }
 
 async function resolvePolicy(lockPath: string, explicit: string | undefined): Promise<Policy> {
@@ -80,7 +82,13 @@ async function evaluate(file: string, opts: CheckOptions): Promise<CheckContext 
   }
   const statements = [...byId.values()];
   const report = evaluatePolicy(graph, statements, policy, { now });
-  const suggestions = suggestReviews(report, graph, policy);
+  let sizeOptions = {};
+  if (opts.dist !== undefined) {
+    const measured = await reviewSizes(opts.dist, graph, report);
+    for (const why of measured.skipped) process.stderr.write(`warning: not measured: ${why}\n`);
+    sizeOptions = { sizes: measured.sizes, deltaSizes: measured.deltaSizes };
+  }
+  const suggestions = suggestReviews(report, graph, policy, sizeOptions);
   return {
     graph,
     report,
@@ -102,6 +110,7 @@ function checkCommand(program: Command, name: string, description: string): Comm
       .option('--store <path|url>', 'statement store: a SQLite file or a postgres:// URL')
       .option('--no-db', 'do not read the statement store (only --statements)')
       .option('--at <time>', 'evaluate as of this time (RFC 3339) instead of now')
+      .option('--dist <dir>', 'wheels and sdists at hand (e.g. from pip download): size the suggested reviews by the code to read')
       .option('-o, --output <path>', 'write to a file instead of stdout'),
   );
 }

@@ -11,6 +11,7 @@ import { identityFromPrivateKey, privateKeyFromSeed } from '../../src/attest/key
 import { buildStatement, signStatement } from '../../src/attest/statement.js';
 import { resolveArtifacts } from '../../src/cli/statements.js';
 import { projectRoot, pyvouch } from './harness.js';
+import { buildZip } from '../dist/archive-builders.js';
 
 const lock = 'examples/uv/uv.lock';
 const base = ['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z'];
@@ -134,4 +135,42 @@ test('suggest names the cheapest review and exits 1 while the graph fails', () =
   assert.deepEqual(doc.suggestions.map((s) => s.name), ['urllib3']);
   assert.equal(doc.suggestions[0]!.reviews.length, 1);
   assert.equal(doc.suggestions[0]!.reviews[0]!.party, 'internal');
+});
+
+test('suggest --dist sizes a delta review from the files at hand, bound by their sha256', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pyvouch-dist-'));
+  const wheelhouse = join(dir, 'wheels');
+  fs.mkdirSync(wheelhouse);
+  const v10 = buildZip([{ name: 'demo/__init__.py', data: 'a = 1\nb = 2\nc = 3\n' }]);
+  const v11 = buildZip([{ name: 'demo/__init__.py', data: 'a = 1\nb = 2\nc = 4\n' }, { name: 'demo/extra.py', data: 'x = 1\ny = 2\n' }]);
+  writeFileSync(join(wheelhouse, 'demo-1.0-py3-none-any.whl'), v10);
+  writeFileSync(join(wheelhouse, 'demo-1.1-py3-none-any.whl'), v11);
+  const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+  writeFileSync(join(dir, 'requirements.txt'), `demo==1.1 --hash=sha256:${sha(v11)}\n`);
+  const [alice, bob] = [exampleKey('dist-alice'), exampleKey('dist-bob')];
+  writeFileSync(
+    join(dir, 'pyvouch.toml'),
+    `[policy]\nthreshold = 4.0\ncriteria = "safe-to-deploy"\n\n[[party]]\nname = "internal"\nidentities = ["${alice.did}", "${bob.did}"]\nweight = 2.0\n`,
+  );
+  const feed = join(dir, 'feed');
+  fs.mkdirSync(feed);
+  for (const [i, signer] of [alice, bob].entries()) {
+    const statement = buildStatement({
+      kind: 'assess',
+      agent: { did: signer.did },
+      package: { name: 'demo', version: '1.0' },
+      artifacts: [{ filename: 'demo-1.0-py3-none-any.whl', sha256: sha(v10) }],
+      criteria: ['safe-to-deploy'],
+      description: 'audited 1.0',
+      startTime: '2026-10-01T00:00:00Z',
+    });
+    writeFileSync(join(feed, `${i}.json`), JSON.stringify(signStatement(statement, signer)));
+  }
+  const r = pyvouch(['suggest', join(dir, 'requirements.txt'), '--policy', join(dir, 'pyvouch.toml'), '--statements', feed, '--no-db', '--at', '2026-11-01T00:00:00Z', '--dist', wheelhouse, '--format', 'json']);
+  assert.equal(r.code, 1, r.stderr);
+  const doc = JSON.parse(r.stdout) as { suggestions: { name: string; lines: number | null; reviews: { deltaFrom?: string; lines: number | null }[] }[] };
+  const demo = doc.suggestions.find((s) => s.name === 'demo')!;
+  assert.ok(demo.reviews.length > 0);
+  // 1.1 adds 'c = 4' and the two lines of extra.py over 1.0: a 3-line delta review.
+  assert.ok(demo.reviews.every((rv) => rv.deltaFrom === '1.0' && rv.lines === 3), JSON.stringify(demo.reviews));
 });
