@@ -5,7 +5,6 @@
 import type { Statement } from '../attest/types.js';
 import { PyvouchError } from '../errors.js';
 import type { Graph, GraphNode } from '../graph/graph.js';
-import { Version } from '../pep/version.js';
 import { CriteriaTable, criteriaKey } from './criteria.js';
 import { isStatementParty, normalizeIndexUrl, type Exemption, type IndexParty, type Level, type Policy } from './policy.js';
 import { applyClosure } from './closure.js';
@@ -30,6 +29,7 @@ import {
   type StatementIndex,
 } from './statements.js';
 import { buildTrustWeb, type TrustEntry, type TrustRoute, type TrustWeb } from './web.js';
+import { cmp, compareVersions, round } from './order.js';
 
 export interface EvaluateOptions {
   /** The moment to evaluate at: expiry, max-age and exemptions are judged against it. */
@@ -690,21 +690,4 @@ function indexRefusal(node: GraphNode, party: IndexParty): string | undefined {
     if (normalizeIndexUrl(from) !== party.indexKey) return `${a.filename} comes from ${from}, not ${party.index}`;
   }
   return undefined;
-}
-
-
-function compareVersions(a: string, b: string): number {
-  try {
-    return Version.compare(a, b);
-  } catch {
-    return cmp(a, b);
-  }
-}
-
-function round(n: number): number {
-  return Math.round(n * 1e9) / 1e9;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 // identities the policy trusts.
 
 import type { Statement } from '../attest/types.js';
+import { cmp } from './order.js';
 
 /** A statement with its times parsed. */
 export interface IndexedStatement {
@@ -162,8 +163,4 @@ function parseStart(s: Statement): number {
 
 function parseEnd(s: Statement): number {
   return s.endTime === undefined ? Infinity : Date.parse(s.endTime);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,9 +3,9 @@
 // cargo-vet's `suggest` does). Returns a value; rendering is elsewhere. Pure.
 
 import type { Graph } from '../graph/graph.js';
-import { Version } from '../pep/version.js';
 import { isStatementParty, type Level, type Policy } from './policy.js';
 import { formatNumber, type NodeReport, type PolicyReport } from './report.js';
+import { cmp, compareVersions, round } from './order.js';
 
 export interface SuggestOptions {
   /** Lines of code to read per release, keyed `name==version`, or `name` for any version. */
@@ -314,20 +314,4 @@ function describePlan(node: NodeReport, reviews: readonly SuggestedReview[], rea
   }
   const joined = parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]!}`;
   return `${node.name} ${node.version}: ${joined} would reach ${formatNumber(reaches)} of ${formatNumber(node.threshold)}`;
-}
-
-function compareVersions(a: string, b: string): number {
-  try {
-    return Version.compare(a, b);
-  } catch {
-    return cmp(a, b);
-  }
-}
-
-function round(n: number): number {
-  return Math.round(n * 1e9) / 1e9;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

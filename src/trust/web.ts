@@ -6,6 +6,7 @@
 import type { CriteriaTable } from './criteria.js';
 import { isStatementParty, type Policy, type StatementParty } from './policy.js';
 import { timeProblem, type IndexedStatement } from './statements.js';
+import { cmp } from './order.js';
 
 export interface TrustRoute {
   party: string;
@@ -223,8 +224,4 @@ function better(a: TrustRoute, b: TrustRoute): boolean {
   if (a.depth !== b.depth) return a.depth < b.depth;
   if (a.path.length !== b.path.length) return a.path.length < b.path.length;
   return cmp(a.path.join('\u0000'), b.path.join('\u0000')) < 0;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
