@@ -19,9 +19,11 @@ export const MIGRATIONS_TABLE = 'pyvouch_migrations';
 // SQLite keeps times as UTC ISO 8601 text (`toISOString()`), which sorts in time order; the
 // statements table keeps its rowid because rows are large (WITHOUT ROWID suits small rows).
 //
-// Subjects are keyed by sha256 first: the key is the digest index itself. Digests and ids are
-// random, so every batch dirties pages all over each index keyed by them, and each such index
-// costs a batch its share of rewritten pages; one index instead of two measurably speeds imports.
+// Migration 2 (both backends): ids and digests are random, so each batch dirties pages all over
+// every index keyed by them, and a commit rewrites those pages: imports cost in proportion to the
+// size of such index entries. Subjects keyed by (sha256, statement_id, filename), ~170 bytes an
+// entry, become a plain appended table with one index on sha256 alone, ~70 bytes an entry; the
+// store writes each statement's subjects once, deduplicated, when it inserts the statement.
 // Nothing deletes statements yet; a migration that adds deletion should index statement_id.
 export const sqliteMigrations: readonly Migration[] = [
   {
@@ -62,6 +64,21 @@ export const sqliteMigrations: readonly Migration[] = [
       ) WITHOUT ROWID`,
       'CREATE INDEX trust_edges_agent ON trust_edges (agent)',
       'CREATE INDEX trust_edges_subject ON trust_edges (subject)',
+    ],
+  },
+  {
+    version: 2,
+    name: 'subjects indexed by sha256 alone',
+    statements: [
+      `CREATE TABLE statement_subjects_v2 (
+        statement_id TEXT NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+        filename TEXT NOT NULL
+      )`,
+      'INSERT INTO statement_subjects_v2 (statement_id, sha256, filename) SELECT statement_id, sha256, filename FROM statement_subjects',
+      'DROP TABLE statement_subjects',
+      'ALTER TABLE statement_subjects_v2 RENAME TO statement_subjects',
+      'CREATE INDEX statement_subjects_sha256 ON statement_subjects (sha256)',
     ],
   },
 ];
@@ -112,6 +129,14 @@ export function postgresMigrations(schema: string): readonly Migration[] {
         )`,
         `CREATE INDEX trust_edges_agent ON ${s}.trust_edges (agent)`,
         `CREATE INDEX trust_edges_subject ON ${s}.trust_edges (subject)`,
+      ],
+    },
+    {
+      version: 2,
+      name: 'subjects indexed by sha256 alone',
+      statements: [
+        `ALTER TABLE ${s}.statement_subjects DROP CONSTRAINT statement_subjects_pkey`,
+        `CREATE INDEX statement_subjects_sha256 ON ${s}.statement_subjects (sha256)`,
       ],
     },
   ];

@@ -41,6 +41,17 @@ export function statementRow({ statement, envelope }: StoredStatement): Statemen
   };
 }
 
+/** A statement's subjects without repeats: the subjects table has no key to absorb them. */
+export function distinctSubjects(statement: Statement): Statement['subjects'] {
+  const seen = new Set<string>();
+  return statement.subjects.filter((s) => {
+    const key = `${s.sha256}\0${s.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** The trust-graph edge a trust or rotation statement draws, if it draws one. */
 export function trustEdge(statement: Statement): TrustEdgeRow | undefined {
   if (statement.kind === 'trust' && statement.trust !== undefined) {

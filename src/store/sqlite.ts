@@ -7,7 +7,16 @@ import Database from 'better-sqlite3';
 import type { StoredStatement } from '../attest/types.js';
 import { PyvouchError } from '../errors.js';
 import { MIGRATIONS_TABLE, pendingMigrations, sqliteMigrations, type Migration } from './migrations.js';
-import { batchError, checkQuery, decodeRow, decodeSortedById, dedupeBatch, statementRow, trustEdge } from './rows.js';
+import {
+  batchError,
+  checkQuery,
+  decodeRow,
+  decodeSortedById,
+  dedupeBatch,
+  distinctSubjects,
+  statementRow,
+  trustEdge,
+} from './rows.js';
 import type { PutResult, StatementQuery, StatementStore } from './store.js';
 
 interface JsonRow {
@@ -161,7 +170,7 @@ export class SqliteStore implements StatementStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     );
     this.#insertSubject = db.prepare(
-      'INSERT INTO statement_subjects (statement_id, sha256, filename) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      'INSERT INTO statement_subjects (statement_id, sha256, filename) VALUES (?, ?, ?)',
     );
     this.#insertEdge = db.prepare(
       'INSERT INTO trust_edges (statement_id, agent, subject, relation, level) VALUES (?, ?, ?, ?, ?)',
@@ -203,7 +212,7 @@ export class SqliteStore implements StatementStore {
         );
         if (info.changes === 0) continue;
         inserted.add(row.id);
-        for (const subject of stored.statement.subjects) this.#insertSubject.run(row.id, subject.sha256, subject.name);
+        for (const subject of distinctSubjects(stored.statement)) this.#insertSubject.run(row.id, subject.sha256, subject.name);
         const edge = trustEdge(stored.statement);
         if (edge !== undefined) this.#insertEdge.run(row.id, edge.agent, edge.subject, edge.relation, edge.level);
       }

@@ -32,8 +32,8 @@ storeSuite('SQLite', async () => {
   const file = join(dir, 'nested', 'pyvouch.db');
   const harness: StoreHarness = {
     spec: file,
-    open: async (extra) =>
-      openSqliteStore(file, { migrations: [...sqliteMigrations, ...(extra?.((t) => t) ?? [])] }),
+    open: async (extra, upTo = Infinity) =>
+      openSqliteStore(file, { migrations: [...sqliteMigrations.filter((m) => m.version <= upTo), ...(extra?.((t) => t) ?? [])] }),
     appliedMigrations: async () =>
       raw(file, (db) => db.prepare<[], { version: number }>(`SELECT version FROM ${MIGRATIONS_TABLE} ORDER BY version`).all().map((r) => r.version)),
     recordMigration: async (version) =>

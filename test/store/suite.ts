@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import type { StoredStatement } from '../../src/attest/types.js';
 import { isPyvouchError } from '../../src/errors.js';
-import type { Migration } from '../../src/store/migrations.js';
+import { LATEST_SCHEMA_VERSION, type Migration } from '../../src/store/migrations.js';
 import type { StatementStore } from '../../src/store/store.js';
 import { corpusPackage, fakeAgent, fakeCorpus, fakeSha256, fakeStatement } from './fixtures.js';
 
@@ -24,9 +24,10 @@ export interface EdgeRow {
 export interface StoreHarness {
   /**
    * Opens the store; every call reaches the same data (a reopen). `extra` adds migrations after
-   * the ones the code knows, given a function that qualifies a table name for the backend.
+   * the ones the code knows, given a function that qualifies a table name for the backend;
+   * `upTo` leaves out the known migrations above that version (an older pyvouch).
    */
-  open(extra?: (table: (name: string) => string) => Migration[]): Promise<StatementStore>;
+  open(extra?: (table: (name: string) => string) => Migration[], upTo?: number): Promise<StatementStore>;
   /** What openStore() takes to reach this store, e.g. from a child process. */
   readonly spec: string;
   /** Versions recorded in the migrations table, ascending. */
@@ -107,6 +108,16 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
           assert.deepStrictEqual(back, original);
           // Key order too: the JSON is kept as text, not re-encoded from columns.
           assert.equal(JSON.stringify(back), JSON.stringify(original));
+        }));
+
+      test('keeps text with newlines, quotes, backslashes and non-ASCII exactly', () =>
+        withStore(async (store) => {
+          const original = fakeStatement({ nonce: 'tricky' });
+          original.statement.description = 'line one\nline "two" \\ tab\t — ünïcødé 🐍 \u2028 end';
+          const plain = fakeStatement({ nonce: 'plain' });
+          await store.put([original, plain]);
+          assert.deepStrictEqual(await store.get(original.statement.id), original);
+          assert.deepStrictEqual(await store.get(plain.statement.id), plain);
         }));
 
       test('answers undefined for an unknown id', () =>
@@ -364,18 +375,41 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
           await store.close();
           for (let i = 0; i < 3; i++) await (await harness.open()).close();
           const applied = await harness.appliedMigrations();
-          assert.deepEqual(applied, [1]);
+          assert.deepEqual(applied, Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1));
+        }));
+
+      test('upgrades a store written by an older pyvouch, keeping its statements', () =>
+        withStore(async (store, harness) => {
+          await store.close();
+          await harness.dispose();
+          const old = await harness.open(undefined, 1);
+          const corpus = fakeCorpus(50, { seed: 'old', packages: 10 });
+          await old.put(corpus);
+          await old.close();
+          assert.deepEqual(await harness.appliedMigrations(), [1]);
+          const upgraded = await harness.open();
+          try {
+            assert.equal((await harness.appliedMigrations()).at(-1), LATEST_SCHEMA_VERSION);
+            assert.equal(await upgraded.count(), 50);
+            const sha = corpus[0]?.statement.subjects[0]?.sha256 ?? '';
+            const expected = corpus.filter((s) => s.statement.subjects.some((x) => x.sha256 === sha));
+            assert.deepEqual(ids(await upgraded.find({ sha256: sha })), sortedIds(expected));
+            assert.equal((await upgraded.put(fakeCorpus(60, { seed: 'old', packages: 10 }))).inserted.length, 10);
+          } finally {
+            await upgraded.close();
+          }
         }));
 
       test('applies a migration the store lacks on open', () =>
         withStore(async (store, harness) => {
           await store.put(fakeCorpus(3));
           await store.close();
+          const next = LATEST_SCHEMA_VERSION + 1;
           const newer = (t: (name: string) => string): Migration[] => [
-            { version: 2, name: 'probe table', statements: [`CREATE TABLE ${t('probe')} (x integer)`] },
+            { version: next, name: 'probe table', statements: [`CREATE TABLE ${t('probe')} (x integer)`] },
           ];
           await (await harness.open(newer)).close();
-          assert.deepEqual(await harness.appliedMigrations(), [1, 2]);
+          assert.equal((await harness.appliedMigrations()).at(-1), next);
           assert.equal(await harness.tableExists('probe'), true);
           const again = await harness.open(newer);
           assert.equal(await again.count(), 3);
@@ -389,11 +423,15 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
           await store.close();
           await assert.rejects(
             harness.open((t) => [
-              { version: 2, name: 'half', statements: [`CREATE TABLE ${t('half_done')} (x integer)`, 'SELECT no_such_function()'] },
+              {
+                version: LATEST_SCHEMA_VERSION + 1,
+                name: 'half',
+                statements: [`CREATE TABLE ${t('half_done')} (x integer)`, 'SELECT no_such_function()'],
+              },
             ]),
             assertCode('STORE_MIGRATION'),
           );
-          assert.deepEqual(await harness.appliedMigrations(), [1]);
+          assert.equal((await harness.appliedMigrations()).at(-1), LATEST_SCHEMA_VERSION);
           assert.equal(await harness.tableExists('half_done'), false);
         }));
 

@@ -1,0 +1,174 @@
+// What the HTML (PEP 503) and JSON (PEP 691) forms of a simple API project page share: the API
+// version rule (PEP 629), link resolution, hash fragments, PEP 658/714 metadata values and PEP 740
+// provenance, so both parsers turn the same facts into the same IndexFile.
+
+import { PyvouchError } from '../errors.js';
+import { digestProblem, splitDigest } from './digest.js';
+
+/** Collects every problem of one page, so the message lists all bad fields, not only the first. */
+export class PageProblems {
+  readonly list: PyvouchError[] = [];
+
+  constructor(readonly url: string) {}
+
+  add(message: string, where: { path?: string; line?: number } = {}): void {
+    this.list.push(
+      new PyvouchError('INDEX_PARSE', message, {
+        file: this.url,
+        ...(where.path === undefined ? {} : { path: where.path }),
+        ...(where.line === undefined ? {} : { line: where.line }),
+      }),
+    );
+  }
+
+  /** Throws the first problem, carrying all of them, when there is any. */
+  throwIfAny(): void {
+    const [first] = this.list;
+    if (first === undefined) return;
+    const count = this.list.length;
+    throw new PyvouchError('INDEX_PARSE', `${first.message}${count > 1 ? ` (and ${count - 1} more problems)` : ''}`, {
+      file: this.url,
+      ...(first.line === undefined ? {} : { line: first.line }),
+      ...(first.path === undefined ? {} : { path: first.path }),
+      help: 'the index serves a malformed simple API page; report it to the index operator',
+      problems: this.list,
+    });
+  }
+}
+
+/**
+ * Why a repository/API version is unacceptable (PEP 629): a major version other than 1 means we
+ * cannot read the page; a newer minor version is fine, as it only adds what we may ignore.
+ */
+export function apiVersionProblem(version: string): string | undefined {
+  const m = /^(\d+)\.(\d+)$/.exec(version.trim());
+  if (m === null) return `API version '${version}' is not Major.Minor`;
+  if (m[1] !== '1') return `API version ${version} is not supported (this client reads version 1.x)`;
+  return undefined;
+}
+
+// hashlib names: PEP 503 fragments use them; anything else after '#' (e.g. `#egg=`) is not a hash.
+const HASH_NAMES = new Set([
+  'md5',
+  'sha1',
+  'sha224',
+  'sha256',
+  'sha384',
+  'sha512',
+  'blake2b',
+  'blake2s',
+  'sha3_224',
+  'sha3_256',
+  'sha3_384',
+  'sha3_512',
+]);
+
+export interface ResolvedLink {
+  /** Absolute, without the fragment. */
+  url: string;
+  /** The digest the `#<hashname>=<hex>` fragment states, if any. */
+  hashes: Record<string, string>;
+}
+
+/** Resolves `href` against `base` and splits off a hash fragment; reports a bad URL or digest. */
+export function resolveLink(href: string, base: string, problems: PageProblems, where: { path?: string; line?: number }): ResolvedLink | undefined {
+  let url: URL;
+  try {
+    url = new URL(href, base);
+  } catch {
+    problems.add(`'${href}' is not a URL`, where);
+    return undefined;
+  }
+  const hashes: Record<string, string> = {};
+  const fragment = url.hash.slice(1);
+  const digest = fragment === '' ? undefined : splitDigest(fragment);
+  if (digest !== undefined && HASH_NAMES.has(digest[0])) {
+    const [algorithm, value] = digest;
+    const problem = digestProblem(algorithm, value);
+    if (problem === undefined) hashes[algorithm] = value;
+    else problems.add(`link '${href}': ${problem}`, where);
+  }
+  url.hash = '';
+  return { url: url.href, hashes };
+}
+
+/** The last path segment of a file URL, percent-decoded; undefined for a directory link. */
+export function filenameOf(url: string): string | undefined {
+  const path = new URL(url).pathname;
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  if (last === '') return undefined;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+/** Lower-cased algorithm names and hex, each digest checked; problems are reported under `path`. */
+export function normaliseHashes(raw: Readonly<Record<string, unknown>>, problems: PageProblems, path: string): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const algorithm = name.toLowerCase();
+    if (typeof value !== 'string') {
+      problems.add(`expected a hex digest string, found ${describe(value)}`, { path: `${path}.${name}` });
+      continue;
+    }
+    const problem = digestProblem(algorithm, value);
+    if (problem !== undefined) problems.add(problem, { path: `${path}.${name}` });
+    else hashes[algorithm] = value.toLowerCase();
+  }
+  return hashes;
+}
+
+/**
+ * PEP 658/714 metadata value of the HTML form: `true`, or `<hashname>=<hex>`. `false` is not in
+ * the PEP but is what a boolean-minded server writes; it means no metadata file.
+ */
+export function parseHtmlMetadataAttribute(
+  value: string,
+  problems: PageProblems,
+  where: { path?: string; line?: number },
+): false | { hashes: Record<string, string> } {
+  const text = value.trim();
+  if (text === '' || text.toLowerCase() === 'true') return { hashes: {} };
+  if (text.toLowerCase() === 'false') return false;
+  const digest = splitDigest(text);
+  if (digest === undefined) {
+    problems.add(`metadata attribute '${value}' is neither 'true' nor '<hashname>=<hex>'`, where);
+    return false;
+  }
+  const problem = digestProblem(digest[0], digest[1]);
+  if (problem !== undefined) {
+    problems.add(`metadata attribute: ${problem}`, where);
+    return false;
+  }
+  return { hashes: { [digest[0]]: digest[1] } };
+}
+
+/**
+ * The provenance URL of PEP 740. The PEP first gave the sha256 of `<file url>.provenance` and now
+ * gives the URL itself; a bare sha256 is read the old way so both kinds of index work.
+ */
+export function provenanceUrl(value: string, fileUrl: string, base: string): string | undefined {
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(text)) {
+    const u = new URL(fileUrl);
+    u.pathname += '.provenance';
+    return u.href;
+  }
+  try {
+    const u = new URL(text, base);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

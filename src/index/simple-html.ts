@@ -1,0 +1,225 @@
+// Parses a PEP 503 project page (HTML) into a ProjectPage: file anchors with hash fragments,
+// PEP 592 data-yanked, data-requires-python, PEP 658/714 metadata and PEP 740 provenance attributes.
+//
+// No HTML library: a simple API page is a list of `<a href data-*>` tags, so a small tokenizer of
+// tags, attributes, comments and character references reads it fully, without a dependency whose
+// error recovery would silently accept what we would rather refuse (an unterminated attribute).
+
+import type { IndexFile, ProjectPage } from './types.js';
+import {
+  apiVersionProblem,
+  filenameOf,
+  PageProblems,
+  parseHtmlMetadataAttribute,
+  provenanceUrl,
+  resolveLink,
+} from './simple-common.js';
+
+interface Tag {
+  name: string;
+  attributes: Map<string, string>;
+  line: number;
+}
+
+// Elements whose content is text up to their end tag: an `<a>` in a script is not a link.
+const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title']);
+
+/**
+ * The files listed on a PEP 503 page. `pageUrl` is the URL the page came from after redirects:
+ * relative links resolve against it (or against a `<base href>` when the page has one).
+ */
+export function parseSimpleHtml(html: string, pageUrl: string, name: string): ProjectPage {
+  const problems = new PageProblems(pageUrl);
+  const tags = readTags(html, problems);
+  let base = pageUrl;
+  let baseSeen = false;
+  const anchors: Tag[] = [];
+  for (const tag of tags) {
+    if (tag.name === 'a' && tag.attributes.has('href')) anchors.push(tag);
+    else if (tag.name === 'base' && !baseSeen && tag.attributes.has('href')) {
+      // HTML: the first <base href> sets the base of every link, those before it included.
+      baseSeen = true;
+      try {
+        base = new URL(tag.attributes.get('href')!.trim(), pageUrl).href;
+      } catch {
+        problems.add(`<base href="${tag.attributes.get('href')}"> is not a URL`, { line: tag.line });
+      }
+    } else if (tag.name === 'meta' && tag.attributes.get('name')?.toLowerCase() === 'pypi:repository-version') {
+      const problem = apiVersionProblem(tag.attributes.get('content') ?? '');
+      if (problem !== undefined) problems.add(problem, { line: tag.line });
+    }
+  }
+  const files: IndexFile[] = [];
+  for (const anchor of anchors) {
+    const file = fileOf(anchor, base, problems);
+    if (file !== undefined) files.push(file);
+  }
+  problems.throwIfAny();
+  return { name, files, url: pageUrl };
+}
+
+function fileOf(anchor: Tag, base: string, problems: PageProblems): IndexFile | undefined {
+  const where = { line: anchor.line };
+  const attr = (key: string): string | undefined => anchor.attributes.get(key);
+  const href = attr('href')!.trim();
+  if (href === '') return undefined;
+  const link = resolveLink(href, base, problems, where);
+  if (link === undefined) return undefined;
+  const protocol = new URL(link.url).protocol;
+  // Only links a client may fetch from a remote page count; a file: link would read our own disk.
+  if (protocol !== 'http:' && protocol !== 'https:') return undefined;
+  const filename = filenameOf(link.url);
+  if (filename === undefined) return undefined;
+
+  const file: IndexFile = { filename, url: link.url, hashes: link.hashes, yanked: false, coreMetadata: false };
+  const requiresPython = attr('data-requires-python')?.trim();
+  if (requiresPython !== undefined && requiresPython !== '') file.requiresPython = requiresPython;
+  const yanked = attr('data-yanked');
+  if (yanked !== undefined) file.yanked = yanked.trim() === '' ? true : yanked;
+  // PEP 714: the new name wins; the PEP 658 name is read only when the new one is absent.
+  const metadata = attr('data-core-metadata') ?? attr('data-dist-info-metadata');
+  if (metadata !== undefined) file.coreMetadata = parseHtmlMetadataAttribute(metadata, problems, where);
+  const provenance = attr('data-provenance');
+  if (provenance !== undefined) {
+    const url = provenanceUrl(provenance, link.url, base);
+    if (url !== undefined) file.provenance = url;
+  }
+  return file;
+}
+
+/** Every start tag of the document with its attributes (names lower-cased, values decoded). */
+function readTags(html: string, problems: PageProblems): Tag[] {
+  const tags: Tag[] = [];
+  const lineAt = lineCounter(html);
+  let i = 0;
+  while (i < html.length) {
+    const lt = html.indexOf('<', i);
+    if (lt < 0) break;
+    if (html.startsWith('<!--', lt)) {
+      const end = html.indexOf('-->', lt + 4);
+      if (end < 0) {
+        problems.add('unterminated comment', { line: lineAt(lt) });
+        break;
+      }
+      i = end + 3;
+      continue;
+    }
+    const next = html.charAt(lt + 1);
+    if (next === '!' || next === '?' || next === '/') {
+      // Doctype, processing instruction or end tag: nothing in them matters here.
+      const end = html.indexOf('>', lt);
+      if (end < 0) {
+        problems.add('unterminated tag', { line: lineAt(lt) });
+        break;
+      }
+      i = end + 1;
+      continue;
+    }
+    if (!/[A-Za-z]/.test(next)) {
+      i = lt + 1; // a bare '<' in text
+      continue;
+    }
+    const parsed = readTag(html, lt, problems, lineAt);
+    if (parsed === undefined) break;
+    tags.push(parsed.tag);
+    i = parsed.end;
+    if (RAW_TEXT.has(parsed.tag.name)) {
+      const close = html.toLowerCase().indexOf(`</${parsed.tag.name}`, i);
+      i = close < 0 ? html.length : close;
+    }
+  }
+  return tags;
+}
+
+function readTag(
+  html: string,
+  start: number,
+  problems: PageProblems,
+  lineAt: (offset: number) => number,
+): { tag: Tag; end: number } | undefined {
+  const line = lineAt(start);
+  let j = start + 1;
+  while (j < html.length && !isSpace(html.charCodeAt(j)) && html[j] !== '/' && html[j] !== '>') j += 1;
+  const name = html.slice(start + 1, j).toLowerCase();
+  const attributes = new Map<string, string>();
+  for (;;) {
+    while (j < html.length && (isSpace(html.charCodeAt(j)) || html[j] === '/')) j += 1;
+    if (j >= html.length) {
+      problems.add(`unterminated <${name}> tag`, { line });
+      return undefined;
+    }
+    if (html[j] === '>') return { tag: { name, attributes, line }, end: j + 1 };
+    const nameStart = j;
+    // HTML lets an attribute name start with '=', so the first character is taken as it is.
+    j += 1;
+    while (j < html.length && !isSpace(html.charCodeAt(j)) && !'/>='.includes(html[j]!)) j += 1;
+    const attribute = html.slice(nameStart, j).toLowerCase();
+    while (j < html.length && isSpace(html.charCodeAt(j))) j += 1;
+    let value = '';
+    if (html[j] === '=') {
+      j += 1;
+      while (j < html.length && isSpace(html.charCodeAt(j))) j += 1;
+      const quote = html[j];
+      if (quote === '"' || quote === "'") {
+        const close = html.indexOf(quote, j + 1);
+        if (close < 0) {
+          problems.add(`unterminated value of attribute '${attribute}' in <${name}>`, { line });
+          return undefined;
+        }
+        value = html.slice(j + 1, close);
+        j = close + 1;
+      } else {
+        const valueStart = j;
+        while (j < html.length && !isSpace(html.charCodeAt(j)) && html[j] !== '>') j += 1;
+        value = html.slice(valueStart, j);
+      }
+    }
+    // HTML keeps the first of duplicated attributes; a later one must not override a hash or URL.
+    if (!attributes.has(attribute)) attributes.set(attribute, decodeCharacterReferences(value));
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+}
+
+const NAMED = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+  ['nbsp', '\u00a0'],
+]);
+
+/**
+ * Character references in an attribute value. Only terminated references are decoded: HTML leaves
+ * `&lt` without `;` alone inside attributes in most cases, and the named set is limited to what a
+ * simple API page has reason to escape; any other `&name;` is kept as written.
+ */
+export function decodeCharacterReferences(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{0,31});/g, (whole, ref: string) => {
+    if (ref.startsWith('#')) {
+      const code = ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
+      const valid = code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
+      return valid ? String.fromCodePoint(code) : '\ufffd';
+    }
+    return NAMED.get(ref) ?? whole;
+  });
+}
+
+function lineCounter(text: string): (offset: number) => number {
+  const starts: number[] = [0];
+  for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) starts.push(k + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}

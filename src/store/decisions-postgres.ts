@@ -1,0 +1,369 @@
+// The decision log in the PostgreSQL store's schema: its own tables and migration record
+// (`pyvouch_decision_log_migrations`), through a pool of its own.
+//
+// Freshness across processes: a statement-level trigger on the statement store's `statements`
+// table bumps a one-row generation counter and NOTIFYs, inside the very transaction that stores
+// the statements. So whoever stores statements (a server's POST /statements, `pyvouch import`, a
+// feed sync), the new generation becomes visible exactly when the statements do, and listeners
+// hear of it right after the commit. Servers read the counter before each download decision (one
+// indexed row) and rely on the notification for project pages. A counter row, not a sequence:
+// nextval is not transactional and would announce statements before they can be read.
+
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { PyvouchError } from '../errors.js';
+import {
+  decodeReasons,
+  queryLimit,
+  type DecisionLog,
+  type DecisionQuery,
+  type DecisionRecord,
+  type StatementWatch,
+  type StoredDecision,
+} from './decisions.js';
+import { pendingMigrations, quoteIdent, type Migration } from './migrations.js';
+import { parsePostgresUrl, type PostgresTarget } from './postgres.js';
+
+export const DECISION_MIGRATIONS_TABLE = 'pyvouch_decision_log_migrations';
+const CONNECT_TIMEOUT_MS = 10_000;
+const RECONNECT_MIN_MS = 200;
+const RECONNECT_MAX_MS = 5_000;
+
+/** The NOTIFY channel of a schema: a fixed-length name, whatever the schema's length (max 63). */
+export function generationChannel(schema: string): string {
+  return `pyvouch_statements_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+}
+
+export function postgresDecisionMigrations(schema: string): readonly Migration[] {
+  const s = quoteIdent(schema);
+  const channel = generationChannel(schema);
+  return [
+    {
+      version: 1,
+      name: 'decision log and statement generation',
+      statements: [
+        `CREATE TABLE ${s}.decisions (
+          id bigserial PRIMARY KEY,
+          time timestamptz NOT NULL,
+          client text NOT NULL,
+          project text NOT NULL,
+          filename text NOT NULL,
+          version text NOT NULL,
+          sha256 text,
+          verdict text NOT NULL CHECK (verdict IN ('pass','fail','exempt','error')),
+          action text NOT NULL CHECK (action IN ('serve','refuse','hide','audit','error')),
+          mode text NOT NULL CHECK (mode IN ('filter','deny','audit')),
+          reasons jsonb NOT NULL
+        )`,
+        `CREATE INDEX decisions_project ON ${s}.decisions (project, id)`,
+        `CREATE INDEX decisions_verdict ON ${s}.decisions (verdict, id)`,
+        `CREATE TABLE ${s}.decision_log_generation (
+          id integer PRIMARY KEY CHECK (id = 1),
+          generation bigint NOT NULL
+        )`,
+        `INSERT INTO ${s}.decision_log_generation (id, generation) VALUES (1, 0)`,
+        `CREATE FUNCTION ${s}.decision_log_bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+          g bigint;
+        BEGIN
+          UPDATE ${s}.decision_log_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation INTO g;
+          PERFORM pg_notify('${channel}', g::text);
+          RETURN NULL;
+        END
+        $$`,
+        // Once per INSERT statement (the store inserts in chunks of up to 1000), not once per row.
+        `CREATE TRIGGER decision_log_generation AFTER INSERT ON ${s}.statements
+          FOR EACH STATEMENT EXECUTE FUNCTION ${s}.decision_log_bump_generation()`,
+      ],
+    },
+  ];
+}
+
+interface Row {
+  id: string;
+  time: Date;
+  client: string;
+  project: string;
+  filename: string;
+  version: string;
+  sha256: string | null;
+  verdict: StoredDecision['verdict'];
+  action: StoredDecision['action'];
+  mode: StoredDecision['mode'];
+  reasons: unknown;
+}
+
+export interface PostgresDecisionLogOptions {
+  migrations?: readonly Migration[];
+  poolSize?: number;
+}
+
+/** Connects and migrates the log's tables; the statement store must have been opened on the schema. */
+export async function openPostgresDecisionLog(spec: string, options: PostgresDecisionLogOptions = {}): Promise<PostgresDecisionLog> {
+  const target = parsePostgresUrl(spec);
+  const pool = new pg.Pool({
+    connectionString: target.connectionString,
+    max: options.poolSize ?? 4,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // An idle connection dropped by the server emits here; the next query reports lasting failure.
+  pool.on('error', () => undefined);
+  try {
+    await migrate(pool, target, options.migrations ?? postgresDecisionMigrations(target.schema));
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err instanceof PyvouchError ? err : storeError(target, err, 'cannot open the decision log in');
+  }
+  return new PostgresDecisionLog(target, pool);
+}
+
+function storeError(target: PostgresTarget, err: unknown, doing: string): PyvouchError {
+  const message = err instanceof Error && err.message !== '' ? err.message : String(err);
+  return new PyvouchError('STORE', `${doing} ${target.location}: ${message}`, {
+    file: target.location,
+    cause: err,
+    help: `check that PostgreSQL at ${target.address} is up and the store URL is right`,
+  });
+}
+
+async function migrate(pool: pg.Pool, target: PostgresTarget, migrations: readonly Migration[]): Promise<void> {
+  const s = quoteIdent(target.schema);
+  const table = `${s}.${DECISION_MIGRATIONS_TABLE}`;
+  const current = async (db: pg.Pool | pg.PoolClient): Promise<number> => {
+    const exists = await db.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [table]);
+    if (exists.rows[0]?.t == null) return 0;
+    const max = await db.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${table}`);
+    return max.rows[0]?.v ?? 0;
+  };
+  // A read first: an up-to-date log opens without locks.
+  if (pendingMigrations(migrations, await current(pool), target.location).length === 0) return;
+
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`pyvouch decision log migrate ${target.schema}`]);
+    const statements = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [`${s}.statements`]);
+    if (statements.rows[0]?.t == null) {
+      throw new PyvouchError('STORE', `cannot open the decision log in ${target.location}: the schema holds no statement store`, {
+        file: target.location,
+        help: 'open the statement store on this URL first (any pyvouch command that reads the store creates it)',
+      });
+    }
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    for (const migration of pendingMigrations(migrations, await current(client), target.location)) {
+      for (const sql of migration.statements) await client.query(sql);
+      await client.query(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = err instanceof Error ? err : new Error(String(err));
+    }
+    if (err instanceof PyvouchError) throw err;
+    throw new PyvouchError('STORE_MIGRATION', `cannot migrate the decision log in ${target.location}: ${(err as Error).message}`, {
+      file: target.location,
+      cause: err,
+      help: 'nothing was changed; check that the user may create tables, functions and triggers in the schema',
+    });
+  } finally {
+    client.release(broken);
+  }
+}
+
+export class PostgresDecisionLog implements DecisionLog {
+  readonly location: string;
+  readonly #target: PostgresTarget;
+  #pool: pg.Pool | undefined;
+  readonly #s: string;
+  readonly #watches = new Set<PostgresWatch>();
+
+  constructor(target: PostgresTarget, pool: pg.Pool) {
+    this.location = target.location;
+    this.#target = target;
+    this.#pool = pool;
+    this.#s = quoteIdent(target.schema);
+  }
+
+  #open(): pg.Pool {
+    if (this.#pool === undefined) throw new PyvouchError('STORE', `the decision log in ${this.location} is closed`);
+    return this.#pool;
+  }
+
+  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[], doing: string, name?: string): Promise<R[]> {
+    try {
+      const result = await this.#open().query<R>(name === undefined ? { text, values } : { name, text, values });
+      return result.rows;
+    } catch (err) {
+      if (err instanceof PyvouchError) throw err;
+      throw storeError(this.#target, err, doing);
+    }
+  }
+
+  async record(entries: readonly DecisionRecord[]): Promise<void> {
+    if (entries.length === 0) return;
+    const columns: unknown[][] = Array.from({ length: 11 }, () => []);
+    for (const e of entries) {
+      [e.time, e.client, e.project, e.filename, e.version, e.sha256, e.verdict, e.action, e.mode, JSON.stringify(e.reasons)].forEach((v, i) =>
+        columns[i]?.push(v),
+      );
+    }
+    // One statement is one transaction: the batch is stored whole or not at all.
+    await this.#query(
+      `INSERT INTO ${this.#s}.decisions (time, client, project, filename, version, sha256, verdict, action, mode, reasons)
+       SELECT t, c, p, f, v, h, vd, a, m, r::jsonb FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[],
+         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) AS x(t, c, p, f, v, h, vd, a, m, r)`,
+      columns.slice(0, 10),
+      `cannot record ${entries.length} decision(s) in`,
+      'pyvouch-decisions-insert',
+    );
+  }
+
+  async query(query: DecisionQuery = {}): Promise<StoredDecision[]> {
+    const limit = queryLimit(query);
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const add = (clause: (p: string) => string, value: unknown): void => {
+      if (value === undefined) return;
+      values.push(value);
+      where.push(clause(`$${values.length}`));
+    };
+    add((p) => `project = ${p}`, query.project);
+    add((p) => `verdict = ${p}`, query.verdict);
+    add((p) => `action = ${p}`, query.action);
+    add((p) => `id < ${p}`, query.before);
+    values.push(limit);
+    const text = `SELECT * FROM ${this.#s}.decisions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${values.length}`;
+    const rows = await this.#query<Row>(text, values, 'cannot read the decision log in');
+    return rows.map(fromRow);
+  }
+
+  async statementGeneration(): Promise<string> {
+    const rows = await this.#query<{ g: string }>(
+      `SELECT generation AS g FROM ${this.#s}.decision_log_generation WHERE id = 1`,
+      [],
+      'cannot read the statement generation in',
+      'pyvouch-decisions-generation',
+    );
+    return String(rows[0]?.g ?? '0');
+  }
+
+  async watchStatements(listener: (generation: string | undefined) => void): Promise<StatementWatch> {
+    const watch = new PostgresWatch(this.#target, listener, () => this.#watches.delete(watch));
+    this.#watches.add(watch);
+    await watch.start();
+    return watch;
+  }
+
+  async close(): Promise<void> {
+    for (const watch of [...this.#watches]) await watch.close();
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.end();
+  }
+}
+
+/**
+ * One dedicated connection LISTENing on the schema's channel, reconnecting with back-off. While it
+ * is down `healthy` is false; after it comes back the listener hears `undefined`, since
+ * notifications sent meanwhile were lost.
+ */
+class PostgresWatch implements StatementWatch {
+  #client: pg.Client | undefined;
+  #healthy = false;
+  #closed = false;
+  #timer: NodeJS.Timeout | undefined;
+  #delay = RECONNECT_MIN_MS;
+
+  constructor(
+    private readonly target: PostgresTarget,
+    private readonly listener: (generation: string | undefined) => void,
+    private readonly onClose: () => void,
+  ) {}
+
+  get healthy(): boolean {
+    return this.#healthy;
+  }
+
+  /** Connects once; the first failure is the caller's to report, later ones are retried. */
+  async start(): Promise<void> {
+    await this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.target.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    const lost = (): void => {
+      if (this.#client !== client) return;
+      this.#client = undefined;
+      this.#healthy = false;
+      client.end().catch(() => undefined);
+      this.#schedule();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (message) => {
+      if (message.channel === generationChannel(this.target.schema)) this.listener(message.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${generationChannel(this.target.schema)}`);
+    } catch (err) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      throw storeError(this.target, err, 'cannot listen for statement changes in');
+    }
+    if (this.#closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.#client = client;
+    this.#healthy = true;
+    this.#delay = RECONNECT_MIN_MS;
+  }
+
+  #schedule(): void {
+    if (this.#closed || this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#connect().then(
+        () => {
+          // Whatever was announced while we were away is lost: everything may have changed.
+          if (!this.#closed) this.listener(undefined);
+        },
+        () => {
+          this.#delay = Math.min(RECONNECT_MAX_MS, this.#delay * 2);
+          this.#schedule();
+        },
+      );
+    }, this.#delay);
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#healthy = false;
+    clearTimeout(this.#timer);
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => undefined);
+    this.onClose();
+  }
+}
+
+function fromRow(row: Row): StoredDecision {
+  return {
+    id: Number(row.id),
+    time: row.time.toISOString(),
+    client: row.client,
+    project: row.project,
+    filename: row.filename,
+    version: row.version,
+    sha256: row.sha256,
+    verdict: row.verdict,
+    action: row.action,
+    mode: row.mode,
+    reasons: Array.isArray(row.reasons) ? row.reasons.map(String) : decodeReasons(String(row.reasons)),
+  };
+}

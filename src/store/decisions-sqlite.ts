@@ -1,0 +1,218 @@
+// The decision log in the SQLite store file: its own table and its own migration record
+// (`pyvouch_decision_log_migrations`), next to the statement store's tables, through a connection of
+// its own. The statement generation is the highest rowid of the statements table: rows are only
+// ever appended, so it moves exactly when some process stores statements, and reading it costs one
+// b-tree descent — cheap enough to ask on every request.
+
+import Database from 'better-sqlite3';
+import { PyvouchError } from '../errors.js';
+import {
+  decodeReasons,
+  queryLimit,
+  type DecisionLog,
+  type DecisionQuery,
+  type DecisionRecord,
+  type StoredDecision,
+} from './decisions.js';
+import { MIGRATIONS_TABLE, pendingMigrations, type Migration } from './migrations.js';
+
+export const DECISION_MIGRATIONS_TABLE = 'pyvouch_decision_log_migrations';
+const BUSY_TIMEOUT_MS = 10_000;
+
+export const sqliteDecisionMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'decision log',
+    statements: [
+      `CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        client TEXT NOT NULL,
+        project TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        version TEXT NOT NULL,
+        sha256 TEXT,
+        verdict TEXT NOT NULL CHECK (verdict IN ('pass','fail','exempt','error')),
+        action TEXT NOT NULL CHECK (action IN ('serve','refuse','hide','audit','error')),
+        mode TEXT NOT NULL CHECK (mode IN ('filter','deny','audit')),
+        reasons TEXT NOT NULL
+      )`,
+      'CREATE INDEX decisions_project ON decisions (project, id)',
+      'CREATE INDEX decisions_verdict ON decisions (verdict, id)',
+    ],
+  },
+];
+
+interface Row {
+  id: number;
+  time: string;
+  client: string;
+  project: string;
+  filename: string;
+  version: string;
+  sha256: string | null;
+  verdict: StoredDecision['verdict'];
+  action: StoredDecision['action'];
+  mode: StoredDecision['mode'];
+  reasons: string;
+}
+
+/** Opens (creating and migrating the log's table if needed) the log in the store file `file`. */
+export function openSqliteDecisionLog(file: string, migrations: readonly Migration[] = sqliteDecisionMigrations): SqliteDecisionLog {
+  let db: Database.Database | undefined;
+  try {
+    // fileMustExist: the statement store creates and claims the file; a missing one means the
+    // caller skipped opening it, and creating it here would make the store refuse it later.
+    db = new Database(file, { fileMustExist: true });
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, file, migrations);
+    return new SqliteDecisionLog(file, db);
+  } catch (err) {
+    db?.close();
+    if (err instanceof PyvouchError) throw err;
+    throw new PyvouchError('STORE', `cannot open the decision log in ${file}: ${(err as Error).message}`, {
+      file,
+      cause: err,
+      help: 'open the statement store first (any pyvouch command that reads the store creates it)',
+    });
+  }
+}
+
+function migrate(db: Database.Database, file: string, migrations: readonly Migration[]): void {
+  const hasTable = (name: string): boolean =>
+    db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?").get(name)?.n === 1;
+  if (!hasTable(MIGRATIONS_TABLE)) {
+    throw new PyvouchError('STORE', `cannot open the decision log in ${file}: it is not a pyvouch store`, {
+      file,
+      help: 'point --store at a pyvouch store (the statement store is created on first use)',
+    });
+  }
+  const current = (): number =>
+    hasTable(DECISION_MIGRATIONS_TABLE)
+      ? (db.prepare<[], { v: number }>(`SELECT coalesce(max(version), 0) AS v FROM ${DECISION_MIGRATIONS_TABLE}`).get()?.v ?? 0)
+      : 0;
+  if (pendingMigrations(migrations, current(), file).length === 0) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    if (!hasTable(DECISION_MIGRATIONS_TABLE)) {
+      db.exec(`CREATE TABLE ${DECISION_MIGRATIONS_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+    }
+    // Again under the write lock: another process may have migrated meanwhile.
+    const record = db.prepare(`INSERT INTO ${DECISION_MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, ?)`);
+    for (const migration of pendingMigrations(migrations, current(), file)) {
+      for (const sql of migration.statements) db.exec(sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+    }
+    db.exec('COMMIT');
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    if (err instanceof PyvouchError) throw err;
+    throw new PyvouchError('STORE_MIGRATION', `cannot migrate the decision log in ${file}: ${(err as Error).message}`, {
+      file,
+      cause: err,
+      help: 'nothing was changed; check the file is writable',
+    });
+  }
+}
+
+export class SqliteDecisionLog implements DecisionLog {
+  readonly location: string;
+  #db: Database.Database | undefined;
+  readonly #insert: Database.Statement<unknown[]>;
+  readonly #generation: Database.Statement<[], { g: number | null }>;
+  readonly #queries = new Map<string, Database.Statement<unknown[], Row>>();
+  readonly #recordBatch: Database.Transaction<(entries: readonly DecisionRecord[]) => void>;
+
+  constructor(location: string, db: Database.Database) {
+    this.location = location;
+    this.#db = db;
+    this.#insert = db.prepare(
+      `INSERT INTO decisions (time, client, project, filename, version, sha256, verdict, action, mode, reasons)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#generation = db.prepare('SELECT max(rowid) AS g FROM statements');
+    this.#recordBatch = db.transaction((entries: readonly DecisionRecord[]) => {
+      for (const e of entries) {
+        this.#insert.run(e.time, e.client, e.project, e.filename, e.version, e.sha256, e.verdict, e.action, e.mode, JSON.stringify(e.reasons));
+      }
+    });
+  }
+
+  #open(): Database.Database {
+    if (this.#db === undefined) throw new PyvouchError('STORE', `the decision log in ${this.location} is closed`);
+    return this.#db;
+  }
+
+  async record(entries: readonly DecisionRecord[]): Promise<void> {
+    this.#open();
+    if (entries.length === 0) return;
+    try {
+      this.#recordBatch.immediate(entries);
+    } catch (err) {
+      throw new PyvouchError('STORE', `cannot record ${entries.length} decision(s) in ${this.location}: ${(err as Error).message}`, {
+        file: this.location,
+        cause: err,
+      });
+    }
+  }
+
+  async query(query: DecisionQuery = {}): Promise<StoredDecision[]> {
+    const db = this.#open();
+    const limit = queryLimit(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown): void => {
+      if (value === undefined) return;
+      where.push(clause);
+      params.push(value);
+    };
+    add('project = ?', query.project);
+    add('verdict = ?', query.verdict);
+    add('action = ?', query.action);
+    add('id < ?', query.before);
+    const sql = `SELECT * FROM decisions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    let prepared = this.#queries.get(sql);
+    if (prepared === undefined) this.#queries.set(sql, (prepared = db.prepare<unknown[], Row>(sql)));
+    const rows = this.#read(() => prepared.all(...params, limit));
+    return rows.map(fromRow);
+  }
+
+  async statementGeneration(): Promise<string> {
+    return String(this.#read(() => this.#generation.get()?.g ?? 0));
+  }
+
+  #read<T>(fn: () => T): T {
+    this.#open();
+    try {
+      return fn();
+    } catch (err) {
+      throw new PyvouchError('STORE', `cannot read the decision log in ${this.location}: ${(err as Error).message}`, {
+        file: this.location,
+        cause: err,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#db?.close();
+    this.#db = undefined;
+  }
+}
+
+function fromRow(row: Row): StoredDecision {
+  return {
+    id: row.id,
+    time: row.time,
+    client: row.client,
+    project: row.project,
+    filename: row.filename,
+    version: row.version,
+    sha256: row.sha256,
+    verdict: row.verdict,
+    action: row.action,
+    mode: row.mode,
+    reasons: decodeReasons(row.reasons),
+  };
+}
