@@ -9,6 +9,8 @@ import { registerKey } from './key.js';
 import { registerStatementCommands } from './statements.js';
 import { registerStoreCommands } from './store-commands.js';
 import { registerCheck, VERSION } from './check.js';
+import { registerLog } from './log.js';
+import { registerServe } from './serve.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
 
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerKey(program);
   registerStatementCommands(program);
   registerStoreCommands(program);
+  registerServe(program);
+  registerLog(program);
   return program;
 }
 

@@ -1,0 +1,161 @@
+// `pyvouch serve`: runs the gated package index (src/server) until SIGINT or SIGTERM. SIGHUP
+// re-reads the policy, like POST /policy/reload.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { PyvouchError } from '../errors.js';
+import { openDecisionLog, SERVE_MODES, type ServeMode } from '../store/decisions.js';
+import { openStore } from '../store/open.js';
+import { findPolicy, loadPolicy } from '../trust/load.js';
+import type { Policy } from '../trust/policy.js';
+import { VERSION } from './check.js';
+import { pyvouchDirs } from './paths.js';
+import { EXIT_PASS, run } from './run.js';
+
+interface ServeOptions {
+  upstream: string;
+  policy?: string;
+  store?: string;
+  listen: string;
+  mode: string;
+  cacheDir?: string;
+  upstreamTtl: string;
+  decisionTtl: string;
+  logFormat: string;
+}
+
+/** `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to the loopback address. */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*))?:?(\d+)$/.exec(value.trim());
+  const port = m === null ? Number.NaN : Number(m[3]);
+  if (m === null || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new PyvouchError('USAGE', `cannot read --listen '${value}'`, { help: 'write it as HOST:PORT, e.g. 127.0.0.1:8700' });
+  }
+  const host = m[1] ?? (m[2] === undefined || m[2] === '' ? '127.0.0.1' : m[2]);
+  return { host, port };
+}
+
+function seconds(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new PyvouchError('USAGE', `${name} takes a number of seconds, got '${value}'`);
+  return n * 1000;
+}
+
+async function policyFor(path: string | undefined): Promise<{ policy: Policy; path: string | undefined }> {
+  if (path !== undefined) return { policy: await loadPolicy(path), path };
+  const found = await findPolicy(process.cwd());
+  if (found === undefined) {
+    throw new PyvouchError('USAGE', 'no policy: the current directory has neither a pyvouch.toml nor a pyproject.toml with [tool.pyvouch]', {
+      help: 'pass one with --policy PATH (see docs/policy.md)',
+    });
+  }
+  return { policy: found, path: found.file };
+}
+
+async function checkUpstream(location: string): Promise<void> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !/^file:/i.test(location)) return;
+  const path = location.replace(/^file:\/\//i, '');
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) {
+    throw new PyvouchError('USAGE', `--upstream '${location}' is neither an http(s) index URL nor a directory`, {
+      help: 'give the simple API root (https://pypi.org/simple/) or a directory of wheels and sdists',
+    });
+  }
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve a package index that lets pip, uv and poetry install only what the policy trusts')
+    .requiredOption('--upstream <url|dir>', 'the index to gate: a simple API root URL or a directory of wheels and sdists')
+    .option('--policy <path>', 'the policy (default: pyvouch.toml or pyproject.toml [tool.pyvouch] in the current directory)')
+    .option('--store <path|url>', 'statement store and decision log: a SQLite file or a postgres:// URL')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8700')
+    .addOption(new Option('--mode <mode>', 'filter: hide untrusted files; deny: list them, refuse downloads (403); audit: serve all, log refusals').choices([...SERVE_MODES]).default('filter'))
+    .option('--cache-dir <dir>', 'on-disk cache of upstream pages and files (default: the user cache directory)')
+    .option('--upstream-ttl <seconds>', 'how long a project page is served before upstream is asked again', '60')
+    .option('--decision-ttl <seconds>', 'how long a per-file decision is reused at most (statements are re-read at once when they change)', '60')
+    .addOption(new Option('--log-format <format>', 'format of the log on stderr').choices(['text', 'json']).default('text'))
+    .action(
+      run(async (opts: ServeOptions) => {
+        const { host, port } = parseListen(opts.listen);
+        // The server's modules load only for this command, so other commands start as fast as before.
+        const [{ startServer }, { PolicyHolder }, { createLogger }, { Upstream }] = await Promise.all([
+          import('../server/app.js'),
+          import('../server/decide.js'),
+          import('../server/log.js'),
+          import('../server/upstream.js'),
+        ]);
+        const mode = opts.mode as ServeMode;
+        await checkUpstream(opts.upstream);
+        const { policy, path: policyPath } = await policyFor(opts.policy);
+        const dirs = pyvouchDirs();
+        const logger = createLogger({ format: opts.logFormat === 'json' ? 'json' : 'text' });
+        const upstream = new Upstream(opts.upstream, {
+          cacheDir: opts.cacheDir ?? join(dirs.cache, 'index'),
+          pageTtlMs: seconds('--upstream-ttl', opts.upstreamTtl),
+        });
+        const store = await openStore(opts.store, dirs.data);
+        let decisions;
+        try {
+          decisions = await openDecisionLog(opts.store, dirs.data);
+        } catch (err) {
+          await store.close();
+          throw err;
+        }
+        const token = process.env['PYVOUCH_ADMIN_TOKEN'];
+        const holder = new PolicyHolder(policy, policyPath);
+        let server;
+        try {
+          server = await startServer({
+            upstream,
+            store,
+            decisions,
+            policy: holder,
+            mode,
+            ...(token === undefined || token === '' ? {} : { adminToken: token }),
+            host,
+            port,
+            decisionTtlMs: seconds('--decision-ttl', opts.decisionTtl),
+            logger,
+            version: VERSION,
+          });
+        } catch (err) {
+          await decisions.close();
+          await store.close();
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'EADDRINUSE' || code === 'EACCES') {
+            throw new PyvouchError('USAGE', `cannot listen on ${opts.listen}: ${(err as Error).message}`, { help: 'choose another address with --listen HOST:PORT' });
+          }
+          throw err;
+        }
+        process.stdout.write(`listening on ${server.origin}/simple/ (mode ${mode}, upstream ${upstream.url}, store ${store.location})\n`);
+        if (token === undefined || token === '') logger.log('warn', 'PYVOUCH_ADMIN_TOKEN is not set: POST /statements and /policy/reload are refused');
+        logger.log('info', 'started', { origin: server.origin, mode, upstream: upstream.url, policy: policyPath, store: store.location });
+
+        await new Promise<void>((resolve) => {
+          const stop = (signal: NodeJS.Signals): void => {
+            logger.log('info', 'stopping', { signal });
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            resolve();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+          process.on('SIGHUP', () => {
+            holder.reload().then(
+              () => {
+                server.freshness.bump();
+                logger.log('info', 'policy reloaded', { policy: policyPath, signal: 'SIGHUP' });
+              },
+              (err: unknown) => logger.log('warn', 'policy reload refused; the previous policy stays in force', { error: err instanceof PyvouchError ? err.describe() : String(err) }),
+            );
+          });
+        });
+        await server.close();
+        await decisions.close();
+        await store.close();
+        return EXIT_PASS;
+      }),
+    );
+}

@@ -1,0 +1,288 @@
+// `pyvouch serve`: a package index (PEP 503/691 simple API) in front of an upstream index or
+// directory, serving only what the trust policy allows, plus an admin API, a JSON API for the UI,
+// and Prometheus metrics.
+//
+// Routing is a hand-written switch on node:http, not a web framework: the server has a dozen
+// routes, its hot path (a cached project page) should be one map lookup and one write, and each
+// dependency is code a tool about trusting dependencies would have to vouch for.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isPyvouchError } from '../errors.js';
+import type { DecisionLog, ServeMode } from '../store/decisions.js';
+import type { StatementStore } from '../store/store.js';
+import { postStatements, reloadPolicy, type AdminContext } from './admin.js';
+import { Api } from './api.js';
+import { Decider, type PolicyHolder } from './decide.js';
+import { Freshness } from './freshness.js';
+import { Gate } from './gate.js';
+import { silentLogger, type Logger } from './log.js';
+import { ServerMetrics } from './metrics.js';
+import { errorBody, HttpError, sendJson, sendText } from './respond.js';
+import type { Upstream } from './upstream.js';
+
+export interface ServerOptions {
+  upstream: Upstream;
+  /** Owned by the caller, who closes it after the server. */
+  store: StatementStore;
+  /** Owned by the caller, who closes it after the server. */
+  decisions: DecisionLog;
+  policy: PolicyHolder;
+  mode: ServeMode;
+  /** PYVOUCH_ADMIN_TOKEN; without it the admin API refuses every write. */
+  adminToken?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** How long a per-file decision is reused at most (default 60 s). */
+  decisionTtlMs?: number;
+  logger?: Logger;
+  now?: () => Date;
+  version?: string;
+}
+
+export interface RunningServer {
+  /** `http://host:port` */
+  readonly origin: string;
+  readonly port: number;
+  readonly metrics: ServerMetrics;
+  readonly freshness: Freshness;
+  readonly decider: Decider;
+  /** Stops accepting, ends open connections and the store subscription; leaves the stores open. */
+  close(): Promise<void>;
+}
+
+type Route = 'root' | 'project-list' | 'project' | 'file' | 'api' | 'metrics' | 'health' | 'admin' | 'ui' | 'other';
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const now = options.now ?? (() => new Date());
+  const logger = options.logger ?? silentLogger;
+  const decisionTtlMs = options.decisionTtlMs ?? 60_000;
+  const freshness = new Freshness(options.decisions);
+  await freshness.start();
+  const metrics = new ServerMetrics(() => freshness.local);
+  options.upstream.useMetrics(metrics);
+  const decider = new Decider({
+    store: options.store,
+    policy: options.policy,
+    freshness,
+    indexUrl: options.upstream.url,
+    ttlMs: decisionTtlMs,
+    metrics,
+    now,
+  });
+  const gate = new Gate({
+    mode: options.mode,
+    upstream: options.upstream,
+    decider,
+    decisions: options.decisions,
+    freshness,
+    metrics,
+    logger,
+    decisionTtlMs,
+    now,
+  });
+  const api = new Api({
+    mode: options.mode,
+    upstream: options.upstream,
+    decider,
+    decisions: options.decisions,
+    store: options.store,
+    policy: options.policy,
+    freshness,
+    startedAt: now(),
+    version: options.version ?? '0.0.0',
+  });
+  const admin: AdminContext = {
+    token: options.adminToken,
+    store: options.store,
+    policy: options.policy,
+    freshness,
+    metrics,
+    logger,
+    now,
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<Route> => {
+    const method = req.method ?? 'GET';
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://pyvouch.invalid');
+    } catch {
+      sendText(res, 400, 'pyvouch: malformed request target');
+      return 'other';
+    }
+    const segments = pathSegments(url.pathname);
+    if (segments === undefined) {
+      sendText(res, 400, 'pyvouch: malformed percent-encoding in the path');
+      return 'other';
+    }
+    const head = method === 'HEAD';
+    const read = (): boolean => allow(res, method, ['GET', 'HEAD']);
+    const [first, second, third, ...rest] = segments;
+    const trailing = url.pathname.endsWith('/');
+
+    switch (first) {
+      case undefined:
+        if (read()) sendText(res, 200, ROOT_TEXT, { head });
+        return 'root';
+      case 'simple':
+        if (!read()) return 'project-list';
+        if (second === undefined) {
+          if (!trailing) sendText(res, 301, 'moved to /simple/', { headers: { Location: '/simple/' }, head });
+          else await gate.projectList(req, res, url.searchParams, head);
+          return 'project-list';
+        }
+        if (third !== undefined || rest.length > 0) break;
+        if (!trailing) {
+          sendText(res, 301, `moved to ${second}/`, { headers: { Location: `${encodeURIComponent(second)}/${url.search}` }, head });
+        } else await gate.projectPage(req, res, second, url.searchParams, head);
+        return 'project';
+      case 'files':
+        if (second === undefined || third === undefined || rest.length > 0 || trailing) break;
+        if (read()) await gate.file(req, res, second, third, head);
+        return 'file';
+      case 'api':
+        if (!read()) return 'api';
+        if (second === 'packages' && third !== undefined && rest.length === 0) await api.package(res, third, head);
+        else if (second === 'log' && third === undefined) await api.log(res, url.searchParams, head);
+        else if (second === 'status' && third === undefined) await api.status(res, head);
+        else throw new HttpError(404, `no API endpoint ${url.pathname}`, 'NOT_FOUND');
+        return 'api';
+      case 'metrics':
+        if (second !== undefined) break;
+        if (read()) sendText(res, 200, metrics.render(), { headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }, head });
+        return 'metrics';
+      case 'healthz':
+        if (second !== undefined) break;
+        if (read()) sendText(res, 200, 'ok', { head });
+        return 'health';
+      case 'statements':
+        if (second !== undefined) break;
+        if (allow(res, method, ['POST'])) await postStatements(req, res, admin);
+        return 'admin';
+      case 'policy':
+        if (second !== 'reload' || third !== undefined) break;
+        if (allow(res, method, ['POST'])) await reloadPolicy(req, res, admin);
+        return 'admin';
+      case 'ui':
+        // The web UI comes later; it will be served here and read /api/*.
+        if (read()) sendText(res, 404, 'pyvouch: the web UI is not part of this build yet; see /api/status, /api/packages/<name> and /api/log', { head });
+        return 'ui';
+      default:
+        break;
+    }
+    sendText(res, 404, `pyvouch: nothing at ${url.pathname}`, { head });
+    return 'other';
+  };
+
+  const server: Server = createServer((req, res) => {
+    const start = process.hrtime.bigint();
+    let route: Route = 'other';
+    handle(req, res)
+      .then((r) => {
+        route = r;
+      })
+      .catch((err: unknown) => {
+        route = routeOfError(req.url);
+        answerError(res, err, req.method === 'HEAD', logger);
+      })
+      .finally(() => {
+        metrics.requests.inc({ route, status: String(res.statusCode) });
+        metrics.requestDuration.observe({ route }, Number(process.hrtime.bigint() - start) / 1e9);
+      });
+  });
+  // A client that stalls mid-request must not hold a connection for ever.
+  server.requestTimeout = 120_000;
+  server.headersTimeout = 30_000;
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8700, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await freshness.close();
+    throw err;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    origin: `http://${host}:${address.port}`,
+    port: address.port,
+    metrics,
+    freshness,
+    decider,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          // Downloads in flight get a moment; then everything goes.
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
+        });
+        await freshness.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+const ROOT_TEXT = [
+  'pyvouch gated package index',
+  '',
+  '  /simple/                 PEP 503/691 simple API (use as --index-url)',
+  '  /api/packages/<name>     each release with its verdict and why (JSON)',
+  '  /api/log                 the decision log (JSON)',
+  '  /api/status              mode, upstream, policy and store (JSON)',
+  '  /metrics                 Prometheus metrics',
+  '  POST /statements         submit signed statements (admin token)',
+  '  POST /policy/reload      re-read the policy file (admin token)',
+].join('\n');
+
+/** Percent-decoded path segments (empty ones dropped); undefined when the encoding is malformed. */
+function pathSegments(pathname: string): string[] | undefined {
+  try {
+    return pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
+  } catch {
+    return undefined;
+  }
+}
+
+function allow(res: ServerResponse, method: string, methods: readonly string[]): boolean {
+  if (methods.includes(method)) return true;
+  sendText(res, 405, `pyvouch: use ${methods.join(' or ')} here`, { headers: { Allow: methods.join(', ') } });
+  return false;
+}
+
+function routeOfError(url: string | undefined): Route {
+  const first = (url ?? '').split('/')[1] ?? '';
+  return first === 'statements' || first === 'policy' ? 'admin' : first === 'api' ? 'api' : first === 'files' ? 'file' : first === 'simple' ? 'project' : 'other';
+}
+
+function answerError(res: ServerResponse, err: unknown, head: boolean, logger: Logger): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (err instanceof HttpError) {
+    sendJson(res, err.status, errorBody(err), { headers: { ...err.headers }, head });
+    return;
+  }
+  if (isPyvouchError(err)) {
+    // Input the client sent (a bad envelope, a bad query) is its error; a store failure is ours.
+    const status = err.code === 'STORE' || err.code === 'STORE_MIGRATION' || err.code === 'IO' ? 503 : 400;
+    if (status === 503) logger.log('error', 'request failed', { code: err.code, error: err.message });
+    sendJson(res, status, errorBody(err), { head });
+    return;
+  }
+  logger.log('error', 'unexpected error', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  sendJson(res, 500, errorBody(err), { head });
+}
