@@ -17,7 +17,7 @@ import { openSqliteStore } from '../src/store/sqlite.js';
 import type { StatementStore } from '../src/store/store.js';
 import { fmt, identities, packageName, releaseVersion, rng, signPlanned } from './_synthetic.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '100000' }, batch: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({ options: { n: { type: 'string', default: '100000' }, batch: { type: 'string', default: '10000' } } });
 const n = Number(values.n);
 const batch = Number(values.batch);
 const postgresUrl = process.env['PYVOUCH_BENCH_POSTGRES'] ?? process.env['PYVOUCH_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -18,6 +18,7 @@ import { renderCheckHtml } from '../report/html.js';
 import { checkToSarif, lockLineLocator } from '../report/sarif.js';
 import { describeRejection, loadEnvelopes } from './envelope-files.js';
 import { reviewSizes } from './sizes.js';
+import { addResolveOptions, resolveGraph, type ResolveInputOptions } from './resolve.js';
 import { makeSink, paint, parseFormat, colorEnabled } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
@@ -25,7 +26,7 @@ import { addTargetOptions, selectionFromOptions, targetFromOptions, type TargetO
 
 export const VERSION = '0.1.0';
 
-interface CheckOptions extends TargetOptions {
+interface CheckOptions extends TargetOptions, ResolveInputOptions {
   policy?: string;
   format: string;
   output?: string;
@@ -56,10 +57,19 @@ function evaluationTime(at: string | undefined): Date {
 }
 
 /** Everything `check` and `suggest` share: graph, policy, statements, report and suggestions. */
-async function evaluate(file: string, opts: CheckOptions): Promise<CheckContext & { lockText: string }> {
-  const target = targetFromOptions(opts);
-  const graph: Graph = loadLockFile(file, target, selectionFromOptions(opts));
-  const policy = await resolvePolicy(file, opts.policy);
+async function evaluate(file: string | undefined, opts: CheckOptions): Promise<CheckContext & { lockText: string }> {
+  let graph: Graph;
+  if (file !== undefined) {
+    if (opts.requirement !== undefined) throw new PyvouchError('USAGE', 'give a lock file or -r requirements, not both');
+    graph = loadLockFile(file, targetFromOptions(opts), selectionFromOptions(opts));
+  } else if (opts.requirement !== undefined) {
+    // No lock file: resolve the requirements against the index, as pip would, then check that graph.
+    graph = await resolveGraph([], opts);
+  } else {
+    throw new PyvouchError('USAGE', 'nothing to check', { help: 'pass a lock file (pyvouch check uv.lock) or requirements to resolve (pyvouch check -r requirements.in)' });
+  }
+  const anchor = file ?? opts.requirement![0]!;
+  const policy = await resolvePolicy(anchor, opts.policy);
   const now = evaluationTime(opts.at);
 
   const byId = new Map<string, Statement>();
@@ -95,16 +105,16 @@ async function evaluate(file: string, opts: CheckOptions): Promise<CheckContext 
     suggestions,
     statements: statements.length,
     ...(policy.file === undefined ? {} : { policyFile: policy.file }),
-    lockText: readFileSync(file, 'utf8'),
+    lockText: file === undefined ? '' : readFileSync(file, 'utf8'),
   };
 }
 
 function checkCommand(program: Command, name: string, description: string): Command {
-  return addTargetOptions(
+  return addResolveOptions(addTargetOptions(
     program
       .command(name)
       .description(description)
-      .argument('<file>', 'pylock.toml, requirements.txt, uv.lock or poetry.lock')
+      .argument('[file]', 'pylock.toml, requirements.txt, uv.lock or poetry.lock (or resolve -r requirements instead)')
       .option('--policy <path>', 'the policy: pyvouch.toml or a pyproject.toml with [tool.pyvouch] (default: found beside the lock file or in the current directory)')
       .option('--statements <path>', 'also weigh the signed statements in these files or directories (repeatable; verified, not stored)', (v: string, prev: string[] = []) => [...prev, v])
       .option('--store <path|url>', 'statement store: a SQLite file or a postgres:// URL')
@@ -112,7 +122,7 @@ function checkCommand(program: Command, name: string, description: string): Comm
       .option('--at <time>', 'evaluate as of this time (RFC 3339) instead of now')
       .option('--dist <dir>', 'wheels and sdists at hand (e.g. from pip download): size the suggested reviews by the code to read')
       .option('-o, --output <path>', 'write to a file instead of stdout'),
-  );
+  ));
 }
 
 export function registerCheck(program: Command): void {
@@ -120,7 +130,7 @@ export function registerCheck(program: Command): void {
     .option('--format <format>', 'text, json, sarif or html', 'text')
     .option('-v, --verbose', 'also explain the passing packages')
     .action(
-      run(async (file: string, opts: CheckOptions) => {
+      run(async (file: string | undefined, opts: CheckOptions) => {
         const format = parseFormat(opts.format, ['text', 'json', 'sarif', 'html']);
         const ctx = await evaluate(file, opts);
         const sink = makeSink(opts.output);
@@ -145,7 +155,7 @@ export function registerCheck(program: Command): void {
   checkCommand(program, 'suggest', 'the fewest, cheapest reviews that would make the lock file pass the policy')
     .option('--format <format>', 'text or json', 'text')
     .action(
-      run(async (file: string, opts: CheckOptions) => {
+      run(async (file: string | undefined, opts: CheckOptions) => {
         const format = parseFormat(opts.format, ['text', 'json']);
         const ctx = await evaluate(file, opts);
         const sink = makeSink(opts.output);

@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { PyvouchError, isPyvouchError } from '../errors.js';
 import { colorEnabled, paint } from './output.js';
 import { registerGraph } from './graph.js';
+import { registerResolve } from './resolve.js';
 import { registerKey } from './key.js';
 import { registerStatementCommands } from './statements.js';
 import { registerStoreCommands } from './store-commands.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride();
   registerGraph(program);
+  registerResolve(program);
   registerCheck(program);
   registerKey(program);
   registerStatementCommands(program);

@@ -128,6 +128,47 @@ export function readRequirements(
   return builder.build(state.sawVia);
 }
 
+/** The loose requirements of a requirements file (requirements.in), for the resolver. */
+export interface RequirementsInput {
+  /** Requirement lines as written, with where they come from (after -r includes). */
+  requirements: { text: string; file: string; line: number; editable: boolean }[];
+  /** Lines of -c constraint files. */
+  constraints: { text: string; file: string; line: number }[];
+  indexUrl?: string;
+  extraIndexUrls: string[];
+  noIndex: boolean;
+}
+
+/**
+ * Reads a requirements file the way pip does (continuations, comments, -r/-c includes through
+ * `readFile`, index options) but keeps the requirements loose: the resolver pins them.
+ */
+export function readRequirementsInput(text: string, file: string, target: TargetDescription, readFile?: ReadFile): RequirementsInput {
+  const state: ReadState = {
+    target,
+    markers: new TargetMarkers(target),
+    readFile,
+    builder: new GraphBuilder('requirements.txt', file, target),
+    problems: new Map(),
+    entries: [],
+    visited: new Set(),
+    indexUrl: undefined,
+    extraIndexUrls: [],
+    noIndex: false,
+    sawVia: false,
+    leftOutUnsafe: [],
+  };
+  readOne(text, file, [], false, state);
+  for (const p of state.problems.values()) p.throwIfAny();
+  return {
+    requirements: state.entries.filter((e) => !e.constraint).map((e) => ({ text: e.text, file: e.file, line: e.line, editable: e.editable })),
+    constraints: state.entries.filter((e) => e.constraint).map((e) => ({ text: e.text, file: e.file, line: e.line })),
+    ...(state.indexUrl === undefined ? {} : { indexUrl: state.indexUrl }),
+    extraIndexUrls: state.extraIndexUrls,
+    noIndex: state.noIndex,
+  };
+}
+
 function problemsFor(state: ReadState, file: string): Problems {
   let p = state.problems.get(file);
   if (p === undefined) state.problems.set(file, (p = new Problems(file)));

@@ -1,0 +1,190 @@
+// A generated PEP 503 index for resolver benchmarks: N projects with PyPI-like version counts and
+// dependency shapes, written as static files (project pages, tiny real wheels, PEP 658 .metadata
+// files) and served by a plain static file server on 127.0.0.1, so pip and pyvouch resolve against
+// exactly the same bytes over the same loopback HTTP.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join, normalize } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { rng } from './_synthetic.js';
+
+export interface GeneratedIndex {
+  dir: string;
+  projects: string[];
+  /** Requirement sets to resolve, each a list of top-level requirement strings. */
+  requirementSets: string[][];
+}
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (buf: Buffer): number => {
+  let c = 0xffffffff;
+  for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+
+/** A minimal valid zip (deflate), enough for a wheel pip can read metadata from. */
+function zip(entries: [string, string][]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of entries) {
+    const data = Buffer.from(text);
+    const packed = deflateRawSync(data);
+    const nameBuf = Buffer.from(name);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBuf.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(packed.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBuf.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBuf, packed);
+    centrals.push(central, nameBuf);
+    offset += local.length + nameBuf.length + packed.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Writes the index under `dir` (skipped when already there for the same parameters). Projects
+ * depend only on projects with a higher number, so the graph is acyclic; lower bounds are chosen
+ * among existing versions, and some upper bounds and pins make the resolver backtrack.
+ */
+export function generateIndex(dir: string, count = 2000, seed = 1): GeneratedIndex {
+  const random = rng(seed);
+  const projects = Array.from({ length: count }, (_, i) => `bench-${i.toString().padStart(4, '0')}`);
+  const versions = projects.map(() => {
+    // PyPI's long tail: most projects have a handful of releases, some have dozens.
+    const n = 1 + Math.floor(Math.pow(random(), 2.2) * 40);
+    const out: string[] = [];
+    let major = 0;
+    let minor = 1;
+    let patch = 0;
+    for (let v = 0; v < n; v++) {
+      const r = random();
+      if (r < 0.1) (major++, (minor = 0), (patch = 0));
+      else if (r < 0.45) (minor++, (patch = 0));
+      else patch++;
+      out.push(`${major}.${minor}.${patch}`);
+    }
+    return out;
+  });
+  const marker = (): string => {
+    const r = random();
+    if (r < 0.05) return ' ; python_version < "3.11"';
+    if (r < 0.08) return ' ; sys_platform == "win32"';
+    if (r < 0.1) return ' ; extra == "speed"';
+    return '';
+  };
+  const stamp = join(dir, `.generated-v2-${count}-${seed}`);
+  const fresh = !existsSync(stamp);
+  const simple = join(dir, 'simple');
+  if (fresh) mkdirSync(simple, { recursive: true });
+  const rootLinks: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = projects[i]!;
+    rootLinks.push(`<a href="${name}/">${name}</a>`);
+    if (!fresh) continue;
+    const pdir = join(simple, name);
+    mkdirSync(pdir, { recursive: true });
+    const anchors: string[] = [];
+    versions[i]!.forEach((version) => {
+      // Dependencies on later projects, about one per release on average as on PyPI (many
+      // leaves, a few hubs), so a closure holds tens to a few hundred projects.
+      const deps: string[] = [];
+      const r0 = random();
+      const ndeps = i >= count - 10 ? 0 : r0 < 0.45 ? 0 : r0 < 0.75 ? 1 : r0 < 0.9 ? 2 : 3 + Math.floor(random() * 3);
+      for (let d = 0; d < ndeps; d++) {
+        const j = i + 1 + Math.floor(Math.pow(random(), 3) * Math.min(400, count - i - 1));
+        const target = versions[j]!;
+        const lo = target[Math.floor(random() * target.length * 0.6)]!;
+        const r = random();
+        const spec = r < 0.35 ? `>=${lo}` : r < 0.6 ? `>=${lo},<${Number(lo.split('.')[0]) + 1}` : r < 0.7 ? `~=${lo.split('.').slice(0, 2).join('.')}` : '';
+        deps.push(`Requires-Dist: ${projects[j]}${spec === '' ? '' : ` (${spec})`}${marker()}`);
+      }
+      const dist = name.replace(/-/g, '_');
+      const metadata = `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\nRequires-Python: >=3.8\nProvides-Extra: speed\n${deps.join('\n')}${deps.length > 0 ? '\n' : ''}\n`;
+      const distInfo = `${dist}-${version}.dist-info`;
+      const wheelText = 'Wheel-Version: 1.0\nGenerator: pyvouch-bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n';
+      const init = `__version__ = "${version}"\n`;
+      const files: [string, string][] = [
+        [`${dist}/__init__.py`, init],
+        [`${distInfo}/METADATA`, metadata],
+        [`${distInfo}/WHEEL`, wheelText],
+      ];
+      const record = files.map(([p, t]) => `${p},sha256=${createHash('sha256').update(t).digest('base64url')},${Buffer.byteLength(t)}`).join('\n');
+      files.push([`${distInfo}/RECORD`, `${record}\n${distInfo}/RECORD,,\n`]);
+      const wheel = zip(files);
+      const filename = `${dist}-${version}-py3-none-any.whl`;
+      writeFileSync(join(pdir, filename), wheel);
+      writeFileSync(join(pdir, `${filename}.metadata`), metadata);
+      anchors.push(
+        `<a href="${filename}#sha256=${sha(wheel)}" data-requires-python="&gt;=3.8" data-dist-info-metadata="sha256=${sha(metadata)}" data-core-metadata="sha256=${sha(metadata)}">${filename}</a>`,
+      );
+    });
+    writeFileSync(join(pdir, 'index.html'), `<!DOCTYPE html>\n<html><body>\n${anchors.join('<br/>\n')}\n</body></html>\n`);
+  }
+  if (fresh) {
+    writeFileSync(join(simple, 'index.html'), `<!DOCTYPE html>\n<html><body>\n${rootLinks.join('\n')}\n</body></html>\n`);
+    writeFileSync(stamp, '');
+  }
+  // Requirement sets: a few roots each among the lower-numbered projects (the deepest trees).
+  const setRandom = rng(seed + 100);
+  // Like an application's direct dependencies: 8 to 22 roots, resolving to tens to hundreds.
+  const requirementSets = Array.from({ length: 8 }, () => {
+    const size = 8 + Math.floor(setRandom() * 15);
+    const picks = new Set<string>();
+    while (picks.size < size) picks.add(projects[Math.floor(setRandom() * Math.min(600, count))]!);
+    return [...picks].sort();
+  });
+  return { dir, projects, requirementSets };
+}
+
+/** Serves `dir` as static files on 127.0.0.1 (directories answer with their index.html). */
+export function serveStatic(dir: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    if (path.includes('..')) return void res.writeHead(400).end();
+    let file = join(dir, path);
+    try {
+      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      const size = statSync(file).size;
+      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.metadata') ? 'text/plain' : 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type, 'content-length': size });
+      createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    resolve({ server, url: `http://127.0.0.1:${port}/simple/` });
+  }));
+}

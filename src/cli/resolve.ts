@@ -1,0 +1,214 @@
+// `pyvouch resolve REQ... [-r FILE]`: build the dependency graph from loose requirements against
+// one or more indexes (or local directories) for a target environment, the way pip would; print it,
+// write it as a pylock.toml, or compare it across a matrix of environments.
+import { readFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import type { Command } from 'commander';
+import { PyvouchError } from '../errors.js';
+import type { Graph, TargetDescription } from '../graph/graph.js';
+import { openIndex } from '../index/open.js';
+import { createStderrProgress } from '../index/progress.js';
+import type { PackageIndex } from '../index/types.js';
+import { readRequirementsInput } from '../lock/requirements.js';
+import { writePylock } from '../lock/pylock-write.js';
+import { markerEnvironmentFor, parseTarget } from '../pep/environment.js';
+import { Requirement } from '../pep/requirement.js';
+import { graphToJson, renderGraphText } from '../report/graph.js';
+import { IndexProvider } from '../resolve/index-provider.js';
+import { defaultMatrix, resolveMatrix } from '../resolve/matrix.js';
+import { resolve } from '../resolve/resolve.js';
+import type { ResolverRules } from '../resolve/universe.js';
+import { makeSink, paint, parseFormat } from './output.js';
+import { pyvouchDirs } from './paths.js';
+import { run } from './run.js';
+import { targetFromOptions, type TargetOptions } from './target.js';
+
+export const DEFAULT_INDEX = 'https://pypi.org/simple/';
+
+export interface ResolveInputOptions extends TargetOptions {
+  requirement?: string[];
+  constraint?: string[];
+  index?: string[];
+  pre?: boolean;
+  rules?: string;
+  build?: boolean;
+  cache?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** The options every command that resolves shares (resolve, check -r, suggest -r). */
+export function addResolveOptions(cmd: Command): Command {
+  return cmd
+    .option('-r, --requirement <file>', 'resolve the requirements in this file (repeatable)', collect)
+    .option('-c, --constraint <file>', 'constrain versions with this file (repeatable)', collect)
+    .option('--index <url|dir>', `a simple index URL or a directory of wheels and sdists (repeatable; default ${DEFAULT_INDEX}, or the file's --index-url)`, collect)
+    .option('--pre', 'allow pre-releases of every package')
+    .option('--rules <rules>', 'pip or uv: whose rules for pre-releases, yanked files and Requires-Python', 'pip')
+    .option('--no-build', 'never run an sdist build backend, even sandboxed (dynamic sdists become unusable)')
+    .option('--no-cache', 'do not use the on-disk index cache');
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new PyvouchError('IO', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err)}`, { file: path, cause: err });
+  }
+}
+
+function parseRequirement(text: string, where: string): Requirement {
+  try {
+    return new Requirement(text);
+  } catch (err) {
+    throw err instanceof PyvouchError ? err.at({ file: where }) : err;
+  }
+}
+
+interface ResolveInputs {
+  requirements: Requirement[];
+  constraints: Requirement[];
+  indexes: string[];
+  label: string;
+}
+
+/** Requirements from the command line and -r files, constraints from -c files, and the indexes. */
+export function gatherInputs(args: readonly string[], opts: ResolveInputOptions, target: TargetDescription): ResolveInputs {
+  const requirements = args.map((a) => parseRequirement(a, 'command line'));
+  const constraints: Requirement[] = [];
+  const fileIndexes: string[] = [];
+  for (const file of opts.requirement ?? []) {
+    const input = readRequirementsInput(readText(file), file, target, readText);
+    for (const r of input.requirements) {
+      if (r.editable) throw new PyvouchError('USAGE', `${r.file}:${r.line}: editable requirement '${r.text}' cannot be resolved from an index`, { file: r.file, line: r.line });
+      requirements.push(parseRequirement(r.text, `${r.file}:${r.line}`));
+    }
+    for (const c of input.constraints) constraints.push(parseRequirement(c.text, `${c.file}:${c.line}`));
+    if (input.indexUrl !== undefined) fileIndexes.push(input.indexUrl);
+    fileIndexes.push(...input.extraIndexUrls);
+  }
+  for (const file of opts.constraint ?? []) {
+    const input = readRequirementsInput(readText(file), file, target, readText);
+    for (const c of [...input.requirements, ...input.constraints]) constraints.push(parseRequirement(c.text, `${c.file}:${c.line}`));
+  }
+  if (requirements.length === 0) {
+    throw new PyvouchError('USAGE', 'nothing to resolve', { help: 'name requirements (pyvouch resolve "requests>=2") or a file with -r requirements.in' });
+  }
+  const indexes = opts.index ?? (fileIndexes.length > 0 ? fileIndexes : [DEFAULT_INDEX]);
+  return { requirements, constraints, indexes, label: opts.requirement?.join(', ') ?? args.join(' ') };
+}
+
+export function openIndexes(locations: readonly string[], opts: ResolveInputOptions, progress = createStderrProgress()): PackageIndex[] {
+  return locations.map((loc) =>
+    openIndex(/^[a-z][a-z0-9+.-]*:\/\//i.test(loc) ? loc : resolvePath(loc), {
+      progress,
+      ...(opts.cache === false ? {} : { cacheDir: join(pyvouchDirs().cache, 'index') }),
+    }),
+  );
+}
+
+function rulesOf(opts: ResolveInputOptions): ResolverRules {
+  if (opts.rules === undefined || opts.rules === 'pip' || opts.rules === 'uv') return (opts.rules ?? 'pip') as ResolverRules;
+  throw new PyvouchError('USAGE', `unknown rules '${opts.rules}'`, { help: 'use --rules pip or --rules uv' });
+}
+
+/** Resolves the inputs for one target into the shared Graph (RESOLUTION_IMPOSSIBLE otherwise). */
+export async function resolveGraph(args: readonly string[], opts: ResolveInputOptions): Promise<Graph> {
+  const target = targetFromOptions(opts);
+  const inputs = gatherInputs(args, opts, target);
+  const progress = createStderrProgress();
+  try {
+    const provider = new IndexProvider(openIndexes(inputs.indexes, opts, progress), { target, build: opts.build !== false });
+    const graph = await resolve(inputs.requirements, provider, {
+      target,
+      constraints: inputs.constraints,
+      rules: rulesOf(opts),
+      ...(opts.pre === true ? { prereleases: true } : {}),
+    });
+    return { ...graph, source: { format: 'resolver', path: inputs.label } };
+  } finally {
+    progress.stop();
+  }
+}
+
+interface ResolveCommandOptions extends ResolveInputOptions {
+  format: string;
+  output?: string;
+  matrix?: boolean | string;
+}
+
+/** `linux:3.12,windows:3.9:AMD64` → targets; `true` (no value) → the default matrix. */
+function matrixTargets(spec: boolean | string): TargetDescription[] {
+  if (spec === true) return defaultMatrix();
+  return String(spec)
+    .split(',')
+    .map((item) => {
+      const [platform, python, machine] = item.trim().split(':');
+      return parseTarget({ ...(platform ? { platform } : {}), ...(python ? { python } : {}), ...(machine ? { machine } : {}) });
+    });
+}
+
+export function registerResolve(program: Command): void {
+  addResolveOptions(
+    program
+      .command('resolve')
+      .description('resolve requirements against an index for a target environment, as pip would')
+      .argument('[requirements...]', 'PEP 508 requirements, e.g. "requests>=2.31"')
+      .option('--python <version>', 'target Python version (e.g. 3.12)')
+      .option('--platform <os>', 'target platform: linux, macos or windows')
+      .option('--machine <arch>', 'target machine (e.g. x86_64, aarch64, arm64)')
+      .option('--implementation <name>', 'target implementation (cpython, pypy)')
+      .option('--format <format>', 'text, json or pylock', 'text')
+      .option('--matrix [targets]', 'resolve for several environments (default linux/macos/windows x 3.9-3.13, or e.g. linux:3.12,windows:3.10) and report what differs')
+      .option('-o, --output <path>', 'write to a file instead of stdout'),
+  ).action(
+    run(async (args: string[], opts: ResolveCommandOptions) => {
+      if (opts.matrix !== undefined && opts.matrix !== false) return resolveMatrixCommand(args, opts);
+      const format = parseFormat(opts.format, ['text', 'json', 'pylock' as never]);
+      const graph = await resolveGraph(args, opts);
+      const sink = makeSink(opts.output);
+      const env = markerEnvironmentFor(graph.environment);
+      if (format === 'json') sink.write(`${JSON.stringify(graphToJson(graph, env as unknown as Record<string, string>), null, 2)}\n`);
+      else if ((format as string) === 'pylock') sink.write(writePylock(graph, env));
+      else sink.write(renderGraphText(graph, sink.color));
+      sink.flush();
+      return 0;
+    }),
+  );
+}
+
+async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions): Promise<number> {
+  const format = parseFormat(opts.format, ['text', 'json']);
+  const targets = matrixTargets(opts.matrix!);
+  const inputs = gatherInputs(args, opts, targets[0]!);
+  const progress = createStderrProgress();
+  const indexes = openIndexes(inputs.indexes, opts, progress);
+  const report = await resolveMatrix(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false }), targets, {
+    constraints: inputs.constraints,
+    rules: rulesOf(opts),
+    ...(opts.pre === true ? { prereleases: true } : {}),
+  }).finally(() => progress.stop());
+  const sink = makeSink(opts.output);
+  if (format === 'json') {
+    sink.write(`${JSON.stringify(report, (key, value: unknown) => (key === 'graph' ? undefined : value instanceof Error ? { code: (value as PyvouchError).code, message: value.message } : value), 2)}\n`);
+  } else {
+    const c = sink.color;
+    const lines: string[] = [];
+    for (const e of report.entries) {
+      lines.push(e.graph !== undefined ? `${paint(c, 'green', '✓')} ${e.label}: ${e.graph.nodes.length} packages` : `${paint(c, 'red', '✗')} ${e.label}: ${e.error?.message.split('\n')[0] ?? 'no solution'}`);
+    }
+    if (report.nodes.length > 0) {
+      lines.push('', paint(c, 'bold', 'Packages that differ:'));
+      for (const d of report.nodes) lines.push(`  ${d.name}: ${Object.entries(d.versions).map(([label, v]) => `${label}=${v ?? '-'}`).join('  ')}`);
+    }
+    if (report.edges.length > 0) {
+      lines.push('', paint(c, 'bold', 'Edges that differ:'));
+      for (const d of report.edges) lines.push(`  ${d.from} -> ${d.to}: only on ${d.present.join(', ')}`);
+    }
+    if (report.nodes.length === 0 && report.edges.length === 0) lines.push('', 'The same graph on every target.');
+    sink.write(`${lines.join('\n')}\n`);
+  }
+  sink.flush();
+  return report.entries.every((e) => e.graph !== undefined) ? 0 : 1;
+}
+
