@@ -38,6 +38,16 @@ const work = mkdtempSync(join(tmpdir(), 'pyvouch-bench-resolve-'));
 
 // pip: isolated from the machine's config (no extra find-links or indexes), quiet, no cache.
 const pipEnv = { PIP_CONFIG_FILE: '/dev/null', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_CACHE_DIR: '1', PIP_NO_INPUT: '1' };
+// pip resolves for the interpreter it runs on: pyvouch must target the same Python.
+const python = (await exec('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'])).stdout.trim();
+// Each tool's start-up floor in the same run, so the resolution work itself can be compared too.
+const floors = { pip: [] as number[], ours: [] as number[] };
+for (let r = 0; r < 3; r++) {
+  floors.pip.push((await exec('python3', ['-m', 'pip', '--version'], pipEnv)).ms);
+  floors.ours.push((await exec(process.execPath, [cli, '--version'])).ms);
+}
+const pipFloor = Math.min(...floors.pip);
+const ourFloor = Math.min(...floors.ours);
 let pipTotal = 0;
 let oursTotal = 0;
 let same = 0;
@@ -50,7 +60,7 @@ for (const [i, set] of sets.entries()) {
   const pipVersions = new Map(
     (JSON.parse(readFileSync(report, 'utf8')) as { install: { metadata: { name: string; version: string } }[] }).install.map((x) => [x.metadata.name, x.metadata.version]),
   );
-  const ours = await exec(process.execPath, [cli, 'resolve', ...set, '--index', url, '--no-cache', '--format', 'json'], { NO_COLOR: '1', PYVOUCH_HOME: work });
+  const ours = await exec(process.execPath, [cli, 'resolve', ...set, '--index', url, '--no-cache', '--format', 'json', '--python', python], { NO_COLOR: '1', PYVOUCH_HOME: work });
   if (ours.code !== 0) throw new Error(`pyvouch failed on set ${i}: ${ours.stderr.slice(0, 2000)}`);
   const ourVersions = new Map((JSON.parse(ours.stdout) as { nodes: { name: string; version: string }[] }).nodes.map((n) => [n.name, n.version]));
   const equal = pipVersions.size === ourVersions.size && [...pipVersions].every(([n, v]) => ourVersions.get(n) === v);
@@ -62,4 +72,7 @@ for (const [i, set] of sets.entries()) {
   );
 }
 server.close();
-console.log(`  total: pip ${fmt(pipTotal / 1000, 1)} s, pyvouch ${fmt(oursTotal / 1000, 1)} s: pyvouch ${(pipTotal / oursTotal).toFixed(1)}x faster (goal 10x); same versions in ${same} of ${sets.length} sets`);
+console.log(`  total: pip ${fmt(pipTotal / 1000, 1)} s, pyvouch ${fmt(oursTotal / 1000, 1)} s: pyvouch ${(pipTotal / oursTotal).toFixed(1)}x faster per process (goal 10x); same versions in ${same} of ${sets.length} sets (Python ${python})`);
+const pipWork = pipTotal - pipFloor * sets.length;
+const ourWork = oursTotal - ourFloor * sets.length;
+console.log(`  start-up floors (--version): pip ${fmt(pipFloor)} ms, pyvouch ${fmt(ourFloor)} ms; without them: pip ${fmt(pipWork / 1000, 1)} s, pyvouch ${fmt(ourWork / 1000, 1)} s: ${(pipWork / ourWork).toFixed(1)}x`);
