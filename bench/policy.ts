@@ -69,6 +69,9 @@ identities = [${members.map((m) => `"${m}"`).join(', ')}]
 weight = 2.0
 
 [[level]]
+kind = "audited"
+
+[[level]]
 kind = "voted"
 name = "community"
 min-voters = 3

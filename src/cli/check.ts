@@ -18,7 +18,7 @@ import { renderCheckHtml } from '../report/html.js';
 import { checkToSarif, lockLineLocator } from '../report/sarif.js';
 import { describeRejection, loadEnvelopes } from './envelope-files.js';
 import { reviewSizes } from './sizes.js';
-import { addResolveOptions, resolveGraph, type ResolveInputOptions } from './resolve.js';
+import { addResolveOptions, type ResolveInputOptions } from './resolve-options.js';
 import { makeSink, paint, parseFormat, colorEnabled } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
@@ -64,7 +64,7 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
     graph = loadLockFile(file, targetFromOptions(opts), selectionFromOptions(opts));
   } else if (opts.requirement !== undefined) {
     // No lock file: resolve the requirements against the index, as pip would, then check that graph.
-    graph = await resolveGraph([], opts);
+    graph = await (await import('./resolve.js')).resolveGraph([], opts);
   } else {
     throw new PyvouchError('USAGE', 'nothing to check', { help: 'pass a lock file (pyvouch check uv.lock) or requirements to resolve (pyvouch check -r requirements.in)' });
   }

@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { PyvouchError, isPyvouchError } from '../errors.js';
 import { colorEnabled, paint } from './output.js';
 import { registerGraph } from './graph.js';
-import { registerResolve } from './resolve.js';
+import { registerResolve } from './resolve-options.js';
 import { registerKey } from './key.js';
 import { registerStatementCommands } from './statements.js';
 import { registerStoreCommands } from './store-commands.js';

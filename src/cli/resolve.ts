@@ -3,7 +3,6 @@
 // write it as a pylock.toml, or compare it across a matrix of environments.
 import { readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import type { Command } from 'commander';
 import { PyvouchError } from '../errors.js';
 import type { Graph, TargetDescription } from '../graph/graph.js';
 import { openIndex } from '../index/open.js';
@@ -20,34 +19,10 @@ import { resolve } from '../resolve/resolve.js';
 import type { ResolverRules } from '../resolve/universe.js';
 import { makeSink, paint, parseFormat } from './output.js';
 import { pyvouchDirs } from './paths.js';
-import { run } from './run.js';
-import { targetFromOptions, type TargetOptions } from './target.js';
+import { targetFromOptions } from './target.js';
+import { addResolveOptions, DEFAULT_INDEX, type ResolveInputOptions } from './resolve-options.js';
 
-export const DEFAULT_INDEX = 'https://pypi.org/simple/';
-
-export interface ResolveInputOptions extends TargetOptions {
-  requirement?: string[];
-  constraint?: string[];
-  index?: string[];
-  pre?: boolean;
-  rules?: string;
-  build?: boolean;
-  cache?: boolean;
-}
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-/** The options every command that resolves shares (resolve, check -r, suggest -r). */
-export function addResolveOptions(cmd: Command): Command {
-  return cmd
-    .option('-r, --requirement <file>', 'resolve the requirements in this file (repeatable)', collect)
-    .option('-c, --constraint <file>', 'constrain versions with this file (repeatable)', collect)
-    .option('--index <url|dir>', `a simple index URL or a directory of wheels and sdists (repeatable; default ${DEFAULT_INDEX}, or the file's --index-url)`, collect)
-    .option('--pre', 'allow pre-releases of every package')
-    .option('--rules <rules>', 'pip or uv: whose rules for pre-releases, yanked files and Requires-Python', 'pip')
-    .option('--no-build', 'never run an sdist build backend, even sandboxed (dynamic sdists become unusable)')
-    .option('--no-cache', 'do not use the on-disk index cache');
-}
+export { addResolveOptions, type ResolveInputOptions };
 
 function readText(path: string): string {
   try {
@@ -131,7 +106,7 @@ export async function resolveGraph(args: readonly string[], opts: ResolveInputOp
   }
 }
 
-interface ResolveCommandOptions extends ResolveInputOptions {
+export interface ResolveCommandOptions extends ResolveInputOptions {
   format: string;
   output?: string;
   matrix?: boolean | string;
@@ -148,33 +123,18 @@ function matrixTargets(spec: boolean | string): TargetDescription[] {
     });
 }
 
-export function registerResolve(program: Command): void {
-  addResolveOptions(
-    program
-      .command('resolve')
-      .description('resolve requirements against an index for a target environment, as pip would')
-      .argument('[requirements...]', 'PEP 508 requirements, e.g. "requests>=2.31"')
-      .option('--python <version>', 'target Python version (e.g. 3.12)')
-      .option('--platform <os>', 'target platform: linux, macos or windows')
-      .option('--machine <arch>', 'target machine (e.g. x86_64, aarch64, arm64)')
-      .option('--implementation <name>', 'target implementation (cpython, pypy)')
-      .option('--format <format>', 'text, json or pylock', 'text')
-      .option('--matrix [targets]', 'resolve for several environments (default linux/macos/windows x 3.9-3.13, or e.g. linux:3.12,windows:3.10) and report what differs')
-      .option('-o, --output <path>', 'write to a file instead of stdout'),
-  ).action(
-    run(async (args: string[], opts: ResolveCommandOptions) => {
-      if (opts.matrix !== undefined && opts.matrix !== false) return resolveMatrixCommand(args, opts);
-      const format = parseFormat(opts.format, ['text', 'json', 'pylock' as never]);
-      const graph = await resolveGraph(args, opts);
-      const sink = makeSink(opts.output);
-      const env = markerEnvironmentFor(graph.environment);
-      if (format === 'json') sink.write(`${JSON.stringify(graphToJson(graph, env as unknown as Record<string, string>), null, 2)}\n`);
-      else if ((format as string) === 'pylock') sink.write(writePylock(graph, env));
-      else sink.write(renderGraphText(graph, sink.color));
-      sink.flush();
-      return 0;
-    }),
-  );
+/** The `resolve` command's work, loaded on demand by its registration in resolve-options.ts. */
+export async function runResolve(args: string[], opts: ResolveCommandOptions): Promise<number> {
+  if (opts.matrix !== undefined && opts.matrix !== false) return resolveMatrixCommand(args, opts);
+  const format = parseFormat(opts.format, ['text', 'json', 'pylock' as never]);
+  const graph = await resolveGraph(args, opts);
+  const sink = makeSink(opts.output);
+  const env = markerEnvironmentFor(graph.environment);
+  if (format === 'json') sink.write(`${JSON.stringify(graphToJson(graph, env as unknown as Record<string, string>), null, 2)}\n`);
+  else if ((format as string) === 'pylock') sink.write(writePylock(graph, env));
+  else sink.write(renderGraphText(graph, sink.color));
+  sink.flush();
+  return 0;
 }
 
 async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions): Promise<number> {
