@@ -3,6 +3,7 @@
 // package, who vouched, how much, and what is missing.
 import { indexGraph, pathFromRoot } from '../graph/graph.js';
 import { formatNumber, type NodeReport } from '../trust/report.js';
+import { layoutGraph, REPORT_DIMENSIONS } from './graph-layout.js';
 import type { CheckContext } from './check.js';
 
 const escapeHtml = (s: string): string =>
@@ -18,64 +19,10 @@ const COLORS: Record<string, { fill: string; stroke: string }> = {
   unknown: { fill: '#f3f4f6', stroke: '#6b7280' },
 };
 
-interface Placed {
-  name: string;
-  x: number;
-  y: number;
-  state: string;
-  label: string;
-}
-
-const BOX_W = 190;
-const BOX_H = 26;
-const COL_GAP = 70;
-const ROW_GAP = 10;
-
-/** Columns by shortest distance from a root; rows ordered by the mean row of their parents. */
-function layout(ctx: CheckContext): { placed: Placed[]; width: number; height: number } {
-  const { graph } = ctx;
-  const index = indexGraph(graph);
-  const depth = new Map<string, number>();
-  const queue: string[] = [];
-  for (const r of [...graph.roots].sort()) if (!depth.has(r)) (depth.set(r, 0), queue.push(r));
-  for (let i = 0; i < queue.length; i++) {
-    const cur = queue[i]!;
-    for (const e of index.children(cur)) if (!depth.has(e.to)) (depth.set(e.to, depth.get(cur)! + 1), queue.push(e.to));
-  }
-  const maxDepth = Math.max(0, ...depth.values());
-  for (const n of graph.nodes) if (!depth.has(n.name)) depth.set(n.name, maxDepth + 1);
-  const columns: string[][] = [];
-  for (const n of [...graph.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
-    const d = depth.get(n.name)!;
-    (columns[d] ??= []).push(n.name);
-  }
-  const row = new Map<string, number>();
-  for (const col of columns) {
-    if (col === undefined) continue;
-    const key = (name: string): number => {
-      const rows = index.parents(name).map((e) => row.get(e.from)).filter((r): r is number => r !== undefined);
-      return rows.length === 0 ? Infinity : rows.reduce((a, b) => a + b, 0) / rows.length;
-    };
-    col.sort((a, b) => key(a) - key(b) || a.localeCompare(b));
-    col.forEach((name, i) => row.set(name, i));
-  }
-  const verdicts = new Map(ctx.report.nodes.map((n) => [n.name, n]));
-  const placed: Placed[] = [];
-  columns.forEach((col, d) => {
-    (col ?? []).forEach((name, i) => {
-      const report = verdicts.get(name);
-      const state = report === undefined ? 'unknown' : report.verdict === 'pass' && report.closure === 'fail' ? 'closure-fail' : report.verdict;
-      const version = graph.nodes.find((n) => n.name === name)?.version ?? '';
-      placed.push({ name, x: 10 + d * (BOX_W + COL_GAP), y: 10 + i * (BOX_H + ROW_GAP), state, label: `${name} ${version}` });
-    });
-  });
-  const width = 20 + Math.max(1, columns.length) * (BOX_W + COL_GAP) - COL_GAP;
-  const height = 20 + Math.max(1, ...columns.map((c) => (c ?? []).length)) * (BOX_H + ROW_GAP);
-  return { placed, width, height };
-}
+const { boxWidth: BOX_W, boxHeight: BOX_H } = REPORT_DIMENSIONS;
 
 function renderSvg(ctx: CheckContext): string {
-  const { placed, width, height } = layout(ctx);
+  const { placed, width, height } = layoutGraph(ctx.graph, ctx.report);
   const at = new Map(placed.map((p) => [p.name, p]));
   const edges = ctx.graph.edges
     .map((e) => {

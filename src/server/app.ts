@@ -19,6 +19,7 @@ import { Gate } from './gate.js';
 import { silentLogger, type Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
 import { errorBody, HttpError, sendJson, sendText } from './respond.js';
+import { WebUi } from './ui.js';
 import type { Upstream } from './upstream.js';
 
 export interface ServerOptions {
@@ -93,6 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     startedAt: now(),
     version: options.version ?? '0.0.0',
   });
+  const ui = new WebUi({ store: options.store, policy: options.policy, now });
   const admin: AdminContext = {
     token: options.adminToken,
     store: options.store,
@@ -105,9 +107,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<Route> => {
     const method = req.method ?? 'GET';
+    const target = req.url ?? '/';
+    // What pip and uv ask most, `/simple/<name>/` with nothing to decode or resolve, skips the
+    // WHATWG URL parser (a measurable share of a cached page's cost).
+    const simple = SIMPLE_PAGE.exec(target);
+    if (simple !== null && (method === 'GET' || method === 'HEAD')) {
+      await gate.projectPage(req, res, simple[1]!, NO_QUERY, method === 'HEAD');
+      return 'project';
+    }
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://pyvouch.invalid');
+      url = new URL(target, 'http://pyvouch.invalid');
     } catch {
       sendText(res, 400, 'pyvouch: malformed request target');
       return 'other';
@@ -143,6 +153,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (read()) await gate.file(req, res, second, third, head);
         return 'file';
       case 'api':
+        if (second === 'graph' && third === undefined) {
+          if (allow(res, method, ['POST'])) await ui.graph(req, res);
+          return 'api';
+        }
         if (!read()) return 'api';
         if (second === 'packages' && third !== undefined && rest.length === 0) await api.package(res, third, head);
         else if (second === 'log' && third === undefined) await api.log(res, url.searchParams, head);
@@ -166,8 +180,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (allow(res, method, ['POST'])) await reloadPolicy(req, res, admin);
         return 'admin';
       case 'ui':
-        // The web UI comes later; it will be served here and read /api/*.
-        if (read()) sendText(res, 404, 'pyvouch: the web UI is not part of this build yet; see /api/status, /api/packages/<name> and /api/log', { head });
+        if (read()) ui.asset(req, res, segments.slice(1), trailing, head);
         return 'ui';
       default:
         break;
@@ -178,19 +191,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server: Server = createServer((req, res) => {
     const start = process.hrtime.bigint();
-    let route: Route = 'other';
-    handle(req, res)
-      .then((r) => {
-        route = r;
-      })
-      .catch((err: unknown) => {
-        route = routeOfError(req.url);
-        answerError(res, err, req.method === 'HEAD', logger);
-      })
-      .finally(() => {
-        metrics.requests.inc({ route, status: String(res.statusCode) });
-        metrics.requestDuration.observe({ route }, Number(process.hrtime.bigint() - start) / 1e9);
-      });
+    const done = (route: Route): void => {
+      metrics.requests.inc(requestLabels(route, res.statusCode));
+      metrics.requestDuration.observe(routeLabels(route), Number(process.hrtime.bigint() - start) / 1e9);
+    };
+    handle(req, res).then(done, (err: unknown) => {
+      answerError(res, err, req.method === 'HEAD', logger);
+      done(routeOfError(req.url));
+    });
   });
   // A client that stalls mid-request must not hold a connection for ever.
   server.requestTimeout = 120_000;
@@ -236,13 +244,41 @@ const ROOT_TEXT = [
   'pyvouch gated package index',
   '',
   '  /simple/                 PEP 503/691 simple API (use as --index-url)',
+  '  /ui/                     web UI: verdicts, the decision log, a lock file\'s graph',
   '  /api/packages/<name>     each release with its verdict and why (JSON)',
   '  /api/log                 the decision log (JSON)',
   '  /api/status              mode, upstream, policy and store (JSON)',
+  '  POST /api/graph          a lock file\'s graph with verdicts (JSON in and out)',
   '  /metrics                 Prometheus metrics',
   '  POST /statements         submit signed statements (admin token)',
   '  POST /policy/reload      re-read the policy file (admin token)',
 ].join('\n');
+
+// Label objects per route and status, frozen and reused: every request is counted, and the
+// metrics compute a reused frozen object's series key only once.
+const byRoute = new Map<Route, Readonly<{ route: Route }>>();
+const byRouteStatus = new Map<string, Readonly<{ route: Route; status: string }>>();
+
+function routeLabels(route: Route): Readonly<{ route: Route }> {
+  let labels = byRoute.get(route);
+  if (labels === undefined) byRoute.set(route, (labels = Object.freeze({ route })));
+  return labels;
+}
+
+function requestLabels(route: Route, status: number): Readonly<{ route: Route; status: string }> {
+  const key = `${route} ${status}`;
+  let labels = byRouteStatus.get(key);
+  if (labels === undefined) {
+    labels = Object.freeze({ route, status: String(status) });
+    // Routes and statuses are few; the bound only guards against a surprise.
+    if (byRouteStatus.size < 1000) byRouteStatus.set(key, labels);
+  }
+  return labels;
+}
+
+/** `/simple/<name>/` whose name needs no decoding and is no dot segment, without a query. */
+const SIMPLE_PAGE = /^\/simple\/([A-Za-z0-9][A-Za-z0-9._-]*)\/$/;
+const NO_QUERY: URLSearchParams = new URLSearchParams();
 
 /** Percent-decoded path segments (empty ones dropped); undefined when the encoding is malformed. */
 function pathSegments(pathname: string): string[] | undefined {

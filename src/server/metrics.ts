@@ -4,13 +4,38 @@
 
 type Labels = Readonly<Record<string, string>>;
 
+/** Series keys of frozen label objects, which hot callers keep and pass again. */
+const frozenKeys = new WeakMap<Labels, string>();
+
+// Every request counts itself, so building a series key is on the hot path: computed once for a
+// frozen label object, and otherwise without sorting names already in order or replacing when
+// nothing needs escaping.
 function labelKey(labels: Labels): string {
-  const names = Object.keys(labels).sort();
-  if (names.length === 0) return '';
-  return `{${names.map((n) => `${n}="${escapeLabel(labels[n] ?? '')}"`).join(',')}}`;
+  const known = frozenKeys.get(labels);
+  if (known !== undefined) return known;
+  const key = buildLabelKey(labels);
+  if (Object.isFrozen(labels)) frozenKeys.set(labels, key);
+  return key;
 }
 
+function buildLabelKey(labels: Labels): string {
+  const names = Object.keys(labels);
+  if (names.length === 0) return '';
+  for (let i = 1; i < names.length; i++) {
+    if (names[i - 1]! > names[i]!) {
+      names.sort();
+      break;
+    }
+  }
+  let key = '{';
+  for (let i = 0; i < names.length; i++) key += `${i === 0 ? '' : ','}${names[i]!}="${escapeLabel(labels[names[i]!] ?? '')}"`;
+  return `${key}}`;
+}
+
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabel(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 

@@ -95,8 +95,8 @@ export class Upstream {
    * upstream cannot answer: a page is never invented, and no stale one is served in its place.
    */
   async page(canonical: string): Promise<CachedPage> {
-    const cached = this.pages.get(canonical);
-    if (cached !== undefined && this.now() - cached.fetchedAt < this.pageTtlMs) return cached;
+    const cached = this.freshPage(canonical);
+    if (cached !== undefined) return cached;
     let pending = this.pending.get(canonical);
     if (pending === undefined) {
       pending = this.fetchPage(canonical);
@@ -107,6 +107,12 @@ export class Upstream {
       pending.then(done, done);
     }
     return pending;
+  }
+
+  /** The page from memory while it is fresh, without a promise (the cached page's hot path). */
+  freshPage(canonical: string): CachedPage | undefined {
+    const cached = this.pages.get(canonical);
+    return cached !== undefined && this.now() - cached.fetchedAt < this.pageTtlMs ? cached : undefined;
   }
 
   /** The page as it is cached, fresh or not (for pages that must not wait for upstream). */

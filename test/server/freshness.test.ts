@@ -72,6 +72,25 @@ describe('freshness of cached decisions', () => {
     assert.equal(await f.current(false), '0.9');
   });
 
+  test('without notifications, lax reads reuse a reading for a moment; strict reads always ask', async () => {
+    const log = new FakeLog(1, false);
+    let now = 1000;
+    const f = new Freshness(log, { laxReuseMs: 100, clock: () => now });
+    await f.start();
+    const reads = log.reads;
+    log.generation = 2;
+    now += 99;
+    assert.equal(await f.current(false), '0.1', 'a page may lag another process by up to laxReuseMs');
+    assert.equal(log.reads, reads);
+    f.bump();
+    assert.equal(await f.current(false), '1.1', "this process's own changes apply at once");
+    now += 1;
+    assert.equal(await f.current(false), '1.2');
+    assert.equal(log.reads, reads + 1);
+    log.generation = 3;
+    assert.equal(await f.current(true), '1.3', 'a download always reads the store');
+  });
+
   test('a restored subscription forgets what it knew, and local changes apply at once', async () => {
     const log = new FakeLog(1, true);
     const f = new Freshness(log);

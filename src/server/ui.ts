@@ -1,0 +1,280 @@
+// The web UI of the gated index (/ui/): a page, a stylesheet and one script, served from memory,
+// plus the one endpoint only the UI needs, POST /api/graph (a lock file's text in, its graph with
+// a verdict per package out). Everything else the UI shows comes from the read API (api.ts).
+//
+// No framework and no build step: three static strings (src/server/ui/*.ts) and a vanilla script
+// that builds the DOM with createElement/textContent. A tool that decides whether dependencies can
+// be trusted should not ship a front-end toolchain's dependency tree to draw a table and an SVG,
+// and string modules travel inside the compiled package with no asset copying.
+//
+// Package names, versions, file names, reasons and statement text are attacker-controlled (anyone
+// can publish upstream or sign a statement). The script never parses them as HTML, and the page's
+// Content-Security-Policy (script only from this origin, no inline script, Trusted Types required
+// for HTML sinks) makes a slip fail loudly instead of running.
+
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isPyvouchError, PyvouchError } from '../errors.js';
+import type { Graph, LockFormat, SelectionOptions } from '../graph/graph.js';
+import { indexGraph } from '../graph/graph.js';
+import { LOCK_FORMATS, readLock } from '../lock/read.js';
+import { parseTarget } from '../pep/environment.js';
+import { layoutGraph, type LayoutDimensions } from '../report/graph-layout.js';
+import type { StatementStore } from '../store/store.js';
+import { evaluatePolicy } from '../trust/evaluate.js';
+import type { PolicyHolder } from './decide.js';
+import { HttpError, readBody, sendJson, sendText } from './respond.js';
+import { APP_CSS } from './ui/app-css.js';
+import { APP_JS } from './ui/app-js.js';
+import { INDEX_HTML } from './ui/index-html.js';
+
+/**
+ * The page may load its own script, style and data and nothing else. `require-trusted-types-for`
+ * turns any string assigned to innerHTML (and similar sinks) into an exception in Chromium, so a
+ * future edit that renders data as HTML breaks in tests rather than in an attacker's favour.
+ */
+export const UI_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "require-trusted-types-for 'script'",
+  "trusted-types 'none'",
+].join('; ');
+
+interface Asset {
+  body: Buffer;
+  etag: string;
+  contentType: string;
+}
+
+function asset(text: string, contentType: string): Asset {
+  const body = Buffer.from(text, 'utf8');
+  return { body, etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`, contentType };
+}
+
+const ASSETS = new Map<string, Asset>([
+  ['', asset(INDEX_HTML, 'text/html; charset=utf-8')],
+  ['index.html', asset(INDEX_HTML, 'text/html; charset=utf-8')],
+  ['app.js', asset(APP_JS, 'text/javascript; charset=utf-8')],
+  ['app.css', asset(APP_CSS, 'text/css; charset=utf-8')],
+]);
+
+/** Lock files larger than this are refused (the largest real uv.lock files are a few hundred KiB). */
+export const MAX_GRAPH_BODY = 2 * 1024 * 1024;
+/** Checks of posted lock files running at once; more wait for nobody and get 503. */
+const MAX_GRAPHS_IN_FLIGHT = 4;
+
+/** The graph view's boxes: taller than the HTML report's, for a second line with the verdict. */
+const UI_DIMENSIONS: LayoutDimensions = { boxWidth: 210, boxHeight: 40, colGap: 60, rowGap: 12 };
+
+export interface WebUiOptions {
+  store: StatementStore;
+  policy: PolicyHolder;
+  now: () => Date;
+}
+
+export class WebUi {
+  private inFlight = 0;
+
+  constructor(private readonly o: WebUiOptions) {}
+
+  /** GET /ui/…: `rest` is the path below /ui (segments), `trailing` whether the path ended in '/'. */
+  asset(req: IncomingMessage, res: ServerResponse, rest: readonly string[], trailing: boolean, head: boolean): void {
+    if (rest.length === 0 && !trailing) {
+      // Relative, so the UI also works behind a reverse proxy under a path prefix.
+      sendText(res, 301, 'moved to ui/', { headers: { Location: 'ui/' }, head });
+      return;
+    }
+    const found = rest.length <= 1 && !(rest.length === 1 && trailing) ? ASSETS.get(rest[0] ?? '') : undefined;
+    if (found === undefined) {
+      sendText(res, 404, `pyvouch: no UI file ${rest.join('/')}`, { head });
+      return;
+    }
+    const headers: Record<string, string> = {
+      'Content-Type': found.contentType,
+      ETag: found.etag,
+      'Cache-Control': 'no-cache',
+      'Content-Security-Policy': UI_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    };
+    const inm = req.headers['if-none-match'];
+    if (inm !== undefined && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === found.etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Length': String(found.body.length) });
+    res.end(head ? undefined : found.body);
+  }
+
+  /**
+   * POST /api/graph: `{lock, filename?, format?, pyproject?, python?, platform?, machine?,
+   * implementation?, extras?, groups?, allExtras?, allGroups?}` → the graph with each package's
+   * verdict and report, laid out for drawing. Reads the store, writes nothing, reads no file: a
+   * requirements file's `-r` includes are reported as diagnostics, not followed.
+   */
+  async graph(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    // A cross-site form can post text/plain without a preflight; JSON needs one.
+    if (type !== 'application/json') throw new HttpError(415, 'send the lock file as JSON: Content-Type: application/json', 'UNSUPPORTED_MEDIA_TYPE');
+    if (this.inFlight >= MAX_GRAPHS_IN_FLIGHT) {
+      throw new HttpError(503, 'too many lock files are being checked right now; try again in a moment', 'BUSY', { 'Retry-After': '1' });
+    }
+    this.inFlight++;
+    try {
+      const request = parseGraphRequest(await readBody(req, MAX_GRAPH_BODY));
+      sendJson(res, 200, await this.check(request));
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async check(r: GraphRequest): Promise<unknown> {
+    const target = parseTarget(r.target);
+    let graph: Graph;
+    try {
+      graph = readLock(
+        { path: r.filename, text: r.lock, ...(r.format === undefined ? {} : { format: r.format }), ...(r.pyproject === undefined ? {} : { pyproject: r.pyproject }) },
+        target,
+        r.selection,
+      );
+    } catch (err) {
+      if (isPyvouchError(err)) throw err;
+      throw new PyvouchError('LOCK_PARSE', `cannot read ${r.filename}: ${err instanceof Error ? err.message : String(err)}`, { file: r.filename, cause: err });
+    }
+    const names = [...new Set(graph.nodes.map((n) => n.name))];
+    const [about, trust] = await Promise.all([this.o.store.forPackages(names), this.o.store.trustStatements()]);
+    const byId = new Map([...about, ...trust].map((s) => [s.statement.id, s.statement]));
+    const report = evaluatePolicy(graph, [...byId.values()], this.o.policy.policy, { now: this.o.now() });
+    const layout = layoutGraph(graph, report, UI_DIMENSIONS);
+    const reports = new Map(report.nodes.map((n) => [n.name, n]));
+    const paths = pathsFromRoots(graph);
+    return {
+      source: graph.source,
+      environment: graph.environment,
+      passed: report.passed,
+      evaluatedAt: report.evaluatedAt,
+      threshold: report.threshold,
+      criteria: report.criteria,
+      policy: this.o.policy.path ?? null,
+      statements: byId.size,
+      counts: report.counts,
+      layout: { width: layout.width, height: layout.height, boxWidth: UI_DIMENSIONS.boxWidth, boxHeight: UI_DIMENSIONS.boxHeight },
+      nodes: layout.placed.map((p) => {
+        const node = reports.get(p.name);
+        return {
+          name: p.name,
+          version: node?.version ?? '',
+          state: p.state,
+          x: p.x,
+          y: p.y,
+          path: paths.get(p.name) ?? null,
+          ...(node === undefined ? {} : { report: node }),
+        };
+      }),
+      edges: graph.edges.map((e) => ({ from: e.from, to: e.to, specifier: e.specifier, marker: e.marker })),
+      edgesKnown: graph.edgesKnown,
+      diagnostics: graph.diagnostics,
+    };
+  }
+}
+
+interface GraphRequest {
+  lock: string;
+  filename: string;
+  format?: LockFormat;
+  pyproject?: string;
+  target: { python?: string; platform?: string; machine?: string; implementation?: string };
+  selection: SelectionOptions;
+}
+
+function parseGraphRequest(body: Buffer): GraphRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, `the request body is not JSON: ${err instanceof Error ? err.message : String(err)}`, 'BAD_REQUEST');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'send a JSON object: {"lock": "<the lock file\'s text>", ...}', 'BAD_REQUEST');
+  const o = value as Record<string, unknown>;
+  const problems: string[] = [];
+  const text = (key: string, max: number): string | undefined => {
+    const v = o[key];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string') problems.push(`'${key}' must be a string`);
+    else if (v.length > max) problems.push(`'${key}' is longer than ${max} characters`);
+    else return v;
+    return undefined;
+  };
+  const names = (key: string): string[] | undefined => {
+    const v = o[key];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || v.length > 100 || !v.every((x): x is string => typeof x === 'string' && x.length <= 200)) {
+      problems.push(`'${key}' must be a list of at most 100 names`);
+      return undefined;
+    }
+    return v;
+  };
+  const flag = (key: string): boolean => {
+    const v = o[key];
+    if (v !== undefined && v !== null && typeof v !== 'boolean') problems.push(`'${key}' must be true or false`);
+    return v === true;
+  };
+  const lock = text('lock', MAX_GRAPH_BODY);
+  if (lock === undefined && !problems.some((p) => p.startsWith("'lock'"))) problems.push("'lock' is required: the lock file's text");
+  // Only a name: it chooses the format and names errors; nothing is ever read from it.
+  const filename = (text('filename', 255) ?? '').split(/[\\/]/).pop() || 'lock';
+  const format = text('format', 40);
+  if (format !== undefined && !(LOCK_FORMATS as readonly string[]).includes(format)) problems.push(`'format' must be one of ${LOCK_FORMATS.join(', ')}, got '${format}'`);
+  const pyproject = text('pyproject', MAX_GRAPH_BODY);
+  const target: GraphRequest['target'] = {};
+  for (const key of ['python', 'platform', 'machine', 'implementation'] as const) {
+    const v = text(key, 40);
+    if (v !== undefined) target[key] = v;
+  }
+  const extras = names('extras');
+  const groups = names('groups');
+  const selection: SelectionOptions = {
+    ...(extras === undefined ? {} : { extras }),
+    ...(groups === undefined ? {} : { groups }),
+    ...(flag('allExtras') ? { allExtras: true } : {}),
+    ...(flag('allGroups') ? { allGroups: true } : {}),
+  };
+  if (problems.length > 0 || lock === undefined) throw new HttpError(400, problems.join('; '), 'BAD_REQUEST');
+  return {
+    lock,
+    filename,
+    ...(format === undefined ? {} : { format: format as LockFormat }),
+    ...(pyproject === undefined ? {} : { pyproject }),
+    target,
+    selection,
+  };
+}
+
+/** A shortest path of names from a root to each node (one breadth-first walk for the whole graph). */
+function pathsFromRoots(graph: Graph): Map<string, string[]> {
+  const index = indexGraph(graph);
+  const prev = new Map<string, string | null>();
+  const queue: string[] = [];
+  for (const r of graph.roots) if (!prev.has(r)) (prev.set(r, null), queue.push(r));
+  for (let i = 0; i < queue.length; i++) {
+    const cur = queue[i]!;
+    for (const e of index.children(cur)) if (!prev.has(e.to)) (prev.set(e.to, cur), queue.push(e.to));
+  }
+  const out = new Map<string, string[]>();
+  for (const name of prev.keys()) {
+    const path: string[] = [];
+    for (let at: string | null | undefined = name; at !== null && at !== undefined; at = prev.get(at)) path.unshift(at);
+    out.set(name, path);
+  }
+  return out;
+}
