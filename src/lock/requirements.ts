@@ -104,22 +104,7 @@ export function readRequirements(
   readFile?: ReadFile,
 ): Graph {
   const builder = new GraphBuilder('requirements.txt', file, target);
-  const state: ReadState = {
-    target,
-    markers: new TargetMarkers(target),
-    readFile,
-    builder,
-    problems: new Map(),
-    entries: [],
-    visited: new Set(),
-    indexUrl: undefined,
-    extraIndexUrls: [],
-    noIndex: false,
-    sawVia: false,
-    leftOutUnsafe: [],
-  };
-  readOne(text, file, [], false, state);
-  for (const p of state.problems.values()) p.throwIfAny();
+  const state = readAll(text, file, target, builder, readFile);
 
   if ((selection.extras?.length ?? 0) > 0 || (selection.groups?.length ?? 0) > 0 || selection.allExtras || selection.allGroups) {
     builder.diagnose('info', 'requirements files have no extras or dependency groups of a project; the selection was ignored');
@@ -144,11 +129,23 @@ export interface RequirementsInput {
  * `readFile`, index options) but keeps the requirements loose: the resolver pins them.
  */
 export function readRequirementsInput(text: string, file: string, target: TargetDescription, readFile?: ReadFile): RequirementsInput {
+  const state = readAll(text, file, target, new GraphBuilder('requirements.txt', file, target), readFile);
+  return {
+    requirements: state.entries.filter((e) => !e.constraint).map((e) => ({ text: e.text, file: e.file, line: e.line, editable: e.editable })),
+    constraints: state.entries.filter((e) => e.constraint).map((e) => ({ text: e.text, file: e.file, line: e.line })),
+    ...(state.indexUrl === undefined ? {} : { indexUrl: state.indexUrl }),
+    extraIndexUrls: state.extraIndexUrls,
+    noIndex: state.noIndex,
+  };
+}
+
+/** Reads `file` and everything it includes; throws every problem found, file by file. */
+function readAll(text: string, file: string, target: TargetDescription, builder: GraphBuilder, readFile: ReadFile | undefined): ReadState {
   const state: ReadState = {
     target,
     markers: new TargetMarkers(target),
     readFile,
-    builder: new GraphBuilder('requirements.txt', file, target),
+    builder,
     problems: new Map(),
     entries: [],
     visited: new Set(),
@@ -160,13 +157,7 @@ export function readRequirementsInput(text: string, file: string, target: Target
   };
   readOne(text, file, [], false, state);
   for (const p of state.problems.values()) p.throwIfAny();
-  return {
-    requirements: state.entries.filter((e) => !e.constraint).map((e) => ({ text: e.text, file: e.file, line: e.line, editable: e.editable })),
-    constraints: state.entries.filter((e) => e.constraint).map((e) => ({ text: e.text, file: e.file, line: e.line })),
-    ...(state.indexUrl === undefined ? {} : { indexUrl: state.indexUrl }),
-    extraIndexUrls: state.extraIndexUrls,
-    noIndex: state.noIndex,
-  };
+  return state;
 }
 
 function problemsFor(state: ReadState, file: string): Problems {

@@ -22,10 +22,9 @@ import {
   type StoredDecision,
 } from './decisions.js';
 import { pendingMigrations, quoteIdent, type Migration } from './migrations.js';
-import { parsePostgresUrl, type PostgresTarget } from './postgres.js';
+import { CONNECT_TIMEOUT_MS, openMigratedPool, parsePostgresUrl, storeError, type PostgresTarget } from './postgres.js';
 
 export const DECISION_MIGRATIONS_TABLE = 'pyvouch_decision_log_migrations';
-const CONNECT_TIMEOUT_MS = 10_000;
 const RECONNECT_MIN_MS = 200;
 const RECONNECT_MAX_MS = 5_000;
 
@@ -101,29 +100,10 @@ export interface PostgresDecisionLogOptions {
 /** Connects and migrates the log's tables; the statement store must have been opened on the schema. */
 export async function openPostgresDecisionLog(spec: string, options: PostgresDecisionLogOptions = {}): Promise<PostgresDecisionLog> {
   const target = parsePostgresUrl(spec);
-  const pool = new pg.Pool({
-    connectionString: target.connectionString,
-    max: options.poolSize ?? 4,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-  });
-  // An idle connection dropped by the server emits here; the next query reports lasting failure.
-  pool.on('error', () => undefined);
-  try {
-    await migrate(pool, target, options.migrations ?? postgresDecisionMigrations(target.schema));
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw err instanceof PyvouchError ? err : storeError(target, err, 'cannot open the decision log in');
-  }
+  const pool = await openMigratedPool(target, options.poolSize, 'cannot open the decision log in', (p) =>
+    migrate(p, target, options.migrations ?? postgresDecisionMigrations(target.schema)),
+  );
   return new PostgresDecisionLog(target, pool);
-}
-
-function storeError(target: PostgresTarget, err: unknown, doing: string): PyvouchError {
-  const message = err instanceof Error && err.message !== '' ? err.message : String(err);
-  return new PyvouchError('STORE', `${doing} ${target.location}: ${message}`, {
-    file: target.location,
-    cause: err,
-    help: `check that PostgreSQL at ${target.address} is up and the store URL is right`,
-  });
 }
 
 async function migrate(pool: pg.Pool, target: PostgresTarget, migrations: readonly Migration[]): Promise<void> {

@@ -28,7 +28,7 @@ const CHUNK_SIZE = 1000;
 const PAGE_SIZE = 1000;
 /** Statements inserted through one store after which close() refreshes the planner statistics. */
 const ANALYZE_AFTER = 1000;
-const CONNECT_TIMEOUT_MS = 10_000;
+export const CONNECT_TIMEOUT_MS = 10_000;
 const JSON_COLUMNS = 'envelope, statement';
 
 export interface PostgresTarget {
@@ -74,21 +74,37 @@ export interface PostgresStoreOptions {
 /** Connects, creates the schema if needed and migrates it. */
 export async function openPostgresStore(spec: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const target = parsePostgresUrl(spec);
+  const pool = await openMigratedPool(target, options.poolSize, 'cannot open the store', (p) =>
+    migrate(p, target, options.migrations ?? postgresMigrations(target.schema)),
+  );
+  return new PostgresStore(target, pool);
+}
+
+/**
+ * A connection pool on `target` after `migrateWith` ran on it; on failure the pool is closed and
+ * the error says what was being done (`doing`) and where. Shared by every table set in the schema.
+ */
+export async function openMigratedPool(
+  target: PostgresTarget,
+  poolSize: number | undefined,
+  doing: string,
+  migrateWith: (pool: pg.Pool) => Promise<void>,
+): Promise<pg.Pool> {
   const pool = new pg.Pool({
     connectionString: target.connectionString,
-    max: options.poolSize ?? 4,
+    max: poolSize ?? 4,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   });
   // An idle connection dropped by the server emits here; without a listener the process dies.
   // The pool discards that connection, and the next query reports any lasting failure.
   pool.on('error', () => undefined);
   try {
-    await migrate(pool, target, options.migrations ?? postgresMigrations(target.schema));
+    await migrateWith(pool);
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw err instanceof PyvouchError ? err : storeError(target, err, 'cannot open the store');
+    throw err instanceof PyvouchError ? err : storeError(target, err, doing);
   }
-  return new PostgresStore(target, pool);
+  return pool;
 }
 
 const NETWORK_CODES: Record<string, string> = {
@@ -114,7 +130,8 @@ function errorCode(err: unknown): string | undefined {
 }
 
 /** Turns a pg or network failure into a STORE error that says where and what to try. */
-function storeError(target: PostgresTarget, err: unknown, doing: string): PyvouchError {
+/** STORE naming the store and what failed; unreachable servers and bad credentials get their own help. */
+export function storeError(target: PostgresTarget, err: unknown, doing: string): PyvouchError {
   const code = errorCode(err);
   const network = code === undefined ? undefined : NETWORK_CODES[code];
   const timeout = err instanceof Error && /timeout/i.test(err.message) && err.message.includes('connect');
