@@ -42,19 +42,20 @@ function listFiles(path: string): string[] {
   return out;
 }
 
-function asError(err: unknown): PyvouchError {
+export function asError(err: unknown): PyvouchError {
   return isPyvouchError(err) ? err : new PyvouchError('ENVELOPE_INVALID', err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-export function loadEnvelopes(paths: readonly string[], opts: { now?: Date } = {}): LoadedEnvelopes {
-  const result: LoadedEnvelopes = { accepted: [], rejected: [], files: 0 };
-  const verify = (value: unknown, file: string, line?: number): void => {
-    try {
-      result.accepted.push(verifyStatementEnvelope(value, opts.now === undefined ? {} : { now: opts.now }));
-    } catch (err) {
-      result.rejected.push({ file, ...(line === undefined ? {} : { line }), error: asError(err) });
-    }
-  };
+/** Envelope values read from files (parsed JSON, not yet verified), with where each came from. */
+export interface EnvelopeValues {
+  values: { value: unknown; file: string; line?: number }[];
+  /** Files or lines that are not JSON at all. */
+  rejected: Rejection[];
+  files: number;
+}
+
+export function readEnvelopeValues(paths: readonly string[]): EnvelopeValues {
+  const result: EnvelopeValues = { values: [], rejected: [], files: 0 };
   for (const root of paths) {
     for (const file of listFiles(root)) {
       result.files++;
@@ -70,7 +71,7 @@ export function loadEnvelopes(paths: readonly string[], opts: { now?: Date } = {
         text.split('\n').forEach((raw, i) => {
           if (raw.trim() === '') return;
           try {
-            verify(JSON.parse(raw) as unknown, file, i + 1);
+            result.values.push({ value: JSON.parse(raw) as unknown, file, line: i + 1 });
           } catch (err) {
             result.rejected.push({
               file,
@@ -81,8 +82,7 @@ export function loadEnvelopes(paths: readonly string[], opts: { now?: Date } = {
         });
         continue;
       }
-      const trimmed = text.trimStart();
-      if (trimmed.startsWith('[')) {
+      if (text.trimStart().startsWith('[')) {
         let values: unknown;
         try {
           values = JSON.parse(text) as unknown;
@@ -90,15 +90,28 @@ export function loadEnvelopes(paths: readonly string[], opts: { now?: Date } = {
           result.rejected.push({ file, error: new PyvouchError('ENVELOPE_INVALID', `not a JSON document: ${(err as Error).message}`, { file }) });
           continue;
         }
-        (values as unknown[]).forEach((v) => verify(v, file));
+        for (const value of values as unknown[]) result.values.push({ value, file });
         continue;
       }
       try {
-        const envelope = parseEnvelopeJson(text, file);
-        verify(readEnvelope(envelope), file);
+        result.values.push({ value: readEnvelope(parseEnvelopeJson(text, file)), file });
       } catch (err) {
         result.rejected.push({ file, error: asError(err) });
       }
+    }
+  }
+  return result;
+}
+
+/** Reads and verifies: the statements that pass, and every file or line that does not, with why. */
+export function loadEnvelopes(paths: readonly string[], opts: { now?: Date } = {}): LoadedEnvelopes {
+  const read = readEnvelopeValues(paths);
+  const result: LoadedEnvelopes = { accepted: [], rejected: [...read.rejected], files: read.files };
+  for (const v of read.values) {
+    try {
+      result.accepted.push(verifyStatementEnvelope(v.value, opts.now === undefined ? {} : { now: opts.now }));
+    } catch (err) {
+      result.rejected.push({ file: v.file, ...(v.line === undefined ? {} : { line: v.line }), error: asError(err) });
     }
   }
   return result;

@@ -7,7 +7,8 @@ import { PyvouchError } from '../errors.js';
 import { canonicalizeName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
 import { openStore } from '../store/open.js';
-import { describeRejection, loadEnvelopes } from './envelope-files.js';
+import { asError, describeRejection, readEnvelopeValues } from './envelope-files.js';
+import { importEnvelopes } from '../store/import.js';
 import { colorEnabled, paint } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
@@ -24,19 +25,26 @@ export function registerStoreCommands(program: Command): void {
     .option('--format <format>', 'text or json', 'text')
     .action(
       run(async (paths: string[], opts: { store?: string; format: string }) => {
-        const loaded = loadEnvelopes(paths, { now: new Date() });
+        const read = readEnvelopeValues(paths);
         const store = await openStore(opts.store, pyvouchDirs().data);
-        let inserted = 0;
-        let duplicates = 0;
+        let outcome;
         try {
-          for (let i = 0; i < loaded.accepted.length; i += BATCH) {
-            const r = await store.put(loaded.accepted.slice(i, i + BATCH));
-            inserted += r.inserted.length;
-            duplicates += r.duplicates.length;
-          }
+          outcome = await importEnvelopes(store, read.values.map((v) => v.value), { batch: BATCH, now: new Date() });
         } finally {
           await store.close();
         }
+        const inserted = outcome.inserted;
+        const duplicates = outcome.duplicates;
+        const loaded = {
+          files: read.files,
+          rejected: [
+            ...read.rejected,
+            ...outcome.rejected.map((r) => {
+              const from = read.values[r.index]!;
+              return { file: from.file, ...(from.line === undefined ? {} : { line: from.line }), error: asError(r.error) };
+            }),
+          ],
+        };
         if (opts.format === 'json') {
           process.stdout.write(
             `${JSON.stringify({ files: loaded.files, imported: inserted, duplicates, rejected: loaded.rejected.map((r) => ({ file: r.file, ...(r.line === undefined ? {} : { line: r.line }), ...r.error.toJSON() })) }, null, 2)}\n`,
