@@ -15,6 +15,7 @@ import {
   type StoredDecision,
 } from './decisions.js';
 import { MIGRATIONS_TABLE, pendingMigrations, type Migration } from './migrations.js';
+import { applySqliteMigrations, sqliteSchemaVersion, sqliteTableExists } from './sqlite-migrate.js';
 
 export const DECISION_MIGRATIONS_TABLE = 'pyvouch_decision_log_migrations';
 const BUSY_TIMEOUT_MS = 10_000;
@@ -81,40 +82,19 @@ export function openSqliteDecisionLog(file: string, migrations: readonly Migrati
 }
 
 function migrate(db: Database.Database, file: string, migrations: readonly Migration[]): void {
-  const hasTable = (name: string): boolean =>
-    db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?").get(name)?.n === 1;
-  if (!hasTable(MIGRATIONS_TABLE)) {
+  if (!sqliteTableExists(db, MIGRATIONS_TABLE)) {
     throw new PyvouchError('STORE', `cannot open the decision log in ${file}: it is not a pyvouch store`, {
       file,
       help: 'point --store at a pyvouch store (the statement store is created on first use)',
     });
   }
-  const current = (): number =>
-    hasTable(DECISION_MIGRATIONS_TABLE)
-      ? (db.prepare<[], { v: number }>(`SELECT coalesce(max(version), 0) AS v FROM ${DECISION_MIGRATIONS_TABLE}`).get()?.v ?? 0)
-      : 0;
-  if (pendingMigrations(migrations, current(), file).length === 0) return;
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    if (!hasTable(DECISION_MIGRATIONS_TABLE)) {
-      db.exec(`CREATE TABLE ${DECISION_MIGRATIONS_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-    }
-    // Again under the write lock: another process may have migrated meanwhile.
-    const record = db.prepare(`INSERT INTO ${DECISION_MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, ?)`);
-    for (const migration of pendingMigrations(migrations, current(), file)) {
-      for (const sql of migration.statements) db.exec(sql);
-      record.run(migration.version, migration.name, new Date().toISOString());
-    }
-    db.exec('COMMIT');
-  } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    if (err instanceof PyvouchError) throw err;
-    throw new PyvouchError('STORE_MIGRATION', `cannot migrate the decision log in ${file}: ${(err as Error).message}`, {
-      file,
-      cause: err,
-      help: 'nothing was changed; check the file is writable',
-    });
-  }
+  if (pendingMigrations(migrations, sqliteSchemaVersion(db, DECISION_MIGRATIONS_TABLE), file).length === 0) return;
+  applySqliteMigrations(db, file, {
+    table: DECISION_MIGRATIONS_TABLE,
+    migrations,
+    what: `the decision log in ${file}`,
+    help: 'nothing was changed; check the file is writable',
+  });
 }
 
 export class SqliteDecisionLog implements DecisionLog {

@@ -18,6 +18,7 @@ import {
   trustEdge,
 } from './rows.js';
 import type { PutResult, StatementQuery, StatementStore } from './store.js';
+import { applySqliteMigrations, sqliteSchemaVersion, sqliteTableExists } from './sqlite-migrate.js';
 
 interface JsonRow {
   envelope: string;
@@ -94,20 +95,14 @@ function openError(file: string, err: unknown): PyvouchError {
 }
 
 function migrate(db: Database.Database, file: string, migrations: readonly Migration[]): void {
-  const hasTable = db.prepare<[string], { n: number }>(
-    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?",
-  );
-  const currentVersion = (): number =>
-    hasTable.get(MIGRATIONS_TABLE)?.n === 1
-      ? (db.prepare<[], { v: number }>(`SELECT coalesce(max(version), 0) AS v FROM ${MIGRATIONS_TABLE}`).get()?.v ?? 0)
-      : 0;
-
   // A read first: an up-to-date store opens without taking the write lock.
-  if (hasTable.get(MIGRATIONS_TABLE)?.n === 1 && pendingMigrations(migrations, currentVersion(), file).length === 0) return;
-
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    if (hasTable.get(MIGRATIONS_TABLE)?.n !== 1) {
+  if (sqliteTableExists(db, MIGRATIONS_TABLE) && pendingMigrations(migrations, sqliteSchemaVersion(db, MIGRATIONS_TABLE), file).length === 0) return;
+  applySqliteMigrations(db, file, {
+    table: MIGRATIONS_TABLE,
+    migrations,
+    what: `the store ${file}`,
+    help: 'nothing was changed; check the file is writable, or restore it from a backup',
+    beforeCreate: () => {
       const others = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get();
       if ((others?.n ?? 0) > 0) {
         throw new PyvouchError('STORE', `cannot open the store ${file}: it is an SQLite database of another program`, {
@@ -115,24 +110,8 @@ function migrate(db: Database.Database, file: string, migrations: readonly Migra
           help: 'point pyvouch at a new file or at an existing pyvouch store',
         });
       }
-      db.exec(`CREATE TABLE ${MIGRATIONS_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-    }
-    // Checked again under the lock: another process may have migrated meanwhile.
-    const record = db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, ?)`);
-    for (const migration of pendingMigrations(migrations, currentVersion(), file)) {
-      for (const sql of migration.statements) db.exec(sql);
-      record.run(migration.version, migration.name, new Date().toISOString());
-    }
-    db.exec('COMMIT');
-  } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    if (err instanceof PyvouchError) throw err;
-    throw new PyvouchError('STORE_MIGRATION', `cannot migrate the store ${file}: ${(err as Error).message}`, {
-      file,
-      cause: err,
-      help: 'nothing was changed; check the file is writable, or restore it from a backup',
-    });
-  }
+    },
+  });
 }
 
 /** UTC ISO 8601 text, which sorts in time order whatever offset the statement used. */
