@@ -13,7 +13,7 @@ const REPEATS = 3;
 const ROUNDS = Number(process.env.PEP_BENCH_ROUNDS ?? 2);
 const GENERATED = 4000;
 
-const corpus = new URL('../../shared/corpora/packaging/', import.meta.url);
+const corpus = new URL('../test/corpora/packaging/', import.meta.url);
 function corpusStrings(): string[] {
   const read = (name: string): unknown[] => JSON.parse(readFileSync(new URL(name, corpus), 'utf8')) as unknown[];
   const out = new Set<string>();

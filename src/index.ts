@@ -40,14 +40,14 @@ export type { LockInput } from './lock/read.js';
 export { loadLockFile } from './lock/load.js';
 
 // Artifacts: safe readers and sandboxed metadata
-export { readWheelMetadata } from './dist/wheel.js';
-export { readSdistMetadata, sdistDependencies, staticDependencies } from './dist/sdist.js';
-export type { SdistDependencies } from './dist/sdist.js';
-export { buildSdistMetadata } from './dist/build-metadata.js';
-export type { BuiltMetadata } from './dist/build-metadata.js';
-export { findSandbox, describeSandbox } from './dist/sandbox.js';
-export type { SandboxOptions, SandboxLimits } from './dist/sandbox.js';
-export type { ArchiveLimits } from './dist/limits.js';
+export { readWheelMetadata } from './artifact/wheel.js';
+export { readSdistMetadata, sdistDependencies, staticDependencies } from './artifact/sdist.js';
+export type { SdistDependencies } from './artifact/sdist.js';
+export { buildSdistMetadata } from './artifact/build-metadata.js';
+export type { BuiltMetadata } from './artifact/build-metadata.js';
+export { findSandbox, describeSandbox } from './artifact/sandbox.js';
+export type { SandboxOptions, SandboxLimits } from './artifact/sandbox.js';
+export type { ArchiveLimits } from './artifact/limits.js';
 
 // Statements
 export type { Envelope, Statement, StoredStatement, StatementKind, StatementSubject } from './attest/types.js';

@@ -69,6 +69,28 @@ export interface Statement {
   trust?: { subject: string; level: TrustLevel; weight?: number; criteria: string[] };
   /** Rotation statements: the old identity hands over to the new one. */
   rotation?: { from: string; to: string };
+
+  /**
+   * ISO 8601; when pyvouch first received this statement (recorded by the store, by `--statements`
+   * loading and by feed syncs). Unlike startTime it is not chosen by the signer, so key
+   * retirement judges by it.
+   */
+  receivedAt?: string;
+  /** Where the statement came from (set by pyvouch, not signed). */
+  source?: StatementSource;
+}
+
+/**
+ * Where pyvouch got a statement from. Trust matches feed, publisher and scanner parties on it, so
+ * it is set by pyvouch's own code (the store, `--statements` loading, feed sync, provenance
+ * verification, the scanner), never read from the statement's signed content.
+ */
+export interface StatementSource {
+  /** local: signed here or imported by hand; file: `--statements`; feed: a followed TUF feed;
+   *  provenance: a PEP 740 attestation verified with Sigstore; scanner: a local assessor. */
+  kind: 'local' | 'file' | 'feed' | 'provenance' | 'scanner';
+  /** The feed name, the provenance publisher identity (`github:owner/repo`), or the assessor. */
+  name?: string;
 }
 
 /** A statement together with the envelope it was decoded from (what the store keeps). */

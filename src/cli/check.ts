@@ -13,9 +13,9 @@ import { evaluatePolicy } from '../trust/evaluate.js';
 import { findPolicy, loadPolicy } from '../trust/load.js';
 import type { Policy } from '../trust/policy.js';
 import { suggestReviews } from '../trust/suggest.js';
-import { checkToJson, renderCheckText, renderSuggestText, type CheckContext } from '../report/check.js';
-import { renderCheckHtml } from '../report/html.js';
-import { checkToSarif, lockLineLocator } from '../report/sarif.js';
+import { checkToJson, renderCheckText, renderSuggestText, type CheckContext } from '../render/check.js';
+import { renderCheckHtml } from '../render/html.js';
+import { checkToSarif, lockLineLocator } from '../render/sarif.js';
 import { describeRejection, loadEnvelopes } from './envelope-files.js';
 import { reviewSizes } from './sizes.js';
 import { addResolveOptions, type ResolveInputOptions } from './resolve-options.js';
@@ -24,7 +24,7 @@ import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
 import { addTargetOptions, selectionFromOptions, targetFromOptions, type TargetOptions } from './target.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from '../version.js';
 
 interface CheckOptions extends TargetOptions, ResolveInputOptions {
   policy?: string;

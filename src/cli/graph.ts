@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadLockFile } from '../lock/load.js';
 import { markerEnvironmentFor } from '../pep/environment.js';
-import { graphToJson, renderGraphText } from '../report/graph.js';
+import { graphToJson, renderGraphText } from '../render/graph.js';
 import { makeSink, parseFormat } from './output.js';
 import { addTargetOptions, selectionFromOptions, targetFromOptions, type TargetOptions } from './target.js';
 import { run } from './run.js';

@@ -8,7 +8,7 @@ import { openDecisionLog, SERVE_MODES, type ServeMode } from '../store/decisions
 import { openStore } from '../store/open.js';
 import { findPolicy, loadPolicy } from '../trust/load.js';
 import type { Policy } from '../trust/policy.js';
-import { VERSION } from './check.js';
+import { VERSION } from '../version.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, run } from './run.js';
 

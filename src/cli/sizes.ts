@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Graph } from '../graph/graph.js';
 import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
 import type { PolicyReport } from '../trust/report.js';
-import { addedLines, countLines, sourceFiles } from '../dist/code-size.js';
+import { addedLines, countLines, sourceFiles } from '../artifact/code-size.js';
 
 interface DistFile {
   path: string;

@@ -4,11 +4,11 @@
 // one), or from an sdist's static metadata (PEP 643 PKG-INFO, PEP 621 pyproject.toml), or, when
 // those are dynamic, from its build backend run in the sandbox — and the node says which.
 
-import type { SdistDependenciesOptions } from '../dist/sdist.js';
-import { sdistDependencies } from '../dist/sdist.js';
+import type { SdistDependenciesOptions } from '../artifact/sdist.js';
+import { sdistDependencies } from '../artifact/sdist.js';
 import { PyvouchError } from '../errors.js';
 import type { Artifact } from '../graph/graph.js';
-import type { IndexFile, PackageIndex } from '../index/types.js';
+import type { IndexFile, PackageIndex } from '../simple/types.js';
 import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
 import { isStaticRequiresDist, parseCoreMetadata, type CoreMetadata } from '../pep/metadata.js';
 import { canonicalizeName } from '../pep/name.js';

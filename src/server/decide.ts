@@ -8,7 +8,7 @@
 import type { Statement } from '../attest/types.js';
 import { PyvouchError } from '../errors.js';
 import type { Graph, GraphNode } from '../graph/graph.js';
-import type { IndexFile } from '../index/types.js';
+import type { IndexFile } from '../simple/types.js';
 import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
 import type { StatementStore } from '../store/store.js';
 import { evaluatePolicy } from '../trust/evaluate.js';

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isPyvouchError } from '../errors.js';
-import type { IndexFile } from '../index/types.js';
+import type { IndexFile } from '../simple/types.js';
 import { canonicalizeName, isValidName } from '../pep/name.js';
 import type { DecisionAction, DecisionLog, DecisionRecord, ServeMode } from '../store/decisions.js';
 import { explainNode } from '../trust/report.js';

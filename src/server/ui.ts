@@ -19,7 +19,7 @@ import type { Graph, LockFormat, SelectionOptions } from '../graph/graph.js';
 import { indexGraph } from '../graph/graph.js';
 import { LOCK_FORMATS, readLock } from '../lock/read.js';
 import { parseTarget } from '../pep/environment.js';
-import { layoutGraph, type LayoutDimensions } from '../report/graph-layout.js';
+import { layoutGraph, type LayoutDimensions } from '../render/graph-layout.js';
 import type { StatementStore } from '../store/store.js';
 import { evaluatePolicy } from '../trust/evaluate.js';
 import type { PolicyHolder } from './decide.js';

@@ -6,11 +6,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PyvouchError } from '../errors.js';
-import { HttpClient, type HttpOptions } from '../index/http.js';
-import { LocalIndex, distributionName } from '../index/local-index.js';
-import { openIndex } from '../index/open.js';
-import { sha256Hex } from '../index/digest.js';
-import type { IndexFile, PackageIndex, ProjectPage } from '../index/types.js';
+import { HttpClient, type HttpOptions } from '../simple/http.js';
+import { LocalIndex, distributionName } from '../simple/local-index.js';
+import { openIndex } from '../simple/open.js';
+import { sha256Hex } from '../simple/digest.js';
+import type { IndexFile, PackageIndex, ProjectPage } from '../simple/types.js';
 import { canonicalizeName } from '../pep/name.js';
 import type { ServerMetrics } from './metrics.js';
 

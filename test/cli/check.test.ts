@@ -11,7 +11,7 @@ import { identityFromPrivateKey, privateKeyFromSeed } from '../../src/attest/key
 import { buildStatement, signStatement } from '../../src/attest/statement.js';
 import { resolveArtifacts } from '../../src/cli/statements.js';
 import { projectRoot, pyvouch } from './harness.js';
-import { buildZip } from '../dist/archive-builders.js';
+import { buildZip } from '../artifact/archive-builders.js';
 
 const lock = 'examples/uv/uv.lock';
 const base = ['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z'];

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildZip, coreMetadata } from '../dist/archive-builders.js';
+import { buildZip, coreMetadata } from '../artifact/archive-builders.js';
 import { readLock } from '../../src/lock/read.js';
 import { parseTarget } from '../../src/pep/environment.js';
 import { generateIdentity } from '../../src/attest/keys.js';

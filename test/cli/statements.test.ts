@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { pyvouch, tempHome } from './harness.js';
 
-const wheel = '../shared/corpora/pep740/rfc8785-0.1.2-py3-none-any.whl';
+const wheel = 'test/corpora/pep740/rfc8785-0.1.2-py3-none-any.whl';
 
 test('key new writes a 0600 key, prints the identity last, and refuses to overwrite', () => {
   const home = tempHome();

@@ -6,7 +6,7 @@ import { PyvouchError } from '../../src/errors.js';
 import type { Graph, TargetDescription } from '../../src/graph/graph.js';
 import { parseTarget } from '../../src/pep/environment.js';
 
-export const CORPORA = '/work/shared/corpora/locks/';
+export const CORPORA = new URL('../corpora/locks/', import.meta.url).pathname;
 export const FIXTURES = fileURLToPath(new URL('../fixtures/lock/', import.meta.url));
 export const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 

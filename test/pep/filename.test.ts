@@ -15,7 +15,7 @@ interface FilenameCase {
 }
 
 const cases = JSON.parse(
-  readFileSync(new URL('../../../shared/corpora/packaging/filenames.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../corpora/packaging/filenames.json', import.meta.url), 'utf8'),
 ) as FilenameCase[];
 
 function rejectsWith(fn: () => unknown, code: string, input: string): void {

@@ -18,7 +18,7 @@ interface MarkerCase {
 }
 
 function corpus<T>(file: string): T {
-  return JSON.parse(readFileSync(new URL(`../../../shared/corpora/packaging/${file}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(readFileSync(new URL(`../corpora/packaging/${file}`, import.meta.url), 'utf8')) as T;
 }
 
 const cases = corpus<MarkerCase[]>('markers.json');

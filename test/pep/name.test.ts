@@ -10,7 +10,7 @@ interface NameCase {
 }
 
 const corpus = JSON.parse(
-  readFileSync(new URL('../../../shared/corpora/packaging/names.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../corpora/packaging/names.json', import.meta.url), 'utf8'),
 ) as NameCase[];
 
 test('canonicalizes every name of the packaging corpus as pypa/packaging does', () => {

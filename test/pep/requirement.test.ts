@@ -18,7 +18,7 @@ interface RequirementCase {
 }
 
 const cases = JSON.parse(
-  readFileSync(new URL('../../../shared/corpora/packaging/requirements.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../corpora/packaging/requirements.json', import.meta.url), 'utf8'),
 ) as RequirementCase[];
 
 function fields(r: Requirement): Omit<RequirementCase, 'input' | 'valid'> {

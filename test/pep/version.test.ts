@@ -5,7 +5,7 @@ import { PyvouchError } from '../../src/errors.js';
 import { Version } from '../../src/pep/version.js';
 
 // Cases from pypa/packaging's own test suite, answered by packaging itself (see corpora/README.md).
-const corpus = new URL('../../../shared/corpora/packaging/', import.meta.url);
+const corpus = new URL('../corpora/packaging/', import.meta.url);
 function load<T>(name: string): T[] {
   return JSON.parse(readFileSync(new URL(name, corpus), 'utf8')) as T[];
 }

@@ -11,12 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { PyvouchError } from '../../src/errors.js';
 import type { TargetDescription } from '../../src/graph/graph.js';
-import { openIndex } from '../../src/index/open.js';
-import type { PackageIndex } from '../../src/index/types.js';
+import { openIndex } from '../../src/simple/open.js';
+import type { PackageIndex } from '../../src/simple/types.js';
 import { IndexProvider } from '../../src/resolve/index-provider.js';
 import { resolveMatrix } from '../../src/resolve/matrix.js';
 import { resolve } from '../../src/resolve/resolve.js';
-import { buildTarGz, buildZip, coreMetadata } from '../dist/archive-builders.js';
+import { buildTarGz, buildZip, coreMetadata } from '../artifact/archive-builders.js';
 import { reqs, target, versions } from './helpers.js';
 
 interface ServedFile {
@@ -92,7 +92,7 @@ async function serve(files: ServedFile[]): Promise<{ server: Server; url: string
   return { server, url: `http://127.0.0.1:${port}/simple/`, requests };
 }
 
-/** A Python with setuptools for the sandboxed build (as test/dist/sandbox.test.ts needs). */
+/** A Python with setuptools for the sandboxed build (as test/artifact/sandbox.test.ts needs). */
 function buildPython(): string | undefined {
   const check = 'import setuptools\nv = tuple(int(p) for p in setuptools.__version__.split(".")[:2])\nif v < (70, 1): import wheel';
   for (const candidate of ['/usr/bin/python3', 'python3']) if (spawnSync(candidate, ['-I', '-c', check]).status === 0) return candidate;

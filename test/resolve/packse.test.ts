@@ -1,4 +1,4 @@
-// Conformance with astral-sh/packse: every scenario in ../shared/corpora/packse is resolved from an
+// Conformance with astral-sh/packse: every scenario in test/corpora/packse is resolved from an
 // in-memory index built from its TOML; satisfiability and the exact versions must match. packse
 // encodes uv's behaviour, so these run with `rules: 'uv'`; the pip rules are tested in rules.test.ts.
 // Scenarios the single-target resolver does not model are reported with the reason.

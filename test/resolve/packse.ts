@@ -1,4 +1,4 @@
-// Reads astral-sh/packse resolver scenarios (../shared/corpora/packse/**/*.toml) into an in-memory
+// Reads astral-sh/packse resolver scenarios (test/corpora/packse/**/*.toml) into an in-memory
 // index, resolver options and the expected outcome. Options the resolver does not model make the
 // scenario "excluded" with a reason, which the tests report rather than skip silently.
 
@@ -12,7 +12,7 @@ import { Requirement } from '../../src/pep/requirement.js';
 import type { TagOptions } from '../../src/pep/tags.js';
 import type { MemoryRelease } from '../../src/resolve/memory-provider.js';
 
-export const PACKSE_DIR = new URL('../../../shared/corpora/packse/', import.meta.url).pathname;
+export const PACKSE_DIR = new URL('../corpora/packse/', import.meta.url).pathname;
 
 export interface PackseScenario {
   file: string;

@@ -5,7 +5,7 @@ import { SpecifierSet } from '../../src/pep/specifier.js';
 import { Version } from '../../src/pep/version.js';
 import { VersionRange } from '../../src/resolve/ranges.js';
 
-const CORPUS = new URL('../../../shared/corpora/packaging/specifier-contains.json', import.meta.url);
+const CORPUS = new URL('../corpora/packaging/specifier-contains.json', import.meta.url);
 
 interface ContainsCase {
   spec: string;

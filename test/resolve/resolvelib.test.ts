@@ -1,4 +1,4 @@
-// Conformance with sarugaku/resolvelib's real-world cases (../shared/corpora/resolvelib): PyPI
+// Conformance with sarugaku/resolvelib's real-world cases (test/corpora/resolvelib): PyPI
 // snapshots from 2020 with known-good answers. Another complete resolver may pick a different valid
 // set, so each result is checked for validity on its own terms (every requirement and every
 // dependency of every chosen release satisfied, extras included) and compared with the known answer
@@ -17,7 +17,7 @@ import { MemoryProvider, type MemoryRelease } from '../../src/resolve/memory-pro
 import { resolveWithStats } from '../../src/resolve/resolve.js';
 import { markerHolds } from '../../src/resolve/markers.js';
 
-const DIR = new URL('../../../shared/corpora/resolvelib/', import.meta.url).pathname;
+const DIR = new URL('../corpora/resolvelib/', import.meta.url).pathname;
 const target = parseTarget({ python: '3.8', platform: 'linux', machine: 'x86_64', implementation: 'cpython' });
 const env = markerEnvironmentFor(target);
 

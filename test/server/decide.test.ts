@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { verifyStatementEnvelope } from '../../src/attest/verify.js';
 import type { Envelope } from '../../src/attest/types.js';
-import type { IndexFile } from '../../src/index/types.js';
+import type { IndexFile } from '../../src/simple/types.js';
 import { Decider, PolicyHolder } from '../../src/server/decide.js';
 import { Freshness } from '../../src/server/freshness.js';
 import { openDecisionLog, type DecisionLog } from '../../src/store/decisions.js';

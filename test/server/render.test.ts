@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseSimpleHtml } from '../../src/index/simple-html.js';
-import { parseSimpleJson } from '../../src/index/simple-json.js';
+import { parseSimpleHtml } from '../../src/simple/simple-html.js';
+import { parseSimpleJson } from '../../src/simple/simple-json.js';
 import { negotiatePage, SIMPLE_HTML, SIMPLE_JSON } from '../../src/server/negotiate.js';
 import { pageVersions, renderProjectHtml, renderProjectJson, renderProjectListHtml, renderProjectListJson, type ServedFile } from '../../src/server/render.js';
 import { releaseOf } from '../../src/server/decide.js';

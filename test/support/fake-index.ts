@@ -48,7 +48,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { parseSdistFilename, parseWheelFilename } from '../../src/pep/filename.js';
 import { canonicalizeName } from '../../src/pep/name.js';
-import { buildTarGz, buildZip, coreMetadata } from '../dist/archive-builders.js';
+import { buildTarGz, buildZip, coreMetadata } from '../artifact/archive-builders.js';
 
 export interface FakeFile {
   filename: string;
