@@ -78,6 +78,24 @@ export interface Statement {
   receivedAt?: string;
   /** Where the statement came from (set by pyvouch, not signed). */
   source?: StatementSource;
+  /** A PEP 740 publisher: set on statements made from attestations verified with Sigstore. */
+  publisher?: PublisherIdentity;
+}
+
+/**
+ * A trusted publisher as a verified Sigstore certificate names it (PEP 740). `id` is what policy
+ * globs match, e.g. `github:pallets/flask`, `gitlab:acme/tools/cli`.
+ */
+export interface PublisherIdentity {
+  kind: 'github' | 'gitlab' | 'google' | 'activestate' | 'other';
+  id: string;
+  /** owner/name (GitHub) or the project path (GitLab). */
+  repository?: string;
+  /** The workflow file (GitHub, e.g. `publish.yml`) or CI config ref (GitLab). */
+  workflow?: string;
+  environment?: string;
+  /** The OIDC issuer the certificate names. */
+  issuer?: string;
 }
 
 /**
