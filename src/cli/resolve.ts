@@ -19,7 +19,7 @@ import { resolve } from '../resolve/resolve.js';
 import type { ResolverRules } from '../resolve/universe.js';
 import { makeSink, paint, parseFormat } from './output.js';
 import { pyvouchDirs } from './paths.js';
-import { targetFromOptions } from './target.js';
+import { refuseSelection, targetFromOptions } from './target.js';
 import { addResolveOptions, DEFAULT_INDEX, type ResolveInputOptions } from './resolve-options.js';
 
 export { addResolveOptions, type ResolveInputOptions };
@@ -49,6 +49,8 @@ interface ResolveInputs {
 
 /** Requirements from the command line and -r files, constraints from -c files, and the indexes. */
 export function gatherInputs(args: readonly string[], opts: ResolveInputOptions, target: TargetDescription): ResolveInputs {
+  // Loose requirements have no project whose extras or groups an option could choose: refuse, never ignore.
+  refuseSelection(opts, 'resolving requirements (-r)');
   const requirements = args.map((a) => parseRequirement(a, 'command line'));
   const constraints: Requirement[] = [];
   const fileIndexes: string[] = [];
