@@ -17,7 +17,7 @@ export function registerGraph(program: Command): void {
     program
       .command('graph')
       .description('print the dependency graph a lock file installs for a target environment')
-      .argument('<file>', 'pylock.toml, requirements.txt, uv.lock or poetry.lock')
+      .argument('<file>', 'pylock.toml, requirements.txt, uv.lock, poetry.lock, pdm.lock or Pipfile.lock')
       .option('--format <format>', 'text or json', 'text')
       .option('-o, --output <path>', 'write to a file instead of stdout'),
   ).action(

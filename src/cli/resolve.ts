@@ -14,12 +14,12 @@ import { markerEnvironmentFor, parseTarget } from '../pep/environment.js';
 import { Requirement } from '../pep/requirement.js';
 import { graphToJson, renderGraphText } from '../render/graph.js';
 import { IndexProvider } from '../resolve/index-provider.js';
-import { defaultMatrix, resolveMatrix } from '../resolve/matrix.js';
+import { defaultMatrix, resolveMatrix, type MatrixReport } from '../resolve/matrix.js';
 import { resolve } from '../resolve/resolve.js';
 import type { ResolverRules } from '../resolve/universe.js';
 import { makeSink, paint, parseFormat } from './output.js';
 import { pyvouchDirs } from './paths.js';
-import { targetFromOptions } from './target.js';
+import { refuseSelection, targetFromOptions } from './target.js';
 import { addResolveOptions, DEFAULT_INDEX, type ResolveInputOptions } from './resolve-options.js';
 
 export { addResolveOptions, type ResolveInputOptions };
@@ -49,6 +49,8 @@ interface ResolveInputs {
 
 /** Requirements from the command line and -r files, constraints from -c files, and the indexes. */
 export function gatherInputs(args: readonly string[], opts: ResolveInputOptions, target: TargetDescription): ResolveInputs {
+  // Loose requirements have no project whose extras or groups an option could choose: refuse, never ignore.
+  refuseSelection(opts, 'resolving requirements (-r)');
   const requirements = args.map((a) => parseRequirement(a, 'command line'));
   const constraints: Requirement[] = [];
   const fileIndexes: string[] = [];
@@ -165,10 +167,34 @@ async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions)
       lines.push('', paint(c, 'bold', 'Edges that differ:'));
       for (const d of report.edges) lines.push(`  ${d.from} -> ${d.to}: only on ${d.present.join(', ')}`);
     }
-    if (report.nodes.length === 0 && report.edges.length === 0) lines.push('', 'The same graph on every target.');
+    lines.push('', ...matrixSummary(report));
     sink.write(`${lines.join('\n')}\n`);
   }
   sink.flush();
-  return report.entries.every((e) => e.graph !== undefined) ? 0 : 1;
+  const solved = report.entries.filter((e) => e.graph !== undefined).length;
+  // No target solved: nothing was compared, an input problem (2); some failed: a finding (1).
+  return solved === report.entries.length ? 0 : solved === 0 ? 2 : 1;
+}
+
+/** The closing lines of a matrix report: never "the same graph" unless two graphs were compared. */
+function matrixSummary(report: MatrixReport): string[] {
+  const failed = report.entries.filter((e) => e.graph === undefined);
+  const solved = report.entries.length - failed.length;
+  const failures = (): string[] => {
+    // Each distinct failure once, in full (the resolver's explanation), with the targets it hit.
+    const byMessage = new Map<string, string[]>();
+    for (const e of failed) {
+      const message = e.error === undefined ? 'no solution' : `error[${e.error.code}]: ${e.error.message}`;
+      byMessage.set(message, [...(byMessage.get(message) ?? []), e.label]);
+    }
+    return [...byMessage].flatMap(([message, labels]) => [`On ${labels.join(', ')}:`, ...message.split('\n').map((l) => `  ${l}`)]);
+  };
+  if (solved === 0) return [`No target could be resolved (${failed.length} of ${report.entries.length} failed):`, ...failures()];
+  const out: string[] = [];
+  if (report.nodes.length === 0 && report.edges.length === 0) {
+    out.push(solved === 1 ? 'Only one target was resolved: nothing to compare.' : `The same graph on every resolved target (${solved}).`);
+  }
+  if (failed.length > 0) out.push(`${failed.length} of ${report.entries.length} targets failed:`, ...failures());
+  return out;
 }
 

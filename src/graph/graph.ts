@@ -87,18 +87,44 @@ export interface Graph {
   /** False when the source carries no dependency edges (plain requirements.txt): none are invented. */
   edgesKnown: boolean;
   diagnostics: GraphDiagnostic[];
+  /** What part of the lock the graph covers (groups, extras), when the format has such choices. */
+  selection?: GraphSelection;
 }
 
-export type LockFormat = 'pylock.toml' | 'requirements.txt' | 'uv.lock' | 'poetry.lock';
+export type LockFormat = 'pylock.toml' | 'requirements.txt' | 'uv.lock' | 'poetry.lock' | 'pdm.lock' | 'Pipfile.lock';
 
-/** What to include when turning a lock into a graph. The default is a production install. */
+/**
+ * What to include when turning a lock into a graph. The default is what the client that wrote the
+ * lock installs (`uv sync`: the project and its default groups; `poetry install`: every
+ * non-optional group; `pdm sync`: the default and dev groups; `pipenv sync`: `default`).
+ */
 export interface SelectionOptions {
   /** Extras of the root project(s) to include. */
   extras?: string[];
-  /** Dependency groups (PEP 735, Poetry groups, uv dev groups) to include. */
+  /** Dependency groups (PEP 735, Poetry groups, uv dev groups) to include besides the defaults. */
   groups?: string[];
   allGroups?: boolean;
   allExtras?: boolean;
+  /** Leave out the groups the client installs by default (uv `--no-default-groups`). */
+  noDefaultGroups?: boolean;
+  /** Only these groups, without the project's own dependencies (uv `--only-group`). */
+  onlyGroups?: string[];
+  /** Leave out these groups, even when default or named otherwise (uv `--no-group`). */
+  noGroups?: string[];
+}
+
+/** The selection a reader applied, so reports can say what was (and was not) checked. */
+export interface GraphSelection {
+  /** Whether the project's own (non-group) dependencies are in the graph. */
+  project: boolean;
+  /** The dependency groups taken, normalised and sorted. */
+  groups: string[];
+  /** The extras taken, normalised and sorted. */
+  extras: string[];
+  /** The groups the lock (or its project) defines, sorted. */
+  availableGroups: string[];
+  /** Where the default came from, e.g. "uv's default-groups in pyproject.toml". */
+  defaults: string;
 }
 
 /** Index the graph for lookups: nodes by name, children and parents by name. */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PyvouchError } from '../errors.js';
 import type { Graph, SelectionOptions, TargetDescription } from '../graph/graph.js';
-import { readLock } from './read.js';
+import { LOCK_FILE_NAMES, readLock } from './read.js';
 
 function readText(path: string): string {
   try {
@@ -20,7 +20,7 @@ function readText(path: string): string {
     throw new PyvouchError('IO', `cannot read the file: ${reason}`, {
       file: path,
       cause: err,
-      help: 'pass the path of a pylock.toml, requirements.txt, uv.lock or poetry.lock',
+      help: 'pass the path of a lock file: ' + LOCK_FILE_NAMES,
     });
   }
 }

@@ -12,11 +12,9 @@ import {
   TargetMarkers,
   type WalkStep,
   canonical,
-  checkSelectionExists,
   chooseArtifacts,
   describe,
   isTable,
-  normaliseSelection,
   normaliseVersion,
   optionalString,
   parseTomlDocument,
@@ -27,6 +25,7 @@ import {
   walkReachable,
   type TomlTable,
 } from './common.js';
+import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { poetryConstraintAllows, poetryConstraintToPep440 } from './poetry-constraint.js';
 
 const SUPPORTED_MAJORS = new Set([1, 2]);
@@ -125,7 +124,6 @@ export function readPoetryLock(
     builder.diagnose('warning', `the lock is for Python ${pythonVersions}; Poetry would refuse Python ${target.python}`, locate('metadata.python-versions'));
   }
 
-  const sel = normaliseSelection(selection);
   const project = pyproject === undefined ? undefined : readPyproject(pyproject.text, pyproject.file, markers);
 
   const packageHolds = (p: PoetryPackage, group?: string): boolean => {
@@ -159,12 +157,15 @@ export function readPoetryLock(
   const roots: Array<{ pkg: PoetryPackage; extras: string[] }> = [];
   /** Packages the lock says are installed (lock-version 2.1 markers), when there is no pyproject.toml. */
   let lockInstalls: PoetryPackage[] = [];
+  let rules: GroupRules;
+  let choice: GroupChoice;
+  let takenExtras: string[] = [];
   if (project !== undefined) {
-    const groupsAvailable = [...project.groups];
-    if (!sel.allExtras) checkSelectionExists('extra', sel.extras, project.extras, pyproject!.file);
-    if (!sel.allGroups) checkSelectionExists('group', sel.groups, groupsAvailable, pyproject!.file);
-    const extras = new Set(sel.allExtras ? project.extras.map(canonical) : sel.extras);
-    const groups = new Set(['main', ...(sel.allGroups ? groupsAvailable.map(canonical) : sel.groups)]);
+    rules = poetryGroupRules(project, pyproject!.file);
+    choice = chooseGroups(rules, selection, pyproject!.file);
+    takenExtras = chooseExtras(project.extras, selection, pyproject!.file);
+    const extras = new Set(takenExtras);
+    const groups = new Set([...(choice.project ? ['main'] : []), ...choice.groups]);
     for (const r of project.requirements) {
       if (!groups.has(r.group)) continue;
       if (r.extra !== undefined && !extras.has(r.extra)) continue;
@@ -173,9 +174,17 @@ export function readPoetryLock(
       if (pkg !== undefined) roots.push({ pkg, extras: r.extras });
     }
   } else {
-    const lockGroups = [...new Set(packages.flatMap((p) => p.groups))];
-    if (!sel.allGroups) checkSelectionExists('group', sel.groups, lockGroups, file);
-    const groups = new Set(['main', ...(sel.allGroups ? lockGroups.map(canonical) : sel.groups)]);
+    const lockGroups = [...new Set(packages.flatMap((p) => p.groups))].filter((g) => canonical(g) !== 'main');
+    // Which groups are optional is written in pyproject.toml only: without it, take them all.
+    rules = { available: lockGroups, defaults: lockGroups, defaultsFrom: 'every group of the lock: no pyproject.toml beside it says which are optional', projectGroup: 'main' };
+    choice = chooseGroups(rules, selection, file);
+    if (namesExtras(selection)) {
+      throw new PyvouchError('USAGE', `${file}: the project's extras are defined in its pyproject.toml, which is not beside the lock`, {
+        file,
+        help: 'put the pyproject.toml beside the poetry.lock, or drop --extra/--all-extras',
+      });
+    }
+    const groups = new Set([...(choice.project ? ['main'] : []), ...choice.groups]);
     const depended = new Set(packages.flatMap((p) => p.dependencies.map((d) => d.name)));
     for (const p of packages) {
       const inGroups = p.groups.filter((g) => groups.has(canonical(g)));
@@ -190,9 +199,6 @@ export function readPoetryLock(
       'info',
       "no pyproject.toml beside the lock: the roots are guessed as the selected groups' packages that nothing else in the lock requires",
     );
-    if ((sel.extras.length > 0 || sel.allExtras) && roots.length > 0) {
-      builder.diagnose('info', "without pyproject.toml the project's extras are unknown; the extras selection was ignored");
-    }
   }
 
   const walk = (entries: Array<{ pkg: PoetryPackage; extras: string[] }>) =>
@@ -249,7 +255,22 @@ export function readPoetryLock(
     }
   }
   for (const r of roots) builder.addRoot(r.pkg.name);
-  return builder.build(true);
+  return { ...builder.build(true), selection: graphSelection(choice, takenExtras, rules) };
+}
+
+/** `poetry install` installs the project (`main`) and every group not marked `optional = true`. */
+function poetryGroupRules(project: Pyproject, file: string): GroupRules {
+  const available = [...project.groups];
+  return {
+    available,
+    defaults: available.filter((g) => !project.optionalGroups.has(g)),
+    defaultsFrom: `poetry install: every group of ${file} not marked optional`,
+    projectGroup: 'main',
+  };
+}
+
+function namesExtras(selection: SelectionOptions): boolean {
+  return selection.allExtras === true || (selection.extras?.length ?? 0) > 0;
 }
 
 function dependenciesOf(
@@ -491,13 +512,15 @@ interface Pyproject {
   requirements: RootRequirement[];
   extras: string[];
   groups: Set<string>;
+  /** Groups marked `optional = true`: `poetry install` leaves them out unless `--with` names them. */
+  optionalGroups: Set<string>;
 }
 
 /** The project's own requirements, from PEP 621 [project] or Poetry's [tool.poetry] tables. */
 function readPyproject(text: string, file: string, markers: TargetMarkers): Pyproject {
   const doc = parseTomlDocument(text, file);
   const problems = new Problems(file, tomlLineLocator(text));
-  const out: Pyproject = { requirements: [], extras: [], groups: new Set() };
+  const out: Pyproject = { requirements: [], extras: [], groups: new Set(), optionalGroups: new Set() };
   const project = isTable(doc['project']) ? doc['project'] : undefined;
   const tool = isTable(doc['tool']) ? doc['tool'] : {};
   const poetry = isTable(tool['poetry']) ? tool['poetry'] : {};
@@ -570,6 +593,7 @@ function readPyproject(text: string, file: string, markers: TargetMarkers): Pypr
   for (const [g, body] of Object.entries(groups)) {
     if (!isTable(body)) continue;
     out.groups.add(g);
+    if (body['optional'] === true) out.optionalGroups.add(g);
     fromPoetryTable(body['dependencies'], `tool.poetry.group.${g}.dependencies`, canonical(g));
   }
   if (poetry['dev-dependencies'] !== undefined) {

@@ -11,12 +11,10 @@ import {
   TargetMarkers,
   UNKNOWN_VERSION,
   canonical,
-  checkSelectionExists,
   chooseArtifacts,
   describe,
   filenameFromLocation,
   isTable,
-  normaliseSelection,
   normaliseVersion,
   optionalString,
   parseTomlDocument,
@@ -26,6 +24,7 @@ import {
   tomlLineLocator,
   type TomlTable,
 } from './common.js';
+import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 
 interface PylockFile {
   filename: string;
@@ -92,16 +91,17 @@ export function readPylock(
   const packages = (rawPackages as unknown[]).map((p, i) => readPackage(p, i, problems, markers));
   problems.throwIfAny();
 
-  const sel = normaliseSelection(selection);
-  if (!sel.allExtras) checkSelectionExists('extra', sel.extras, extrasDeclared, file);
-  if (!sel.allGroups) checkSelectionExists('group', sel.groups, groupsDeclared, file);
-  const extras = sel.allExtras ? extrasDeclared.map(canonical) : sel.extras;
-  const explicitGroups = sel.allGroups ? groupsDeclared.map(canonical) : sel.groups;
   // PEP 751: `dependency_groups` is the set from default-groups unless the user names groups.
-  const groups =
-    explicitGroups.length > 0 || sel.allGroups
-      ? [...new Set([...explicitGroups, ...(sel.allGroups ? defaultGroups.map(canonical) : [])])]
-      : defaultGroups.map(canonical);
+  const rules: GroupRules = { available: [...new Set([...groupsDeclared, ...defaultGroups])], defaults: defaultGroups, defaultsFrom: `the lock's default-groups (PEP 751)` };
+  if ((selection.onlyGroups?.length ?? 0) > 0) {
+    throw new PyvouchError('USAGE', `${file}: a pylock.toml cannot leave out the project's own packages, so --only-group has no meaning for it`, {
+      file,
+      help: 'use --no-default-groups --group NAME to choose the groups',
+    });
+  }
+  const choice = chooseGroups(rules, selection, file);
+  const extras = chooseExtras(extrasDeclared, selection, file);
+  const groups = choice.groups;
 
   if (requiresPython !== undefined && !markers.pythonSatisfies(requiresPython)) {
     builder.diagnose(
@@ -168,7 +168,7 @@ export function readPylock(
   }
   for (const name of selected.keys()) if (!hasParent.has(name)) builder.addRoot(name);
   builder.rootEveryCycle();
-  return builder.build(edgesKnown);
+  return { ...builder.build(edgesKnown), selection: graphSelection(choice, extras, rules) };
 }
 
 function checkLockVersion(version: string, file: string, problems: Problems, builder: GraphBuilder): void {

@@ -8,6 +8,7 @@ import { PyvouchError, isPyvouchError } from '../errors.js';
 import type { Artifact, Graph, GraphNode, NodeSource, SelectionOptions, TargetDescription } from '../graph/graph.js';
 import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
 import { Requirement } from '../pep/requirement.js';
+import { namesGroupsOrExtras } from './selection.js';
 import {
   GraphBuilder,
   Problems,
@@ -103,11 +104,12 @@ export function readRequirements(
   selection: SelectionOptions = {},
   readFile?: ReadFile,
 ): Graph {
+  refuseNamedSelection(selection, file);
   const builder = new GraphBuilder('requirements.txt', file, target);
   const state = readAll(text, file, target, builder, readFile);
 
-  if ((selection.extras?.length ?? 0) > 0 || (selection.groups?.length ?? 0) > 0 || selection.allExtras || selection.allGroups) {
-    builder.diagnose('info', 'requirements files have no extras or dependency groups of a project; the selection was ignored');
+  if (selection.allExtras === true || selection.allGroups === true) {
+    builder.diagnose('info', 'requirements files have no extras or dependency groups of a project; --all-extras/--all-groups change nothing');
   }
   buildGraph(state, file);
   return builder.build(state.sawVia);
@@ -140,6 +142,15 @@ export function readRequirementsInput(text: string, file: string, target: Target
 }
 
 /** Reads `file` and everything it includes; throws every problem found, file by file. */
+/** A requirements file has no groups or extras: naming one is a usage error, not a silent no-op. */
+function refuseNamedSelection(selection: SelectionOptions, file: string): void {
+  if (!namesGroupsOrExtras(selection)) return;
+  throw new PyvouchError('USAGE', `${file} is a requirements file: it has no extras or dependency groups (it defines: none)`, {
+    file,
+    help: 'drop --extra/--group/--only-group/--no-group; pip installs every line of the file',
+  });
+}
+
 function readAll(text: string, file: string, target: TargetDescription, builder: GraphBuilder, readFile: ReadFile | undefined): ReadState {
   const state: ReadState = {
     target,

@@ -12,12 +12,10 @@ import {
   UNKNOWN_VERSION,
   type WalkStep,
   canonical,
-  checkSelectionExists,
   chooseArtifacts,
   describe,
   filenameFromLocation,
   isTable,
-  normaliseSelection,
   normaliseSpecifier,
   normaliseVersion,
   optionalString,
@@ -29,6 +27,7 @@ import {
   walkReachable,
   type TomlTable,
 } from './common.js';
+import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 
 const SUPPORTED_VERSION = 1;
 
@@ -61,6 +60,7 @@ export function readUvLock(
   file: string,
   target: TargetDescription,
   selection: SelectionOptions = {},
+  pyproject?: { text: string; file: string },
 ): Graph {
   const doc = parseTomlDocument(text, file);
   const locate = tomlLineLocator(text);
@@ -128,13 +128,12 @@ export function readUvLock(
   const manifestDeps = readManifestRequirements(manifest, problems);
   problems.throwIfAny();
 
-  const sel = normaliseSelection(selection);
   const extrasAvailable = [...new Set(roots.flatMap((r) => [...r.optional.keys()]))];
   const groupsAvailable = [...new Set([...roots.flatMap((r) => [...r.groups.keys()]), ...manifestDeps.groups.keys()])];
-  if (!sel.allExtras) checkSelectionExists('extra', sel.extras, extrasAvailable, file);
-  if (!sel.allGroups) checkSelectionExists('group', sel.groups, groupsAvailable, file);
-  const extras = sel.allExtras ? extrasAvailable : sel.extras;
-  const groups = sel.allGroups ? groupsAvailable : sel.groups;
+  const rules = uvGroupRules(groupsAvailable, pyproject, builder);
+  const choice = chooseGroups(rules, selection, file);
+  const extras = chooseExtras(extrasAvailable, selection, file);
+  const groups = choice.groups;
   if (roots.length === 0 && manifestDeps.requirements.length === 0 && manifestDeps.groups.size === 0) {
     builder.diagnose('warning', 'the lock names no project or workspace member to start from; the graph is empty');
   }
@@ -179,10 +178,21 @@ export function readUvLock(
     return steps;
   };
 
-  const rootEntries = roots.map((r) => ({ pkg: r, extras: extras.filter((e) => r.optional.has(e)) }));
   const direct: string[] = [];
+  const rootEntries: Array<{ pkg: UvPackage; extras: string[] }> = [];
+  if (choice.project) {
+    for (const r of roots) rootEntries.push({ pkg: r, extras: extras.filter((e) => r.optional.has(e)) });
+  } else {
+    // uv --only-group: the groups' requirements without the project itself or its dependencies.
+    for (const r of roots) {
+      for (const step of stepsOf(groups.flatMap((g) => r.groups.get(g) ?? []), r)) {
+        rootEntries.push({ pkg: step.child, extras: [...step.extras] });
+        direct.push(step.child.name);
+      }
+    }
+  }
   // A virtual workspace root is not a package: its requirements and groups start the walk directly.
-  for (const step of stepsOf([...manifestDeps.requirements, ...groups.flatMap((g) => manifestDeps.groups.get(g) ?? [])], undefined)) {
+  for (const step of stepsOf([...(choice.project ? manifestDeps.requirements : []), ...groups.flatMap((g) => manifestDeps.groups.get(g) ?? [])], undefined)) {
     rootEntries.push({ pkg: step.child, extras: [...step.extras] });
     direct.push(step.child.name);
   }
@@ -226,9 +236,42 @@ export function readUvLock(
       builder.diagnose('warning', `${pkg.name} is reached in two locked versions on this target; the graph keeps ${builder.node(pkg.name)?.version}`);
     }
   }
-  for (const r of roots) builder.addRoot(r.name);
+  if (choice.project) for (const r of roots) builder.addRoot(r.name);
   for (const d of direct) builder.addRoot(d);
-  return builder.build(true);
+  return { ...builder.build(true), selection: graphSelection(choice, extras, rules) };
+}
+
+/**
+ * `uv sync` installs the groups of `[tool.uv] default-groups` in the pyproject.toml beside the lock
+ * (a list, or "all"), else `dev` when the project has one.
+ */
+function uvGroupRules(available: readonly string[], pyproject: { text: string; file: string } | undefined, builder: GraphBuilder): GroupRules {
+  const fallback: GroupRules = {
+    available,
+    defaults: available.filter((g) => canonical(g) === 'dev'),
+    defaultsFrom: pyproject === undefined ? "uv's default (dev): no pyproject.toml beside the lock" : "uv's default (dev): pyproject.toml sets no [tool.uv] default-groups",
+  };
+  if (pyproject === undefined) return fallback;
+  const doc = parseTomlDocument(pyproject.text, pyproject.file);
+  const tool = isTable(doc['tool']) ? doc['tool'] : {};
+  const uv = isTable(tool['uv']) ? tool['uv'] : {};
+  const raw = uv['default-groups'];
+  if (raw === undefined) return fallback;
+  const from = `[tool.uv] default-groups in ${pyproject.file}`;
+  if (raw === 'all') return { available, defaults: available, defaultsFrom: from };
+  if (!Array.isArray(raw) || !raw.every((g): g is string => typeof g === 'string')) {
+    throw new PyvouchError('LOCK_PARSE', `'default-groups' must be "all" or an array of group names, found ${describe(raw)}`, {
+      file: pyproject.file,
+      path: 'tool.uv.default-groups',
+      help: 'fix [tool.uv] default-groups in pyproject.toml (uv refuses it too)',
+    });
+  }
+  const have = new Set(available.map(canonical));
+  const unknown = raw.filter((g) => !have.has(canonical(g)));
+  if (unknown.length > 0) {
+    builder.diagnose('warning', `[tool.uv] default-groups names ${unknown.map((g) => `'${g}'`).join(', ')}, which the lock does not define; uv would refuse to sync`, undefined, pyproject.file);
+  }
+  return { available, defaults: raw.filter((g) => have.has(canonical(g))), defaultsFrom: from };
 }
 
 function isProjectRoot(source: TomlTable): boolean {

@@ -1,6 +1,6 @@
 // Renderers for a dependency graph: a tree for people (cargo-tree style, repeated subtrees marked
 // with (*)), and the stable JSON documented in docs/graph-json.md for machines.
-import { indexGraph, type Graph } from '../graph/graph.js';
+import { indexGraph, type Graph, type GraphSelection } from '../graph/graph.js';
 import { paint } from '../cli/output.js';
 
 export interface GraphJson {
@@ -18,6 +18,8 @@ export interface GraphJson {
   }[];
   edges: { from: string; to: string; specifier: string; marker: string | null; extras: string[] }[];
   diagnostics: Graph['diagnostics'];
+  /** Which groups and extras the graph covers; absent for formats without them (requirements, resolver). */
+  selection?: GraphSelection;
 }
 
 export function graphToJson(graph: Graph, markers: Record<string, string>): GraphJson {
@@ -40,7 +42,19 @@ export function graphToJson(graph: Graph, markers: Record<string, string>): Grap
     })),
     edges: graph.edges.map((e) => ({ from: e.from, to: e.to, specifier: e.specifier, marker: e.marker, extras: [...e.extras] })),
     diagnostics: graph.diagnostics,
+    ...(graph.selection === undefined ? {} : { selection: { ...graph.selection } }),
   };
+}
+
+/** One line saying what part of the lock the graph covers, e.g. "groups: dev (uv's default ...); extras: none". */
+export function describeSelection(selection: GraphSelection): string {
+  const groups = selection.groups.length === 0 ? 'none' : selection.groups.join(', ');
+  const extras = selection.extras.length === 0 ? 'none' : selection.extras.join(', ');
+  const others = selection.availableGroups.filter((g) => !selection.groups.includes(g));
+  return (
+    `${selection.project ? "the project's dependencies" : "without the project's own dependencies"}; ` +
+    `groups: ${groups}${others.length > 0 ? ` (not taken: ${others.join(', ')})` : ''}; extras: ${extras}; default: ${selection.defaults}`
+  );
 }
 
 export function renderGraphText(graph: Graph, color: boolean): string {
@@ -76,6 +90,7 @@ export function renderGraphText(graph: Graph, color: boolean): string {
       onPath.delete(edge.to);
     });
   };
+  if (graph.selection !== undefined) lines.push(paint(color, 'gray', `selection: ${describeSelection(graph.selection)}`));
   if (graph.edgesKnown) {
     for (const root of [...graph.roots].sort()) {
       lines.push(label(root));

@@ -2,6 +2,7 @@
 // metadata means it ('' for the project itself, the extra's name for its optional dependencies).
 // Memoised per requirement and environment: the same lines are asked about on every backtrack.
 
+import { PyvouchError, isPyvouchError } from '../errors.js';
 import type { MarkerEnvironment } from '../pep/marker.js';
 import { normalizeExtra } from '../pep/name.js';
 import type { Requirement } from '../pep/requirement.js';
@@ -12,7 +13,8 @@ let nextEnvironmentId = 0;
 
 /**
  * Whether the requirement applies on the target with `extra` set as core metadata does. A marker
- * that cannot be evaluated there (it reads a variable the target lacks) does not apply.
+ * that cannot be evaluated there (an undefined comparison, a variable core metadata lacks) is an
+ * error, as in the lock readers: a dependency must never vanish from the graph silently.
  */
 export function markerHolds(req: Requirement, env: MarkerEnvironment, extra: string): boolean {
   if (req.marker === null) return true;
@@ -25,10 +27,18 @@ export function markerHolds(req: Requirement, env: MarkerEnvironment, extra: str
   if (holds === undefined) {
     try {
       holds = req.marker.evaluate({ ...env, extra: extra === '' ? '' : normalizeExtra(extra) });
-    } catch {
-      holds = false;
+    } catch (err) {
+      throw markerFailure(req, err);
     }
     byExtra.set(key, holds);
   }
   return holds;
+}
+
+function markerFailure(req: Requirement, err: unknown): unknown {
+  if (!isPyvouchError(err)) return err;
+  return new PyvouchError(err.code, `cannot evaluate the marker of the requirement '${req.toString()}' for the target: ${err.message}`, {
+    cause: err,
+    help: 'pyvouch refuses rather than leave the dependency out; fix the marker in the metadata that declares it, or resolve for another target',
+  });
 }

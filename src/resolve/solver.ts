@@ -433,7 +433,8 @@ export class Solver {
       for (const req of deps.requires) {
         if (req.url === null && markerHolds(req, env, '')) void this.#load(req.canonicalName).catch(() => undefined);
       }
-    });
+      // Look-ahead only: a marker that cannot be evaluated is reported when the solver reaches it.
+    }).catch(() => undefined);
   }
 
   #dependenciesOf(name: string, version: Version, extras: readonly string[]): Promise<Dependencies> {

@@ -51,9 +51,11 @@ export function renderProjectJson(page: ServedPage, versions: readonly string[])
       url: f.url,
       hashes: f.hashes,
       ...(f.requiresPython === undefined ? {} : { 'requires-python': f.requiresPython }),
-      // PEP 714 renamed the key; both are written until clients stop reading the old one.
+      // PEP 714's key only. pip 22.3-23.1 (Debian 12's pip 23.0.1, pipenv's vendored pip) read the
+      // old `dist-info-metadata` JSON key as a string and crash on any other value (false, true or
+      // a hash table: "expected string or bytes-like object"), so it is not written at all; they
+      // then download the file itself. The HTML page keeps both attributes: there they are strings.
       'core-metadata': metadata,
-      'dist-info-metadata': metadata,
       yanked: f.yanked,
       ...(sized ? { size: f.size } : {}),
       ...(f.uploadTime === undefined ? {} : { 'upload-time': f.uploadTime }),

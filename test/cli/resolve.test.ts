@@ -91,3 +91,17 @@ test('check -r resolves requirements and checks the graph against the policy', (
   const doc = JSON.parse(r.stdout) as { nodes: { name: string; verdict: string }[] };
   assert.deepEqual(doc.nodes.map((n) => `${n.name}:${n.verdict}`), ['app:pass', 'lib:fail']);
 });
+
+test('resolve --matrix where every target fails says what happened on each and exits 2', () => {
+  const { dir } = index();
+  const r = pyvouch(['resolve', 'app>=9', '--index', dir, '--matrix', 'linux:3.12,windows:3.12']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.doesNotMatch(r.stdout, /same graph/i);
+  assert.match(r.stdout, /No target could be resolved \(2 of 2 failed\)/);
+  for (const label of ['cpython3\\.12-linux-x86_64', 'cpython3\\.12-windows-AMD64']) {
+    assert.match(r.stdout, new RegExp(`On ${label}:\\n\\s+error\\[RESOLUTION_IMPOSSIBLE\\]: .*\\n\\s+Because only app==1\\.0 and app==2\\.0 are available`));
+  }
+  const one = pyvouch(['resolve', 'app', 'winonly>=2 ; sys_platform == "win32"', '--index', dir, '--matrix', 'linux:3.12,windows:3.12']);
+  assert.equal(one.code, 1, one.stderr);
+  assert.match(one.stdout, /Only one target was resolved: nothing to compare\.\n1 of 2 targets failed:\nOn cpython3\.12-windows-AMD64:/);
+});

@@ -39,15 +39,15 @@ const CROSS_CHECKS: Array<[TargetDescription, string[]]> = [
 
 test("walking poetry's own lock from its pyproject.toml installs exactly what the lock's group markers say", () => {
   for (const [t, groups] of CROSS_CHECKS) {
-    const g = readPoetryLock(text, LOCK, t, { groups: groups.filter((x) => x !== 'main') }, pyproject);
+    const g = readPoetryLock(text, LOCK, t, { noDefaultGroups: true, groups: groups.filter((x) => x !== 'main') }, pyproject);
     assert.deepEqual(names(g), installedPerLockMarkers(t, groups), `${t.platform} ${t.python} ${groups.join(',')}`);
   }
 });
 
 test('the production graph of poetry differs by platform as its markers say', () => {
-  const lin = readPoetryLock(text, LOCK, linux312, {}, pyproject);
-  const win = readPoetryLock(text, LOCK, target('3.12', 'windows'), {}, pyproject);
-  const mac = readPoetryLock(text, LOCK, target('3.12', 'macos', { machine: 'arm64' }), {}, pyproject);
+  const lin = readPoetryLock(text, LOCK, linux312, { noDefaultGroups: true }, pyproject);
+  const win = readPoetryLock(text, LOCK, target('3.12', 'windows'), { noDefaultGroups: true }, pyproject);
+  const mac = readPoetryLock(text, LOCK, target('3.12', 'macos', { machine: 'arm64' }), { noDefaultGroups: true }, pyproject);
   assert.equal(lin.nodes.length, 45);
   // keyring needs SecretStorage (and so jeepney, cryptography) on Linux, pywin32-ctypes on Windows.
   assert.ok(names(lin).includes('secretstorage') && !names(win).includes('secretstorage'));
@@ -58,7 +58,7 @@ test('the production graph of poetry differs by platform as its markers say', ()
 });
 
 test('roots are the direct requirements of [project].dependencies, including a git requirement', () => {
-  const g = readPoetryLock(text, LOCK, linux312, {}, pyproject);
+  const g = readPoetryLock(text, LOCK, linux312, { noDefaultGroups: true }, pyproject);
   assert.equal(g.roots.length, 20);
   for (const r of ['build', 'cachecontrol', 'poetry-core', 'pbs-installer', 'virtualenv']) assert.ok(g.roots.includes(r), r);
   assert.ok(!g.roots.includes('tomli')); // python_version < '3.11' only
@@ -96,7 +96,7 @@ test('files become artifacts with their sha256; the target gets the matching whe
 });
 
 test('without pyproject.toml the roots are main-group packages nothing requires', () => {
-  const g = readPoetryLock(text, LOCK, linux312);
+  const g = readPoetryLock(text, LOCK, linux312, { noDefaultGroups: true });
   assert.ok(g.diagnostics.some((d) => /no pyproject\.toml/.test(d.message)));
   // poetry-core and cachecontrol are direct requirements nothing else in the lock needs.
   assert.ok(g.roots.includes('poetry-core') && g.roots.includes('cachecontrol'));
@@ -108,12 +108,12 @@ test('without pyproject.toml the roots are main-group packages nothing requires'
 test('reads a Poetry 1.x lock: category instead of groups, hashes under [metadata.files], [tool.poetry] roots', () => {
   const file = `${FIXTURES}poetry/legacy/poetry.lock`;
   const pp = { text: read(`${FIXTURES}poetry/legacy/pyproject.toml`), file: `${FIXTURES}poetry/legacy/pyproject.toml` };
-  const g = readPoetryLock(read(file), file, target('3.10', 'linux'), {}, pp);
+  const g = readPoetryLock(read(file), file, target('3.10', 'linux'), { noDefaultGroups: true }, pp);
   assert.deepEqual(g.roots, ['flask']);
   assert.deepEqual(names(g), ['click', 'flask', 'itsdangerous', 'jinja2', 'markupsafe', 'werkzeug']);
   assert.equal(node(g, 'markupsafe').artifacts[0]?.filename, 'MarkupSafe-2.1.1-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl');
   assert.equal(node(g, 'flask').artifacts[0]?.sha256, 'b9c46cc36662a7949f34b52d8ec7bb59c0d74ba08ba6cb9ce9adc1d8676d9526');
-  const dev = readPoetryLock(read(file), file, target('3.10', 'windows'), { groups: ['dev'] }, pp);
+  const dev = readPoetryLock(read(file), file, target('3.10', 'windows'), { noDefaultGroups: true, groups: ['dev'] }, pp);
   assert.ok(names(dev).includes('pytest') && names(dev).includes('colorama'));
   assert.equal(dev.edges.find((e) => e.to === 'colorama')?.marker, 'platform_system == "Windows"');
 });

@@ -94,7 +94,8 @@ describe('rendered project pages', () => {
     assert.equal(value.meta['api-version'], '1.1');
     assert.deepEqual(value.versions, ['1.0', '1.1+local']);
     assert.deepEqual(value.files[0]!['core-metadata'], { sha256: 'cd'.repeat(32) });
-    assert.deepEqual(value.files[0]!['dist-info-metadata'], { sha256: 'cd'.repeat(32) });
+    // pip 22.3-23.1 crash on a non-string `dist-info-metadata` JSON value: the old key is never written.
+    assert.ok(value.files.every((f) => !('dist-info-metadata' in f)));
     const page = parseSimpleJson(json, PAGE_URL, 'demo-pkg');
     assert.deepEqual(
       page.files.map((f) => [f.filename, f.size, f.yanked, f.uploadTime]),
