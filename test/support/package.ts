@@ -15,14 +15,20 @@ function must(cmd: string, args: string[], cwd: string): string {
   return r.stdout;
 }
 
-/** The path of a freshly packed pyvouch-VERSION.tgz. */
-export function packPackage(): string {
+/** A fresh build of the package's files in a directory of its own. */
+export function stagePackage(): string {
   const stage = mkdtempSync(join(tmpdir(), 'pyvouch-stage-'));
   for (const f of ['package.json', 'README.md']) cpSync(join(repoRoot, f), join(stage, f));
   for (const d of ['docs', 'examples']) cpSync(join(repoRoot, d), join(stage, d), { recursive: true });
   const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   must(process.execPath, [tsc, '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], repoRoot);
   must(process.execPath, [join(repoRoot, 'scripts', 'copy-assets.mjs'), join(stage, 'dist')], repoRoot);
+  return stage;
+}
+
+/** The path of a freshly packed pyvouch-VERSION.tgz. */
+export function packPackage(): string {
+  const stage = stagePackage();
   // The staging directory was built above: the prepack build is not needed again.
   must('npm', ['pack', '--ignore-scripts', '--pack-destination', stage], stage);
   const tgz = readdirSync(stage).find((f) => f.endsWith('.tgz'));
