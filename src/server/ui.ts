@@ -21,6 +21,7 @@ import { LOCK_FORMATS, readLock } from '../lock/read.js';
 import { parseTarget } from '../pep/environment.js';
 import { layoutGraph, type LayoutDimensions } from '../render/graph-layout.js';
 import type { StatementStore } from '../store/store.js';
+import { jsonTextDepth, MAX_JSON_DEPTH } from '../text/json-depth.js';
 import { evaluatePolicy } from '../trust/evaluate.js';
 import type { PolicyHolder } from './decide.js';
 import { HttpError, readBody, sendJson, sendText } from './respond.js';
@@ -199,8 +200,10 @@ interface GraphRequest {
 
 function parseGraphRequest(body: Buffer): GraphRequest {
   let value: unknown;
+  const bodyText = body.toString('utf8');
+  if (jsonTextDepth(bodyText) > MAX_JSON_DEPTH) throw new HttpError(422, `the request body nests JSON more than ${MAX_JSON_DEPTH} deep`, 'TOO_DEEP');
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(bodyText);
   } catch (err) {
     throw new HttpError(400, `the request body is not JSON: ${err instanceof Error ? err.message : String(err)}`, 'BAD_REQUEST');
   }
