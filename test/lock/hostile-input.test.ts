@@ -3,6 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PyvouchError } from '../../src/errors.js';
 import { MAX_INCLUDE_DEPTH, readRequirements } from '../../src/lock/requirements.js';
+import { readPylock } from '../../src/lock/pylock.js';
+import { readUvLock } from '../../src/lock/uvlock.js';
+import { MAX_PROBLEMS } from '../../src/text/line-index.js';
+import { growth, LINEAR_RATIO } from '../support/scaling.js';
 import { linux312 } from './helpers.js';
 
 function codeOf(fn: () => unknown): string {
@@ -36,4 +40,50 @@ test('877 chained -r includes are refused with INCLUDE_TOO_DEEP, not a stack ove
   short.set(`/p/s${MAX_INCLUDE_DEPTH - 1}.txt`, 'bar==1.0\n');
   const g = readRequirements(short.get('/p/s0.txt')!, '/p/s0.txt', linux312, {}, (p) => short.get(p) ?? '');
   assert.ok(g.nodes.some((n) => n.name === 'bar'));
+});
+
+test('a uv.lock of 8,000 bad entries is read in linear time and reports the first 100 problems and a count', () => {
+  const make = (n: number): string => {
+    let s = 'version = 1\nrequires-python = ">=3.8"\n\n';
+    for (let i = 0; i < n; i++) {
+      s += `[[package]]\nname = "p${i}"\nversion = "1.0"\nsource = { registry = "https://pypi.org/simple" }\ndependencies = [{ name = "q", marker = "bad marker" }]\n\n`;
+    }
+    return s;
+  };
+  const g = growth(make, (text) => readUvLock(text, 'uv.lock', linux312), 800);
+  assert.ok(g.ratio < LINEAR_RATIO, `10x the entries took ${g.ratio.toFixed(1)}x as long (${g.small.toFixed(1)} -> ${g.large.toFixed(1)} ms)`);
+  try {
+    readUvLock(make(8000), 'uv.lock', linux312);
+    assert.fail('expected LOCK_PARSE');
+  } catch (err) {
+    assert.ok(err instanceof PyvouchError);
+    assert.equal(err.code, 'LOCK_PARSE');
+    assert.ok(err.problems.length < MAX_PROBLEMS);
+    assert.match(err.message, /and 15999 more problems/);
+    assert.equal(err.line, 8, 'the first problem is on the first package\'s dependencies line');
+    assert.ok(err.problems.some((p) => p.line === 8 + 6), 'the second package\'s problem is on its own line');
+  }
+});
+
+test('a pylock.toml of 4,000 bad packages is read in linear time', () => {
+  const make = (n: number): string => {
+    let s = 'lock-version = "1.0"\ncreated-by = "test"\n\n';
+    for (let i = 0; i < n; i++) s += `[[packages]]\nname = "p${i}"\nversion = "not a version ${i}"\nmarker = "bad marker"\n\n`;
+    return s;
+  };
+  const g = growth(make, (text) => readPylock(text, 'pylock.toml', linux312), 400);
+  assert.ok(g.ratio < LINEAR_RATIO, `10x the packages took ${g.ratio.toFixed(1)}x as long (${g.small.toFixed(1)} -> ${g.large.toFixed(1)} ms)`);
+});
+
+test('a requirements.txt of 20,000 bad lines keeps the first 100 problems and a count', () => {
+  const text = Array.from({ length: 20_000 }, (_, i) => `p${i} >>= 1`).join('\n');
+  try {
+    readRequirements(text, '/p/requirements.txt', linux312);
+    assert.fail('expected LOCK_PARSE');
+  } catch (err) {
+    assert.ok(err instanceof PyvouchError);
+    assert.equal(err.code, 'LOCK_PARSE');
+    assert.ok(err.problems.length < MAX_PROBLEMS);
+    assert.match(err.message, /and 19999 more problems/);
+  }
 });
