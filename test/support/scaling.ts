@@ -24,7 +24,9 @@ function timeOnce(fn: (input: string) => unknown, input: string): number {
 export function growth(make: (n: number) => string, fn: (input: string) => unknown, n: number, runs = 3): Growth {
   const smallInput = make(n);
   const largeInput = make(10 * n);
-  timeOnce(fn, smallInput); // warm up the JIT and caches
+  // Warm up the JIT and caches on both sizes, so neither measurement pays for compilation.
+  timeOnce(fn, smallInput);
+  timeOnce(fn, largeInput);
   let small = Infinity;
   let large = Infinity;
   for (let i = 0; i < runs; i++) {
