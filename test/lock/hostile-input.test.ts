@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PyvouchError } from '../../src/errors.js';
 import { MAX_INCLUDE_DEPTH, readRequirements } from '../../src/lock/requirements.js';
+import { readPoetryLock } from '../../src/lock/poetry.js';
 import { readPylock } from '../../src/lock/pylock.js';
 import { readUvLock } from '../../src/lock/uvlock.js';
 import { MAX_PROBLEMS } from '../../src/text/line-index.js';
@@ -85,5 +86,18 @@ test('a requirements.txt of 20,000 bad lines keeps the first 100 problems and a 
     assert.equal(err.code, 'LOCK_PARSE');
     assert.ok(err.problems.length < MAX_PROBLEMS);
     assert.match(err.message, /and 19999 more problems/);
+  }
+});
+
+test('a poetry.lock with version = "bad version 0" is refused', () => {
+  const lock = `[[package]]\nname = "foo"\nversion = "bad version 0"\ndescription = ""\noptional = false\npython-versions = "*"\nfiles = []\n\n[metadata]\nlock-version = "2.0"\npython-versions = "^3.8"\ncontent-hash = "${'0'.repeat(64)}"\n`;
+  try {
+    readPoetryLock(lock, 'poetry.lock', linux312);
+    assert.fail('expected LOCK_PARSE');
+  } catch (err) {
+    assert.ok(err instanceof PyvouchError, String(err));
+    assert.equal(err.code, 'LOCK_PARSE');
+    assert.equal(err.path, 'package[0].version');
+    assert.equal(err.line, 3);
   }
 });
