@@ -24,6 +24,7 @@ import type { StatementStore } from '../store/store.js';
 import { jsonTextDepth, MAX_JSON_DEPTH } from '../text/json-depth.js';
 import { evaluatePolicy } from '../trust/evaluate.js';
 import type { PolicyHolder } from './decide.js';
+import { MAX_GRAPH_RESPONSE_BYTES, readGraphInWorker } from './graph-job.js';
 import { HttpError, readBody, sendJson, sendText } from './respond.js';
 import { APP_CSS } from './ui/app-css.js';
 import { APP_JS } from './ui/app-js.js';
@@ -133,25 +134,16 @@ export class WebUi {
     this.inFlight++;
     try {
       const request = parseGraphRequest(await readBody(req, MAX_GRAPH_BODY));
-      sendJson(res, 200, await this.check(request));
+      sendJson(res, 200, await this.check(request), { maxBytes: MAX_GRAPH_RESPONSE_BYTES });
     } finally {
       this.inFlight--;
     }
   }
 
   private async check(r: GraphRequest): Promise<unknown> {
-    const target = parseTarget(r.target);
-    let graph: Graph;
-    try {
-      graph = readLock(
-        { path: r.filename, text: r.lock, ...(r.format === undefined ? {} : { format: r.format }), ...(r.pyproject === undefined ? {} : { pyproject: r.pyproject }) },
-        target,
-        r.selection,
-      );
-    } catch (err) {
-      if (isPyvouchError(err)) throw err;
-      throw new PyvouchError('LOCK_PARSE', `cannot read ${r.filename}: ${err instanceof Error ? err.message : String(err)}`, { file: r.filename, cause: err });
-    }
+    parseTarget(r.target); // a bad target is a 400 here, before a worker starts
+    // The lock is read in a worker thread, with time, heap, size and depth bounds (graph-job.ts).
+    const graph: Graph = await readGraphInWorker(r);
     const names = [...new Set(graph.nodes.map((n) => n.name))];
     const [about, trust] = await Promise.all([this.o.store.forPackages(names), this.o.store.trustStatements()]);
     const byId = new Map([...about, ...trust].map((s) => [s.statement.id, s.statement]));
