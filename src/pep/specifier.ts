@@ -452,7 +452,11 @@ export class SpecifierSet implements Iterable<Specifier> {
 
 function canonicalOrder(specs: Specifier[]): Specifier[] {
   if (specs.length <= 1) return specs;
-  const sorted = [...specs].sort((x, y) => compareCodePoints(x.toString(), y.toString()));
+  // Each key is computed once, not once per comparison: a set of thousands stays n log n cheap.
+  const sorted = specs
+    .map((spec) => ({ spec, key: spec.toString() }))
+    .sort((x, y) => compareCodePoints(x.key, y.key))
+    .map((x) => x.spec);
   const seen = new Set<string>();
   const out: Specifier[] = [];
   for (const spec of sorted) {
