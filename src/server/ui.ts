@@ -14,10 +14,9 @@
 
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isPyvouchError, PyvouchError } from '../errors.js';
 import type { Graph, LockFormat, SelectionOptions } from '../graph/graph.js';
 import { indexGraph } from '../graph/graph.js';
-import { LOCK_FORMATS, readLock } from '../lock/read.js';
+import { LOCK_FORMATS } from '../lock/read.js';
 import { parseTarget } from '../pep/environment.js';
 import { layoutGraph, type LayoutDimensions } from '../render/graph-layout.js';
 import type { StatementStore } from '../store/store.js';
