@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'INVALID_VERSION'
   | 'INVALID_SPECIFIER'
   | 'INVALID_MARKER'
+  | 'MARKER_TOO_DEEP'
   | 'INVALID_REQUIREMENT'
   | 'INVALID_NAME'
   | 'INVALID_WHEEL_FILENAME'
@@ -22,6 +23,10 @@ export type ErrorCode =
   // lock files and the graph
   | 'LOCK_PARSE'
   | 'LOCK_UNSUPPORTED'
+  | 'INCLUDE_TOO_DEEP'
+  // any input: bounds on size, nesting and problem counts (hostile input)
+  | 'INPUT_TOO_LARGE'
+  | 'JSON_TOO_DEEP'
   // keys, envelopes and statements
   | 'KEY_EXISTS'
   | 'KEY_MISSING'

@@ -14,7 +14,7 @@ export { Requirement } from './pep/requirement.js';
 export { canonicalizeName, isValidName, isNormalizedName, normalizeExtra } from './pep/name.js';
 export { markerEnvironmentFor, parseTarget } from './pep/environment.js';
 export type { TargetInput } from './pep/environment.js';
-export { Tag, parseTag, parseWheelFilename, parseSdistFilename } from './pep/filename.js';
+export { Tag, TagSet, parseTag, parseWheelFilename, parseSdistFilename } from './pep/filename.js';
 export type { WheelFilename, SdistFilename, BuildTag } from './pep/filename.js';
 export { supportedTags, platformTags, supportedTagIndex, tagPriority, wheelCompatibility, selectArtifacts } from './pep/tags.js';
 export type { TagOptions, SupportedTagIndex } from './pep/tags.js';

@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import { PyvouchError } from '../errors.js';
 import { parseSdistFilename } from '../pep/filename.js';
+import { Version } from '../pep/version.js';
 import { parseCoreMetadata, isStaticRequiresDist, type CoreMetadata } from '../pep/metadata.js';
 import { normalizeExtra } from '../pep/name.js';
 import { Requirement } from '../pep/requirement.js';
@@ -48,6 +49,11 @@ export async function readSdistMetadata(
     const pkgInfo = parseCoreMetadata(pkgInfoText, { file: `${archive}!${root}/PKG-INFO` });
     if (pkgInfo.canonicalName !== sdist.name) {
       throw invalidArchive(archive, `PKG-INFO names the project '${pkgInfo.name}', not '${sdist.name}' as the file name says`);
+    }
+    // The wheel reader refuses the same lie: metadata of another version is not this file's.
+    const pkgVersion = Version.tryParse(pkgInfo.version)?.toString() ?? pkgInfo.version;
+    if (pkgVersion !== sdist.version.toString()) {
+      throw invalidArchive(archive, `PKG-INFO has version '${pkgInfo.version}', not '${sdist.version.toString()}' as the file name says`);
     }
     result = { ...result, pkgInfo, pkgInfoText };
   }

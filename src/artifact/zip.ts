@@ -77,6 +77,7 @@ async function vetEntries(zip: ZipFile, archive: string, limits: ArchiveLimits):
       true,
     );
     if (entry.isEncrypted()) throw invalidArchive(archive, `member '${name}' is encrypted`);
+    await checkLocalName(zip, entry, name, archive);
     compressedTotal += entry.compressedSize;
     // Members that share compressed bytes are the overlapping-file bomb: n entries, one payload.
     if (compressedTotal > zip.fileSize) {
@@ -100,6 +101,27 @@ async function vetEntries(zip: ZipFile, archive: string, limits: ArchiveLimits):
     if (member !== undefined) vetted.push({ entry, member });
   }
   return vetted;
+}
+
+interface LocalHeaderReader {
+  readLocalFileHeader(entry: Entry, callback: (err: Error | null, header?: { fileName: Buffer }) => void): void;
+}
+
+/**
+ * Each member is named twice: in the central directory (what yauzl and pyvouch read) and in its
+ * local header (what a streaming extractor reads). Names that differ mean two readers see two
+ * archives, so the archive is refused, as Python's zipfile (and so pip) refuses it.
+ */
+async function checkLocalName(zip: ZipFile, entry: Entry, name: string, archive: string): Promise<void> {
+  const header = await new Promise<{ fileName: Buffer }>((resolve, reject) => {
+    (zip as unknown as LocalHeaderReader).readLocalFileHeader(entry, (err, h) => (err !== null || h === undefined ? reject(err ?? new Error('no local header')) : resolve(h)));
+  }).catch((err: unknown) => {
+    throw invalidArchive(archive, `member '${name}' has no readable local header: ${errorText(err)}`, err);
+  });
+  if (!header.fileName.equals(entry.fileNameRaw)) {
+    const local = header.fileName.toString('utf8');
+    throw unsafeMember(archive, name, `its local header names it '${local}': the two names of one member differ`);
+  }
 }
 
 function entryKind(entry: Entry, name: string, archive: string): MemberKind {

@@ -11,6 +11,7 @@
 
 import type { KeyObject } from 'node:crypto';
 import { PyvouchError } from '../errors.js';
+import { checkJsonTextDepth } from '../text/json-depth.js';
 import { Version } from '../pep/version.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { isDidKey } from './did.js';
@@ -142,6 +143,7 @@ export function parseStatementPayload(payload: Uint8Array): unknown {
   } catch {
     throw new PyvouchError('STATEMENT_INVALID', 'the payload is not UTF-8 text');
   }
+  checkJsonTextDepth(text, 'the signed payload');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

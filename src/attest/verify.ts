@@ -3,6 +3,7 @@
 // wrong has its own error code, so callers and tests can tell a truncated file from a forgery.
 
 import { PyvouchError } from '../errors.js';
+import { checkJsonTextDepth, checkJsonValueDepth } from '../text/json-depth.js';
 import { isDidKey } from './did.js';
 import { decodeBase64, statementId, verifySignature, pae } from './dsse.js';
 import { verificationKeyForDid } from './keys.js';
@@ -32,6 +33,7 @@ const CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** Parses the text of an envelope file; ENVELOPE_INVALID naming the file (and line) otherwise. */
 export function parseEnvelopeJson(text: string, file: string): Envelope {
   let value: unknown;
+  checkJsonTextDepth(text, 'the envelope', { file });
   try {
     value = JSON.parse(text) as unknown;
   } catch (err) {
@@ -67,8 +69,8 @@ export function verifyStatementEnvelope(value: unknown, options: VerifyOptions =
       path: 'predicate.agent.@id',
     });
   }
-  checkSignedByAgent(envelope, payload, agent);
-  const stored = storedStatement(envelope, parsed);
+  const sig = checkSignedByAgent(envelope, payload, agent);
+  const stored = storedStatement(canonicalEnvelope(envelope.payloadType, payload, [{ keyid: agent, sig }]), parsed);
   if (options.now !== undefined) checkNotFromTheFuture(stored.statement, options.now);
   if (options.artifactDigests !== undefined) checkArtifacts(stored.statement, options.artifactDigests);
   return stored;
@@ -80,7 +82,25 @@ export function verifyStatementEnvelope(value: unknown, options: VerifyOptions =
  */
 export function decodeStatementEnvelope(value: unknown): StoredStatement {
   const envelope = readEnvelope(value);
-  return storedStatement(envelope, parseStatementPayload(payloadOf(envelope)));
+  const payload = payloadOf(envelope);
+  const signatures = envelope.signatures.map((s, i) => ({ ...(s.keyid === undefined ? {} : { keyid: s.keyid }), sig: decodeBase64(s.sig, `signatures[${i}].sig`) }));
+  return storedStatement(canonicalEnvelope(envelope.payloadType, payload, signatures), parseStatementPayload(payload));
+}
+
+/**
+ * The one spelling of a verified statement that pyvouch stores and names it by: standard padded
+ * base64, and only the signature that verified under the agent's key, keyed by the agent. The id
+ * is the digest of this envelope, so it follows from the signed content alone (payloadType, the
+ * payload bytes, the signer, and the Ed25519 signature, which RFC 8032 makes deterministic):
+ * re-sending a statement in url-safe base64, unpadded, or with extra signatures gives the same id.
+ * An envelope pyvouch signed is already in this form, so the ids of stored statements do not change.
+ */
+export function canonicalEnvelope(payloadType: string, payload: Uint8Array, signatures: readonly { keyid?: string; sig: Uint8Array }[]): Envelope {
+  return {
+    payloadType,
+    payload: Buffer.from(payload).toString('base64'),
+    signatures: signatures.map((s) => ({ ...(s.keyid === undefined ? {} : { keyid: s.keyid }), sig: Buffer.from(s.sig).toString('base64') })),
+  };
 }
 
 function storedStatement(envelope: Envelope, parsed: unknown): StoredStatement {
@@ -99,6 +119,7 @@ export function readEnvelope(value: unknown): Envelope {
       ...(path === undefined ? {} : { path }),
       help: 'a statement file holds one DSSE envelope: {"payloadType", "payload", "signatures": [{"keyid", "sig"}]}',
     });
+  checkJsonValueDepth(value, 'the envelope');
   if (!isObject(value)) throw bad(`expected a DSSE envelope object, got ${show(value)}`);
   if (typeof value.payloadType !== 'string') {
     throw bad(`payloadType: expected a string, got ${show(value.payloadType)}`, 'payloadType');
@@ -136,13 +157,14 @@ function payloadOf(envelope: Envelope): Uint8Array {
 }
 
 // The key is taken from the agent the payload names, never from a keyid (DSSE: keyids are
-// unauthenticated hints). Keyids only sharpen the error: a signature that verifies under the key
+// unauthenticated hints). Returns the signature that verified. Keyids only sharpen the error: a signature that verifies under the key
 // its keyid names, when that is not the agent, is someone signing a statement in another's name.
-function checkSignedByAgent(envelope: Envelope, payload: Uint8Array, agent: string): void {
+function checkSignedByAgent(envelope: Envelope, payload: Uint8Array, agent: string): Uint8Array {
   const message = pae(envelope.payloadType, payload);
   const agentKey = verificationKeyForDid(agent);
   const sigs = envelope.signatures.map((s, i) => ({ keyid: s.keyid ?? '', sig: decodeBase64(s.sig, `signatures[${i}].sig`) }));
-  if (sigs.some((s) => (s.keyid === '' || s.keyid === agent) && verifySignature(message, s.sig, agentKey))) return;
+  const good = sigs.find((s) => (s.keyid === '' || s.keyid === agent) && verifySignature(message, s.sig, agentKey));
+  if (good !== undefined) return good.sig;
   const other = sigs.find(
     (s) =>
       s.keyid !== '' &&

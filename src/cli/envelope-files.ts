@@ -7,6 +7,7 @@ import { extname, join } from 'node:path';
 import { PyvouchError, isPyvouchError } from '../errors.js';
 import { parseEnvelopeJson, readEnvelope, verifyStatementEnvelope } from '../attest/verify.js';
 import type { StoredStatement } from '../attest/types.js';
+import { parseJsonBounded } from '../text/json-depth.js';
 
 export interface Rejection {
   file: string;
@@ -71,12 +72,14 @@ export function readEnvelopeValues(paths: readonly string[]): EnvelopeValues {
         text.split('\n').forEach((raw, i) => {
           if (raw.trim() === '') return;
           try {
-            result.values.push({ value: JSON.parse(raw) as unknown, file, line: i + 1 });
+            result.values.push({ value: parseJsonBounded(raw, 'the envelope', { file }), file, line: i + 1 });
           } catch (err) {
             result.rejected.push({
               file,
               line: i + 1,
-              error: new PyvouchError('ENVELOPE_INVALID', `not a JSON document (truncated or corrupted?): ${(err as Error).message}`, { file, line: i + 1 }),
+              error: isPyvouchError(err)
+                ? err.at({ file, line: i + 1 })
+                : new PyvouchError('ENVELOPE_INVALID', `not a JSON document (truncated or corrupted?): ${(err as Error).message}`, { file, line: i + 1 }),
             });
           }
         });
@@ -85,9 +88,10 @@ export function readEnvelopeValues(paths: readonly string[]): EnvelopeValues {
       if (text.trimStart().startsWith('[')) {
         let values: unknown;
         try {
-          values = JSON.parse(text) as unknown;
+          values = parseJsonBounded(text, 'the file', { file });
         } catch (err) {
-          result.rejected.push({ file, error: new PyvouchError('ENVELOPE_INVALID', `not a JSON document: ${(err as Error).message}`, { file }) });
+          const error = isPyvouchError(err) ? err.at({ file }) : new PyvouchError('ENVELOPE_INVALID', `not a JSON document: ${(err as Error).message}`, { file });
+          result.rejected.push({ file, error });
           continue;
         }
         for (const value of values as unknown[]) result.values.push({ value, file });

@@ -20,6 +20,7 @@ import { canonicalizeName } from '../pep/name.js';
 import { SpecifierSet } from '../pep/specifier.js';
 import { selectArtifacts } from '../pep/tags.js';
 import { Version } from '../pep/version.js';
+import { LineIndex, MAX_PATH_SEGMENTS, MAX_PROBLEMS, TomlHeaderIndex } from '../text/line-index.js';
 
 /**
  * The version a node carries when the lock records none (a dynamic-version workspace member, a
@@ -53,6 +54,8 @@ export function parseTomlDocument(text: string, file: string): TomlTable {
  */
 export class Problems {
   private readonly list: PyvouchError[] = [];
+  /** Problems found beyond MAX_PROBLEMS, counted but not kept. */
+  private dropped = 0;
 
   constructor(
     readonly file: string,
@@ -60,6 +63,11 @@ export class Problems {
   ) {}
 
   add(path: string | undefined, message: string, line?: number): void {
+    // Past the cap a problem is only counted: locating and keeping thousands helps nobody.
+    if (this.list.length >= MAX_PROBLEMS) {
+      this.dropped++;
+      return;
+    }
     const at = line ?? (path === undefined ? undefined : this.locate(path));
     this.list.push(
       new PyvouchError('LOCK_PARSE', message, {
@@ -77,7 +85,7 @@ export class Problems {
   }
 
   get count(): number {
-    return this.list.length;
+    return this.list.length + this.dropped;
   }
 
   throwIfAny(): void {
@@ -88,7 +96,8 @@ export class Problems {
       .map((x) => x.p);
     const [first, ...rest] = sorted;
     if (first === undefined) return;
-    const more = rest.length === 0 ? '' : ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})`;
+    const others = rest.length + this.dropped;
+    const more = others === 0 ? '' : ` (and ${others} more problem${others === 1 ? '' : 's'}${this.dropped > 0 ? `, the first ${MAX_PROBLEMS} listed` : ''})`;
     // The count belongs to the headline, before any multi-line excerpt of the bad input.
     const cut = first.message.indexOf('\n');
     const message = cut < 0 ? first.message + more : first.message.slice(0, cut) + more + first.message.slice(cut);
@@ -108,15 +117,22 @@ export class Problems {
  * returns the closest line it could pin down, or undefined.
  */
 export function tomlLineLocator(text: string): (path: string) => number | undefined {
-  const lines = text.split(/\r?\n/);
+  // Built once per file: the lines, and every header by name (src/text/line-index.ts).
+  const lineIndex = new LineIndex(text);
+  const lines = lineIndex.lines();
+  let headerIndex: TomlHeaderIndex | undefined;
   const segments = (path: string): Array<{ key: string; index?: number }> =>
-    path.split('.').map((part) => {
-      const m = /^(.*?)\[(\d+)\]$/.exec(part);
-      return m ? { key: m[1]!, index: Number(m[2]) } : { key: part };
-    });
+    path
+      .split('.')
+      .slice(0, MAX_PATH_SEGMENTS)
+      .map((part) => {
+        const m = /^(.*?)\[(\d+)\]$/.exec(part);
+        return m ? { key: m[1]!, index: Number(m[2]) } : { key: part };
+      });
   const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
   return (path: string) => {
+    headerIndex ??= new TomlHeaderIndex(lineIndex);
     let start = 0;
     let end = lines.length;
     let found: number | undefined;
@@ -125,18 +141,19 @@ export function tomlLineLocator(text: string): (path: string) => number | undefi
     for (let s = 0; s < segs.length; s++) {
       const { key, index } = segs[s]!;
       const qualified = tablePrefix === '' ? key : `${tablePrefix}.${key}`;
-      const arrayHeader = new RegExp(`^\\s*\\[\\[\\s*${escape(qualified)}\\s*\\]\\]`);
       const tableHeader = new RegExp(`^\\s*\\[\\s*${escape(qualified)}\\s*\\]`);
       const keyLine = new RegExp(`(^|[{,\\s])("?)${escape(key)}\\2\\s*=`);
-      const headers: number[] = [];
-      for (let i = start; i < end; i++) if (arrayHeader.test(lines[i]!)) headers.push(i);
-      if (headers.length > 0) {
+      const all = headerIndex.arrayHeaders(qualified);
+      const first = lowerBound(all, start);
+      const count = lowerBound(all, end) - first;
+      if (count > 0) {
         // An array of tables: pick the entry, and confine the search to it.
-        const at = headers[index ?? 0];
+        const entry = index ?? 0;
+        const at = entry < count ? all[first + entry] : undefined;
         if (at === undefined) return found;
-        const next = headers[(index ?? 0) + 1];
+        const next = entry + 1 < count ? all[first + entry + 1] : undefined;
         start = at;
-        end = next ?? nextHeaderOf(lines, at, qualified, end);
+        end = next ?? headerIndex.nextClosingHeader(at, qualified, end);
         found = at + 1;
         tablePrefix = qualified;
         continue;
@@ -175,14 +192,16 @@ export function tomlLineLocator(text: string): (path: string) => number | undefi
   };
 }
 
-function nextHeaderOf(lines: string[], from: number, qualified: string, end: number): number {
-  // The entry ends where the next table of the same or a shallower level starts.
-  const depth = qualified.split('.').length;
-  for (let i = from + 1; i < end; i++) {
-    const m = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?/.exec(lines[i]!);
-    if (m && !m[1]!.startsWith(`${qualified}.`) && m[1]!.split('.').length <= depth) return i;
+/** The first position in the sorted list whose value is >= `value`. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
   }
-  return end;
+  return lo;
 }
 
 /** A marker evaluator bound to one target; PEP 751's `extras` and `dependency_groups` pass through. */

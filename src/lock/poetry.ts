@@ -2,6 +2,7 @@
 // pyproject.toml beside it (PEP 621 [project] or [tool.poetry]), edges from each package's
 // dependencies with Poetry constraints converted to PEP 440 and PEP 508 markers evaluated.
 
+import { Version } from '../pep/version.js';
 import { PyvouchError } from '../errors.js';
 import type { Graph, GraphNode, NodeSource, SelectionOptions, TargetDescription } from '../graph/graph.js';
 import { Requirement } from '../pep/requirement.js';
@@ -374,6 +375,8 @@ function readPackage(
   const version = raw['version'];
   if (typeof name !== 'string' || name === '') problems.add(`${at}.name`, `'name' is required, found ${describe(name)}`);
   if (typeof version !== 'string' || version === '') problems.add(`${at}.version`, `'version' is required, found ${describe(version)}`);
+  // Poetry parses every locked version as PEP 440 and refuses the lock otherwise; so does pyvouch.
+  else if (Version.tryParse(version) === null) problems.add(`${at}.version`, `'version' must be a PEP 440 version, found '${version}'`);
   const optional = raw['optional'];
   if (optional !== undefined && typeof optional !== 'boolean') problems.add(`${at}.optional`, `'optional' must be true or false, found ${describe(optional)}`);
   const pkg: PoetryPackage = {

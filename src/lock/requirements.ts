@@ -384,6 +384,9 @@ function parseOptionLine(
   }
 }
 
+/** How deeply -r/-c includes may chain; real projects chain two or three files. */
+export const MAX_INCLUDE_DEPTH = 64;
+
 function include(
   ref: string,
   constraint: boolean,
@@ -403,6 +406,13 @@ function include(
     const cycle = [...chain.slice(chain.indexOf(target)), target].join(' -> ');
     problems.add(undefined, `include cycle: ${cycle}`, line);
     return;
+  }
+  if (chain.length >= MAX_INCLUDE_DEPTH) {
+    throw new PyvouchError('INCLUDE_TOO_DEEP', `'${ref}' is included ${chain.length} levels deep, more than the ${MAX_INCLUDE_DEPTH} pyvouch follows`, {
+      file,
+      line,
+      help: 'flatten the chain of -r/-c includes (pip-compile writes one file)',
+    });
   }
   if (state.readFile === undefined) {
     state.builder.diagnose('warning', `'${ref}' is included but no file reader was given; its requirements are not in the graph`, line, file);
@@ -545,7 +555,16 @@ function nameFromLocation(location: string): { name: string; version: string | n
       // an archive without a standard name
     }
   }
-  if (egg !== null) return { name: canonical(decodeURIComponent(egg[1]!).replace(/\[.*$/, '')), version: null };
+  if (egg !== null) {
+    // A malformed escape (`#egg=%zz`) names nothing pip could decode either: no name from it.
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(egg[1]!);
+    } catch {
+      return undefined;
+    }
+    return { name: canonical(decoded.replace(/\[.*$/, '')), version: null };
+  }
   return undefined;
 }
 

@@ -34,9 +34,60 @@ export interface WheelFilename {
   name: string;
   version: Version;
   build: BuildTag;
-  /** Every tag the (possibly compressed) tag set names, without duplicates. */
-  tags: Tag[];
+  /** The (possibly compressed) tag set, kept unexpanded: iterate it for every tag it names. */
+  tags: TagSet;
 }
+
+/**
+ * A compressed tag set (PEP 425 `py2.py3-none-any`): the product of its three components, kept as
+ * the three lists so that a hostile name of many tags per part costs their sum, never their product.
+ */
+export class TagSet implements Iterable<Tag> {
+  readonly interpreters: readonly string[];
+  readonly abis: readonly string[];
+  readonly platforms: readonly string[];
+  private readonly sets: [Set<string>, Set<string>, Set<string>];
+
+  constructor(interpreters: readonly string[], abis: readonly string[], platforms: readonly string[]) {
+    this.interpreters = dedupe(interpreters);
+    this.abis = dedupe(abis);
+    this.platforms = dedupe(platforms);
+    this.sets = [new Set(this.interpreters), new Set(this.abis), new Set(this.platforms)];
+  }
+
+  /** How many distinct tags the set names (the product of its component counts). */
+  get size(): number {
+    return this.interpreters.length * this.abis.length * this.platforms.length;
+  }
+
+  has(tag: Tag): boolean {
+    return this.sets[0].has(tag.interpreter) && this.sets[1].has(tag.abi) && this.sets[2].has(tag.platform);
+  }
+
+  *[Symbol.iterator](): Iterator<Tag> {
+    for (const interpreter of this.interpreters) {
+      for (const abi of this.abis) {
+        for (const platform of this.platforms) yield new Tag(interpreter, abi, platform);
+      }
+    }
+  }
+
+  toString(): string {
+    return `${this.interpreters.join('.')}-${this.abis.join('.')}-${this.platforms.join('.')}`;
+  }
+}
+
+function dedupe(parts: readonly string[]): string[] {
+  return [...new Set(parts.map((p) => p.toLowerCase()))];
+}
+
+/**
+ * Bounds on a wheel file name. pip and pypa/packaging set none, but no file system stores a name
+ * longer than 255 bytes (ext4, APFS, NTFS), so no installable wheel is longer; real wheels name at
+ * most a dozen or so tags per part (a run of cpXY interpreters, five manylinux aliases).
+ */
+export const MAX_WHEEL_FILENAME_LENGTH = 255;
+export const MAX_TAGS_PER_PART = 32;
 
 export interface SdistFilename {
   /** Canonical project name (PEP 503). */
@@ -55,42 +106,34 @@ const IDENTIFIER = /^[\p{XID_Start}_]\p{XID_Continue}*$/u;
 class InvalidTagError extends Error {}
 
 /**
- * Expand a tag string such as `py2.py3-none-any` into every tag it stands for (PEP 425 compressed
- * tag sets). Throws a plain Error with a reason when the tag is malformed; callers wrap it.
+ * Split a tag string such as `py2.py3-none-any` into its compressed tag set (PEP 425). Throws an
+ * InvalidTagError with a reason when the tag is malformed; callers wrap it.
  */
-function expandTag(text: string): Tag[] {
+function parseTagSet(text: string): TagSet {
   const components = text.split('-').map((c) => c.split('.'));
-  for (const parts of components) {
-    if (parts.includes('')) throw new InvalidTagError(`empty tag component in '${parts.join('.')}'`);
-  }
-  const [interpreters, abis, platforms] = components;
-  if (components.length !== 3 || interpreters === undefined || abis === undefined || platforms === undefined) {
+  if (components.length !== 3) {
     throw new InvalidTagError('a tag must have exactly three components (interpreter-abi-platform)');
   }
+  for (const parts of components) {
+    if (parts.includes('')) throw new InvalidTagError(`empty tag component in '${parts.join('.')}'`);
+    if (parts.length > MAX_TAGS_PER_PART) {
+      throw new InvalidTagError(`${parts.length} tags in one part, more than the ${MAX_TAGS_PER_PART} a wheel name may hold`);
+    }
+  }
+  const [interpreters, abis, platforms] = components as [string[], string[], string[]];
   for (const interpreter of interpreters) {
     if (!IDENTIFIER.test(interpreter)) throw new InvalidTagError(`interpreter tag '${interpreter}' is not an identifier`);
   }
-  const seen = new Set<string>();
-  const tags: Tag[] = [];
-  for (const interpreter of interpreters) {
-    for (const abi of abis) {
-      for (const platform of platforms) {
-        const tag = new Tag(interpreter, abi, platform);
-        const key = tag.toString();
-        if (!seen.has(key)) {
-          seen.add(key);
-          tags.push(tag);
-        }
-      }
-    }
-  }
-  return tags;
+  return new TagSet(interpreters, abis, platforms);
 }
 
 /** Parse a tag string (compressed tag sets allowed) into its tags. Throws on a malformed tag. */
 export function parseTag(text: string): Tag[] {
+  if (text.length > MAX_WHEEL_FILENAME_LENGTH) {
+    throw new PyvouchError('INVALID_WHEEL_FILENAME', `Invalid wheel tag ${quote(text.slice(0, 64))}…: ${text.length} characters, longer than a wheel name may be`);
+  }
   try {
-    return expandTag(text);
+    return [...parseTagSet(text)];
   } catch (err) {
     if (err instanceof InvalidTagError) {
       throw new PyvouchError('INVALID_WHEEL_FILENAME', `Invalid wheel tag ${quote(text)}: ${err.message}`, { cause: err });
@@ -119,6 +162,9 @@ function invalidSdist(filename: string, reason: string, cause?: unknown): Pyvouc
 
 /** Parse a wheel file name (no directory part) into canonical name, version, build tag and tags. */
 export function parseWheelFilename(filename: string): WheelFilename {
+  if (filename.length > MAX_WHEEL_FILENAME_LENGTH) {
+    throw invalidWheel(`${filename.slice(0, 64)}…`, `${filename.length} characters, more than the ${MAX_WHEEL_FILENAME_LENGTH} a file name may have`);
+  }
   if (!filename.endsWith('.whl')) throw invalidWheel(filename, "the extension must be '.whl'");
   const stem = filename.slice(0, -'.whl'.length);
   const pieces = stem.split('-');
@@ -151,9 +197,9 @@ export function parseWheelFilename(filename: string): WheelFilename {
     build = [Number(m[1]), m[2] ?? ''];
   }
 
-  let tags: Tag[];
+  let tags: TagSet;
   try {
-    tags = expandTag(tagPart);
+    tags = parseTagSet(tagPart);
   } catch (err) {
     if (err instanceof InvalidTagError) throw invalidWheel(filename, `invalid tag ${quote(tagPart)}: ${err.message}`, err);
     throw err;
@@ -163,6 +209,9 @@ export function parseWheelFilename(filename: string): WheelFilename {
 
 /** Parse an sdist file name (`.tar.gz`, or `.zip` for older releases) into canonical name and version. */
 export function parseSdistFilename(filename: string): SdistFilename {
+  if (filename.length > MAX_WHEEL_FILENAME_LENGTH) {
+    throw invalidSdist(`${filename.slice(0, 64)}…`, `${filename.length} characters, more than the ${MAX_WHEEL_FILENAME_LENGTH} a file name may have`);
+  }
   let stem: string;
   if (filename.endsWith('.tar.gz')) stem = filename.slice(0, -'.tar.gz'.length);
   else if (filename.endsWith('.zip')) stem = filename.slice(0, -'.zip'.length);

@@ -131,6 +131,8 @@ function isWordAt(source: string, index: number): boolean {
 /** A cursor over requirement or marker text; the grammar's tokens are read on demand. */
 export class Scanner {
   pos = 0;
+  /** How many parentheses are open at the cursor (bounded by MAX_MARKER_DEPTH). */
+  depth = 0;
 
   constructor(readonly source: string) {}
 
@@ -200,9 +202,27 @@ export class Scanner {
  * underneath, the way pypa/packaging shows it.
  */
 export function describeSyntaxError(what: string, source: string, err: MarkerSyntaxError): string {
-  const pointer = ' '.repeat(err.start) + '~'.repeat(Math.max(0, err.end - err.start)) + '^';
-  return `Invalid ${what}: ${err.reason} (at column ${err.end + 1})\n    ${source}\n    ${pointer}`;
+  // A long input is shown as a window around the error, so the message stays a few lines long.
+  let from = 0;
+  let shown = source;
+  if (source.length > SHOWN_SOURCE) {
+    from = Math.max(0, Math.min(err.start, err.end - SHOWN_SOURCE / 2));
+    shown = (from > 0 ? '…' : '') + source.slice(from, from + SHOWN_SOURCE) + (from + SHOWN_SOURCE < source.length ? '…' : '');
+  }
+  const lead = from > 0 ? 1 : 0;
+  const start = err.start - from + lead;
+  const width = Math.max(0, Math.min(err.end, from + SHOWN_SOURCE) - err.start);
+  const pointer = ' '.repeat(start) + '~'.repeat(width) + '^';
+  return `Invalid ${what}: ${err.reason} (at column ${err.end + 1})\n    ${shown}\n    ${pointer}`;
 }
+
+const SHOWN_SOURCE = 160;
+
+/**
+ * How deeply parentheses may nest in a marker. pypa/packaging's recursive parser stops near
+ * Python's recursion limit (a few hundred levels); real markers nest two or three deep.
+ */
+export const MAX_MARKER_DEPTH = 64;
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -232,8 +252,15 @@ function parseAtom(scanner: Scanner): MarkerNode {
   if (scanner.peek('(')) {
     const open = scanner.pos;
     scanner.pos++;
+    if (++scanner.depth > MAX_MARKER_DEPTH) {
+      const shown = scanner.source.length > SHOWN_SOURCE ? `${scanner.source.slice(0, SHOWN_SOURCE)}…` : scanner.source;
+      throw new PyvouchError('MARKER_TOO_DEEP', `Marker nests parentheses more than ${MAX_MARKER_DEPTH} deep (at column ${open + 1}): '${shown}'`, {
+        help: 'write the marker with fewer nested parentheses',
+      });
+    }
     scanner.skipWhitespace();
     node = parseMarkerExpression(scanner);
+    scanner.depth--;
     scanner.skipWhitespace();
     if (!scanner.take(')')) scanner.fail("Expected matching ')' for '(', after marker expression", open);
   } else {

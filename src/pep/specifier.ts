@@ -127,70 +127,82 @@ export class Specifier {
       a = version.toLowerCase();
       specVersion = Version.tryParse(version);
     } else {
-      const flags =
-        operator === '==' || operator === '!='
-          ? ALLOW_LOCAL | ALLOW_WILDCARD
-          : operator === '~='
-            ? REQUIRE_TWO_RELEASE_PARTS
-            : 0;
-      const grammar = checkVersionGrammar(version, flags);
-      if (grammar === false) throw invalidSpecifier(text);
-      if (grammar === 'wildcard') {
-        // ==1.2.* is [1.2.dev0, 1.3.dev0): every version whose release starts with 1.2.
-        specVersion = new Version(version.slice(0, -2));
-        const { epoch, release } = releaseParts(specVersion);
-        kind = operator === '==' ? IN_RANGE : NOT_IN_RANGE;
-        a = new Version(`${specVersion.toString()}.dev0`).sortKey;
-        b = nextPrefixDev0(epoch, release).sortKey;
-      } else {
-        const v = new Version(version);
-        specVersion = v;
-        a = v.sortKey;
-        switch (operator) {
-          case '>=':
-            kind = GE;
-            break;
-          case '<=':
-            kind = LE;
-            break;
-          case '<':
-            // <V excludes V's own pre-releases unless V is one: the bound is V.dev0.
-            kind = LT;
-            if (!v.isPrerelease) a = new Version(`${v.toString()}.dev0`).sortKey;
-            break;
-          case '>': {
-            const normal = v.toString();
-            if (v.dev !== null) {
-              // Nothing but V's local versions lies between V.devN and V.dev(N+1).
-              const at = normal.lastIndexOf('.dev');
+      try {
+        const flags =
+          operator === '==' || operator === '!='
+            ? ALLOW_LOCAL | ALLOW_WILDCARD
+            : operator === '~='
+              ? REQUIRE_TWO_RELEASE_PARTS
+              : 0;
+        const grammar = checkVersionGrammar(version, flags);
+        if (grammar === false) throw invalidSpecifier(text);
+        if (grammar === 'wildcard') {
+          // ==1.2.* is [1.2.dev0, 1.3.dev0): every version whose release starts with 1.2.
+          specVersion = new Version(version.slice(0, -2));
+          const { epoch, release } = releaseParts(specVersion);
+          kind = operator === '==' ? IN_RANGE : NOT_IN_RANGE;
+          a = new Version(`${specVersion.toString()}.dev0`).sortKey;
+          b = nextPrefixDev0(epoch, release).sortKey;
+        } else {
+          const v = new Version(version);
+          specVersion = v;
+          a = v.sortKey;
+          switch (operator) {
+            case '>=':
               kind = GE;
-              a = new Version(`${normal.slice(0, at)}.dev${incrementDigits(normal.slice(at + 4))}`).sortKey;
-            } else if (v.post !== null) {
-              // Likewise between V.postN and V.post(N+1).dev0.
-              const at = normal.lastIndexOf('.post');
-              kind = GE;
-              a = new Version(`${normal.slice(0, at)}.post${incrementDigits(normal.slice(at + 5))}.dev0`).sortKey;
-            } else {
-              // >V must not admit V's post-releases nor V+local: they share V's post family.
-              kind = GT;
-              b = v.postFamilyKey;
+              break;
+            case '<=':
+              kind = LE;
+              break;
+            case '<':
+              // <V excludes V's own pre-releases unless V is one: the bound is V.dev0.
+              kind = LT;
+              if (!v.isPrerelease) a = new Version(`${v.toString()}.dev0`).sortKey;
+              break;
+            case '>': {
+              const normal = v.toString();
+              if (v.dev !== null) {
+                // Nothing but V's local versions lies between V.devN and V.dev(N+1).
+                const at = normal.lastIndexOf('.dev');
+                kind = GE;
+                a = new Version(`${normal.slice(0, at)}.dev${incrementDigits(normal.slice(at + 4))}`).sortKey;
+              } else if (v.post !== null) {
+                // Likewise between V.postN and V.post(N+1).dev0.
+                const at = normal.lastIndexOf('.post');
+                kind = GE;
+                a = new Version(`${normal.slice(0, at)}.post${incrementDigits(normal.slice(at + 5))}.dev0`).sortKey;
+              } else {
+                // >V must not admit V's post-releases nor V+local: they share V's post family.
+                kind = GT;
+                b = v.postFamilyKey;
+              }
+              break;
             }
-            break;
-          }
-          case '==':
-          case '!=': {
-            const exact = v.local !== null;
-            kind = operator === '==' ? (exact ? EQ_EXACT : EQ_PUBLIC) : exact ? NE_EXACT : NE_PUBLIC;
-            break;
-          }
-          case '~=': {
-            // ~=1.4.5 is >=1.4.5, ==1.4.*; suffixes of the spec version do not shorten the prefix.
-            const { epoch, release } = releaseParts(v);
-            kind = IN_RANGE;
-            b = nextPrefixDev0(epoch, release.slice(0, -1)).sortKey;
-            break;
+            case '==':
+            case '!=': {
+              const exact = v.local !== null;
+              kind = operator === '==' ? (exact ? EQ_EXACT : EQ_PUBLIC) : exact ? NE_EXACT : NE_PUBLIC;
+              break;
+            }
+            case '~=': {
+              // ~=1.4.5 is >=1.4.5, ==1.4.*; suffixes of the spec version do not shorten the prefix.
+              const { epoch, release } = releaseParts(v);
+              kind = IN_RANGE;
+              b = nextPrefixDev0(epoch, release.slice(0, -1)).sortKey;
+              break;
+            }
           }
         }
+      } catch (err) {
+        // A bound derived from the spec (1.9 -> 2.dev0) can overflow the digit limit the user's own
+        // version stayed under: name the specifier the user wrote, not the derived bound.
+        if (err instanceof PyvouchError && err.code === 'INVALID_VERSION') {
+          throw new PyvouchError('INVALID_SPECIFIER', `Invalid specifier: '${text}': its version has release numbers too long to compare`, {
+            help: SPECIFIER_HELP,
+            cause: err,
+          });
+        }
+        throw err;
       }
     }
     this.#kind = kind;
@@ -440,7 +452,11 @@ export class SpecifierSet implements Iterable<Specifier> {
 
 function canonicalOrder(specs: Specifier[]): Specifier[] {
   if (specs.length <= 1) return specs;
-  const sorted = [...specs].sort((x, y) => compareCodePoints(x.toString(), y.toString()));
+  // Each key is computed once, not once per comparison: a set of thousands stays n log n cheap.
+  const sorted = specs
+    .map((spec) => ({ spec, key: spec.toString() }))
+    .sort((x, y) => compareCodePoints(x.key, y.key))
+    .map((x) => x.spec);
   const seen = new Set<string>();
   const out: Specifier[] = [];
   for (const spec of sorted) {

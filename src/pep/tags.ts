@@ -5,7 +5,7 @@
 
 import { PyvouchError } from '../errors.js';
 import type { TargetDescription } from '../graph/graph.js';
-import { Tag, parseSdistFilename, parseWheelFilename, type BuildTag, type WheelFilename } from './filename.js';
+import { Tag, TagSet, parseSdistFilename, parseWheelFilename, type BuildTag, type WheelFilename } from './filename.js';
 
 export interface TagOptions {
   /**
@@ -286,6 +286,16 @@ export function supportedTagIndex(target: TargetDescription, opts: TagOptions = 
 /** The best (lowest) rank any of `tags` has among the supported tags, or null when none is supported. */
 export function tagPriority(tags: Iterable<Tag>, supported: SupportedTagIndex | readonly Tag[]): number | null {
   const index = isIndex(supported) ? supported : indexSupportedTags(supported);
+  // A compressed tag set larger than the index is matched the other way round, so the cost is
+  // bounded by the smaller of the two and a hostile name never expands into its product.
+  if (tags instanceof TagSet && tags.size > index.size) {
+    for (const [key, rank] of index) {
+      const [interpreter = '', abi = '', platform = ''] = key.split('-');
+      // The index is in rank order (indexSupportedTags inserts ascending ranks), so the first hit is the best.
+      if (tags.has(new Tag(interpreter, abi, platform))) return rank;
+    }
+    return null;
+  }
   let best: number | null = null;
   for (const tag of tags) {
     const rank = index.get(tag.toString());

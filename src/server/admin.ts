@@ -9,6 +9,7 @@ import { verifyStatementEnvelope } from '../attest/verify.js';
 import type { StoredStatement } from '../attest/types.js';
 import { isPyvouchError, PyvouchError } from '../errors.js';
 import type { StatementStore } from '../store/store.js';
+import { checkJsonTextDepth } from '../text/json-depth.js';
 import type { PolicyHolder } from './decide.js';
 import type { Freshness } from './freshness.js';
 import type { Logger } from './log.js';
@@ -64,8 +65,10 @@ export async function postStatements(req: IncomingMessage, res: ServerResponse, 
   // The body is read as JSON whatever its Content-Type: `curl --data @envelope.json` sends a form type.
   const body = await readBody(req, MAX_ADMIN_BODY_BYTES);
   let value: unknown;
+  const text = body.toString('utf8');
+  checkJsonTextDepth(text, 'the request body');
   try {
-    value = JSON.parse(body.toString('utf8')) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     throw new PyvouchError('ENVELOPE_INVALID', `the request body is not JSON: ${(err as Error).message}`, {
       help: 'send one DSSE envelope (a JSON object) or a JSON array of envelopes',

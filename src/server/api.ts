@@ -116,9 +116,10 @@ export class Api {
         version: this.o.version,
         mode: this.o.mode,
         upstream: this.o.upstream.url,
-        policy: this.o.policy.path ?? null,
-        store: this.o.store.location,
-        decisionLog: this.o.decisions.location,
+        // Public, so it names files and databases without saying where they are on this host.
+        policy: this.o.policy.path === undefined ? null : publicLocation(this.o.policy.path),
+        store: publicLocation(this.o.store.location),
+        decisionLog: publicLocation(this.o.decisions.location),
         generation: await this.o.freshness.current(true),
         startedAt: this.o.startedAt.toISOString(),
       },
@@ -146,4 +147,11 @@ function integer(name: string, value: string): number {
 function oneOf(name: string, value: string, allowed: readonly string[]): string {
   if (!allowed.includes(value)) throw new PyvouchError('USAGE', `'${name}' must be one of ${allowed.join(', ')}, got '${value}'`);
   return value;
+}
+
+/** A location without the host's layout: a file's own name, a database's kind. */
+export function publicLocation(location: string): string {
+  if (/^postgres(ql)?:/i.test(location)) return 'postgresql';
+  const cut = Math.max(location.lastIndexOf('/'), location.lastIndexOf('\\'));
+  return cut < 0 ? location : location.slice(cut + 1);
 }

@@ -18,7 +18,7 @@ import { Freshness } from './freshness.js';
 import { Gate } from './gate.js';
 import { silentLogger, type Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
-import { errorBody, HttpError, sendJson, sendText } from './respond.js';
+import { CLIENT_ABORTED, errorBody, HttpError, sendJson, sendText } from './respond.js';
 import { WebUi } from './ui.js';
 import type { Upstream } from './upstream.js';
 
@@ -304,6 +304,12 @@ function routeOfError(url: string | undefined): Route {
 }
 
 function answerError(res: ServerResponse, err: unknown, head: boolean, logger: Logger): void {
+  if (err instanceof HttpError && err.code === CLIENT_ABORTED) {
+    // Nobody is left to answer; one line, no stack.
+    logger.log('info', 'client closed the connection mid-request', {});
+    res.destroy();
+    return;
+  }
   if (res.headersSent) {
     res.destroy();
     return;

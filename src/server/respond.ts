@@ -17,6 +17,9 @@ export class HttpError extends Error {
   }
 }
 
+/** The code of a request whose client disconnected while sending it; answered with nothing. */
+export const CLIENT_ABORTED = 'CLIENT_ABORTED';
+
 const COMMON_HEADERS = { 'X-Content-Type-Options': 'nosniff' };
 
 export function sendText(
@@ -32,8 +35,24 @@ export function sendText(
   res.end(options.head === true ? undefined : body);
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, options: { headers?: Record<string, string>; head?: boolean } = {}): void {
-  const body = Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  options: { headers?: Record<string, string>; head?: boolean; maxBytes?: number } = {},
+): void {
+  // Large answers are written without indentation; past `maxBytes` the answer is refused instead.
+  let text: string;
+  try {
+    text = options.maxBytes === undefined ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof RangeError) throw new HttpError(422, 'the answer is too large to send', 'TOO_LARGE');
+    throw err;
+  }
+  if (options.maxBytes !== undefined && text.length > options.maxBytes) {
+    throw new HttpError(422, `the answer would be ${text.length} bytes, more than the ${options.maxBytes} sent; post a smaller lock file`, 'TOO_LARGE');
+  }
+  const body = Buffer.from(`${text}\n`, 'utf8');
   res.writeHead(status, {
     ...COMMON_HEADERS,
     'Content-Type': 'application/json',
@@ -74,11 +93,17 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   }
   const chunks: Buffer[] = [];
   let length = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    length += buf.length;
-    if (length > limit) throw new HttpError(413, `the request body is larger than the ${limit} bytes accepted`, 'TOO_LARGE');
-    chunks.push(buf);
+  try {
+    for await (const chunk of req) {
+      const buf = chunk as Buffer;
+      length += buf.length;
+      if (length > limit) throw new HttpError(413, `the request body is larger than the ${limit} bytes accepted`, 'TOO_LARGE');
+      chunks.push(buf);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    // The client went away mid-body ("aborted", ECONNRESET): its problem, not a server fault.
+    throw new HttpError(400, 'the client closed the connection before sending the whole body', CLIENT_ABORTED);
   }
   return Buffer.concat(chunks, length);
 }

@@ -14,15 +14,16 @@
 
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isPyvouchError, PyvouchError } from '../errors.js';
 import type { Graph, LockFormat, SelectionOptions } from '../graph/graph.js';
 import { indexGraph } from '../graph/graph.js';
-import { LOCK_FORMATS, readLock } from '../lock/read.js';
+import { LOCK_FORMATS } from '../lock/read.js';
 import { parseTarget } from '../pep/environment.js';
 import { layoutGraph, type LayoutDimensions } from '../render/graph-layout.js';
 import type { StatementStore } from '../store/store.js';
+import { jsonTextDepth, MAX_JSON_DEPTH } from '../text/json-depth.js';
 import { evaluatePolicy } from '../trust/evaluate.js';
 import type { PolicyHolder } from './decide.js';
+import { MAX_GRAPH_RESPONSE_BYTES, readGraphInWorker } from './graph-job.js';
 import { HttpError, readBody, sendJson, sendText } from './respond.js';
 import { APP_CSS } from './ui/app-css.js';
 import { APP_JS } from './ui/app-js.js';
@@ -132,25 +133,16 @@ export class WebUi {
     this.inFlight++;
     try {
       const request = parseGraphRequest(await readBody(req, MAX_GRAPH_BODY));
-      sendJson(res, 200, await this.check(request));
+      sendJson(res, 200, await this.check(request), { maxBytes: MAX_GRAPH_RESPONSE_BYTES });
     } finally {
       this.inFlight--;
     }
   }
 
   private async check(r: GraphRequest): Promise<unknown> {
-    const target = parseTarget(r.target);
-    let graph: Graph;
-    try {
-      graph = readLock(
-        { path: r.filename, text: r.lock, ...(r.format === undefined ? {} : { format: r.format }), ...(r.pyproject === undefined ? {} : { pyproject: r.pyproject }) },
-        target,
-        r.selection,
-      );
-    } catch (err) {
-      if (isPyvouchError(err)) throw err;
-      throw new PyvouchError('LOCK_PARSE', `cannot read ${r.filename}: ${err instanceof Error ? err.message : String(err)}`, { file: r.filename, cause: err });
-    }
+    parseTarget(r.target); // a bad target is a 400 here, before a worker starts
+    // The lock is read in a worker thread, with time, heap, size and depth bounds (graph-job.ts).
+    const graph: Graph = await readGraphInWorker(r);
     const names = [...new Set(graph.nodes.map((n) => n.name))];
     const [about, trust] = await Promise.all([this.o.store.forPackages(names), this.o.store.trustStatements()]);
     const byId = new Map([...about, ...trust].map((s) => [s.statement.id, s.statement]));
@@ -199,8 +191,10 @@ interface GraphRequest {
 
 function parseGraphRequest(body: Buffer): GraphRequest {
   let value: unknown;
+  const bodyText = body.toString('utf8');
+  if (jsonTextDepth(bodyText) > MAX_JSON_DEPTH) throw new HttpError(422, `the request body nests JSON more than ${MAX_JSON_DEPTH} deep`, 'TOO_DEEP');
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(bodyText);
   } catch (err) {
     throw new HttpError(400, `the request body is not JSON: ${err instanceof Error ? err.message : String(err)}`, 'BAD_REQUEST');
   }

@@ -3,6 +3,7 @@
 // provenance, so both parsers turn the same facts into the same IndexFile.
 
 import { PyvouchError } from '../errors.js';
+import { MAX_PROBLEMS } from '../text/line-index.js';
 import { digestProblem, splitDigest } from './digest.js';
 
 /** Collects every problem of one page, so the message lists all bad fields, not only the first. */
@@ -11,7 +12,14 @@ export class PageProblems {
 
   constructor(readonly url: string) {}
 
+  /** Problems past MAX_PROBLEMS: counted, not kept. */
+  private dropped = 0;
+
   add(message: string, where: { path?: string; line?: number } = {}): void {
+    if (this.list.length >= MAX_PROBLEMS) {
+      this.dropped++;
+      return;
+    }
     this.list.push(
       new PyvouchError('INDEX_PARSE', message, {
         file: this.url,
@@ -25,7 +33,7 @@ export class PageProblems {
   throwIfAny(): void {
     const [first] = this.list;
     if (first === undefined) return;
-    const count = this.list.length;
+    const count = this.list.length + this.dropped;
     throw new PyvouchError('INDEX_PARSE', `${first.message}${count > 1 ? ` (and ${count - 1} more problems)` : ''}`, {
       file: this.url,
       ...(first.line === undefined ? {} : { line: first.line }),

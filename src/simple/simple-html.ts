@@ -5,6 +5,8 @@
 // tags, attributes, comments and character references reads it fully, without a dependency whose
 // error recovery would silently accept what we would rather refuse (an unterminated attribute).
 
+import { PyvouchError } from '../errors.js';
+import { LineIndex } from '../text/line-index.js';
 import type { IndexFile, ProjectPage } from './types.js';
 import {
   apiVersionProblem,
@@ -23,6 +25,15 @@ interface Tag {
 
 // Elements whose content is text up to their end tag: an `<a>` in a script is not a link.
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title']);
+// The tags the page is read for; others are scanned past (their attributes are not kept).
+const KEPT = new Set(['a', 'base', 'meta']);
+const RAW_TEXT_CLOSE = new Map([...RAW_TEXT].map((name) => [name, new RegExp(`</${name}`, 'gi')]));
+
+/**
+ * The largest page parsed, in characters. The HTTP client stops reading at 64 MiB already (PyPI's
+ * largest project pages are a few MiB); this bounds pages that come from elsewhere too.
+ */
+export const MAX_SIMPLE_PAGE_CHARS = 64 * 1024 * 1024;
 
 /**
  * The files listed on a PEP 503 page. `pageUrl` is the URL the page came from after redirects:
@@ -30,6 +41,12 @@ const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title']);
  */
 export function parseSimpleHtml(html: string, pageUrl: string, name: string): ProjectPage {
   const problems = new PageProblems(pageUrl);
+  if (html.length > MAX_SIMPLE_PAGE_CHARS) {
+    throw new PyvouchError('INPUT_TOO_LARGE', `the project page is ${html.length} characters, more than the ${MAX_SIMPLE_PAGE_CHARS} pyvouch reads`, {
+      file: pageUrl,
+      help: 'the index serves an oversized simple API page; report it to the index operator',
+    });
+  }
   const tags = readTags(html, problems);
   let base = pageUrl;
   let baseSeen = false;
@@ -90,7 +107,8 @@ function fileOf(anchor: Tag, base: string, problems: PageProblems): IndexFile | 
 /** Every start tag of the document with its attributes (names lower-cased, values decoded). */
 function readTags(html: string, problems: PageProblems): Tag[] {
   const tags: Tag[] = [];
-  const lineAt = lineCounter(html);
+  const lines = new LineIndex(html);
+  const lineAt = (offset: number): number => lines.lineOf(offset);
   let i = 0;
   while (i < html.length) {
     const lt = html.indexOf('<', i);
@@ -121,10 +139,15 @@ function readTags(html: string, problems: PageProblems): Tag[] {
     }
     const parsed = readTag(html, lt, problems, lineAt);
     if (parsed === undefined) break;
-    tags.push(parsed.tag);
+    // Only these tags matter; keeping no others bounds memory on a page of a million <br>s.
+    if (KEPT.has(parsed.tag.name)) tags.push(parsed.tag);
     i = parsed.end;
     if (RAW_TEXT.has(parsed.tag.name)) {
-      const close = html.toLowerCase().indexOf(`</${parsed.tag.name}`, i);
+      // Searched from here, case-insensitively, without copying the page: a page of many
+      // <title> tags must cost its length, not its length times the number of tags.
+      const closer = RAW_TEXT_CLOSE.get(parsed.tag.name)!;
+      closer.lastIndex = i;
+      const close = closer.exec(html)?.index ?? -1;
       i = close < 0 ? html.length : close;
     }
   }
@@ -141,6 +164,7 @@ function readTag(
   let j = start + 1;
   while (j < html.length && !isSpace(html.charCodeAt(j)) && html[j] !== '/' && html[j] !== '>') j += 1;
   const name = html.slice(start + 1, j).toLowerCase();
+  const keep = KEPT.has(name);
   const attributes = new Map<string, string>();
   for (;;) {
     while (j < html.length && (isSpace(html.charCodeAt(j)) || html[j] === '/')) j += 1;
@@ -175,7 +199,7 @@ function readTag(
       }
     }
     // HTML keeps the first of duplicated attributes; a later one must not override a hash or URL.
-    if (!attributes.has(attribute)) attributes.set(attribute, decodeCharacterReferences(value));
+    if (keep && !attributes.has(attribute)) attributes.set(attribute, decodeCharacterReferences(value));
   }
 }
 
@@ -207,19 +231,4 @@ export function decodeCharacterReferences(text: string): string {
     }
     return NAMED.get(ref) ?? whole;
   });
-}
-
-function lineCounter(text: string): (offset: number) => number {
-  const starts: number[] = [0];
-  for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) starts.push(k + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
 }

@@ -3,6 +3,7 @@
 // field is reported by its path (`files[3].hashes.sha256`); unknown keys are ignored as PEP 691 says.
 
 import { canonicalizeName } from '../pep/name.js';
+import { jsonTextDepth, MAX_JSON_DEPTH } from '../text/json-depth.js';
 import type { IndexFile, ProjectPage } from './types.js';
 import { apiVersionProblem, describe, normaliseHashes, PageProblems, provenanceUrl, resolveLink } from './simple-common.js';
 
@@ -15,6 +16,10 @@ const UPLOAD_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 export function parseSimpleJson(text: string, pageUrl: string, name: string): ProjectPage {
   const problems = new PageProblems(pageUrl);
   let doc: unknown;
+  if (jsonTextDepth(text) > MAX_JSON_DEPTH) {
+    problems.add(`nests JSON more than ${MAX_JSON_DEPTH} deep`);
+    problems.throwIfAny();
+  }
   try {
     doc = JSON.parse(text);
   } catch (err) {

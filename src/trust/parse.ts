@@ -19,7 +19,8 @@ import {
   type Policy,
   type TrustSettings,
 } from './policy.js';
-import { locateLine, renderPath, suggestion, type Segment } from './toml-paths.js';
+import { MAX_PROBLEMS } from '../text/line-index.js';
+import { renderPath, suggestion, tomlPathLocator, type Segment } from './toml-paths.js';
 
 type Table = Record<string, unknown>;
 
@@ -680,9 +681,11 @@ function describe(v: unknown): string {
 
 function toError(problems: readonly Problem[], options: ParsePolicyOptions): PyvouchError {
   const prefix = options.prefix ?? [];
-  const errs = problems.map((p) => {
+  // One index of the text for every problem, and only the first MAX_PROBLEMS kept (the rest counted).
+  const locate = options.text === undefined ? undefined : tomlPathLocator(options.text);
+  const errs = problems.slice(0, MAX_PROBLEMS).map((p) => {
     const full = [...prefix, ...p.path];
-    const line = options.text === undefined ? undefined : locateLine(options.text, full);
+    const line = locate?.(full);
     return new PyvouchError('POLICY_INVALID', p.message, {
       ...(options.file === undefined ? {} : { file: options.file }),
       ...(line === undefined ? {} : { line }),
@@ -691,7 +694,8 @@ function toError(problems: readonly Problem[], options: ParsePolicyOptions): Pyv
     });
   });
   const first = errs[0]!;
-  const count = errs.length === 1 ? '1 problem' : `${errs.length} problems`;
+  const count =
+    problems.length === 1 ? '1 problem' : problems.length > errs.length ? `${problems.length} problems, the first ${errs.length} listed` : `${problems.length} problems`;
   return new PyvouchError('POLICY_INVALID', `the policy is invalid (${count}): ${first.message}`, {
     ...(options.file === undefined ? {} : { file: options.file }),
     ...(first.line === undefined ? {} : { line: first.line }),

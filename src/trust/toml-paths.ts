@@ -1,6 +1,8 @@
 // Where a field sits in a TOML document: dotted paths like `party[2].weight`, the line a path is
 // on (best effort, from the table headers and keys), and did-you-mean for misspelt keys.
 
+import { LineIndex, MAX_PATH_SEGMENTS } from '../text/line-index.js';
+
 export type Segment = string | number;
 
 /** `; did you mean 'x'?` for the closest allowed word, when one is close enough. */
@@ -45,47 +47,72 @@ export function renderPath(path: readonly Segment[]): string {
 /**
  * Best-effort line of a field in TOML text: follows [table] and [[array]] headers and dotted keys,
  * and answers with the line of the longest matching prefix of `target` (a header or a key line).
+ * For many lookups in one text, build a `tomlPathLocator` once instead.
  */
 export function locateLine(text: string, target: readonly Segment[]): number | undefined {
+  return tomlPathLocator(text)(target);
+}
+
+/**
+ * A locator over one TOML text, built in one pass: the first line of every header or key path
+ * (paths cut at MAX_PATH_SEGMENTS, so an 8,000-segment dotted key costs no more than a 64-segment
+ * one). Each lookup then tries the target's prefixes, longest first.
+ */
+export function tomlPathLocator(text: string): (target: readonly Segment[]) => number | undefined {
   const arrays = new Map<string, number>();
+  const first = new Map<string, number>();
   let section: Segment[] = [];
-  let best: { line: number; length: number } | undefined;
-  const consider = (path: Segment[], line: number): void => {
-    if (path.length > target.length || path.length === 0) return;
-    for (let i = 0; i < path.length; i++) if (path[i] !== target[i]) return;
-    if (best === undefined || path.length > best.length) best = { line, length: path.length };
+  const record = (path: Segment[], line: number): void => {
+    const key = pathKey(path);
+    if (path.length > 0 && !first.has(key)) first.set(key, line);
   };
   const resolve = (keys: string[]): Segment[] => {
     const out: Segment[] = [];
-    for (const k of keys) {
+    for (const k of keys.slice(0, MAX_PATH_SEGMENTS)) {
       out.push(k);
-      const count = arrays.get(JSON.stringify(out));
+      const count = arrays.get(pathKey(out));
       if (count !== undefined) out.push(count - 1);
     }
     return out;
   };
-  const lines = text.split(/\r?\n/);
-  lines.forEach((raw, i) => {
+  new LineIndex(text).lines().forEach((raw, i) => {
     const line = raw.trim();
     const arrayHeader = /^\[\[\s*(.+?)\s*\]\]/.exec(line);
     const tableHeader = arrayHeader === null ? /^\[\s*(.+?)\s*\]/.exec(line) : null;
     if (arrayHeader !== null) {
-      const keys = splitKey(arrayHeader[1]!);
+      const keys = splitKey(arrayHeader[1]!).slice(0, MAX_PATH_SEGMENTS);
       const parent = resolve(keys.slice(0, -1));
-      const id = JSON.stringify([...parent, keys[keys.length - 1]!]);
+      const id = pathKey([...parent, keys[keys.length - 1]!]);
       const n = (arrays.get(id) ?? 0) + 1;
       arrays.set(id, n);
       section = [...parent, keys[keys.length - 1]!, n - 1];
-      consider(section, i + 1);
+      record(section, i + 1);
     } else if (tableHeader !== null) {
       section = resolve(splitKey(tableHeader[1]!));
-      consider(section, i + 1);
+      record(section, i + 1);
     } else {
-      const m = /^((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=/.exec(line);
-      if (m !== null) consider([...section, ...splitKey(m[1]!)], i + 1);
+      const m = KEY_LINE.exec(line);
+      if (m !== null) {
+        // A dotted key defines each of its tables too: `a.b.c = 1` is where `a.b` is, if nowhere earlier.
+        const full = [...section, ...splitKey(m[1]!)].slice(0, MAX_PATH_SEGMENTS);
+        for (let n = section.length + 1; n <= full.length; n++) record(full.slice(0, n), i + 1);
+      }
     }
   });
-  return (best as { line: number } | undefined)?.line;
+  return (target) => {
+    const cut = target.slice(0, MAX_PATH_SEGMENTS);
+    for (let n = cut.length; n > 0; n--) {
+      const line = first.get(pathKey(cut.slice(0, n)));
+      if (line !== undefined) return line;
+    }
+    return undefined;
+  };
+}
+
+const KEY_LINE = /^((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=/;
+
+function pathKey(path: readonly Segment[]): string {
+  return JSON.stringify(path);
 }
 
 function splitKey(key: string): string[] {

@@ -15,6 +15,8 @@ export interface ZipEntrySpec {
   declaredSize?: number;
   /** Make this central-directory entry point at the local header and data of an earlier entry, by name. */
   sameDataAs?: string;
+  /** A different name for the local header than the central directory gives (a lying archive). */
+  localName?: string;
 }
 
 interface WrittenEntry {
@@ -62,10 +64,11 @@ export function buildZip(entries: readonly ZipEntrySpec[]): Buffer {
     header.writeUInt32LE(entry.crc, 14);
     header.writeUInt32LE(entry.compressedSize, 18);
     header.writeUInt32LE(entry.uncompressedSize, 22);
-    header.writeUInt16LE(name.length, 26);
+    const localName = spec.localName === undefined ? name : Buffer.from(spec.localName, 'utf8');
+    header.writeUInt16LE(localName.length, 26);
     header.writeUInt16LE(0, 28);
-    parts.push(header, name, body);
-    offset += header.length + name.length + body.length;
+    parts.push(header, localName, body);
+    offset += header.length + localName.length + body.length;
     written.push(entry);
   }
   const centralStart = offset;

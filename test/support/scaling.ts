@@ -1,0 +1,42 @@
+// Measures how a function's time grows with its input: the best of a few runs at size n and at
+// 10n, as a ratio. Linear code gives about 10, quadratic about 100. Tests assert the ratio, never a
+// wall-clock time, so a loaded machine slows both sizes alike and the verdict stands.
+import { isPyvouchError } from '../../src/errors.js';
+
+export interface Growth {
+  small: number;
+  large: number;
+  /** large / small. */
+  ratio: number;
+}
+
+/** Runs `fn(input)`; an exception is fine when it is a PyvouchError (the input may be refused). */
+function timeOnce(fn: (input: string) => unknown, input: string): number {
+  const t0 = performance.now();
+  try {
+    fn(input);
+  } catch (err) {
+    if (!isPyvouchError(err)) throw err;
+  }
+  return performance.now() - t0;
+}
+
+export function growth(make: (n: number) => string, fn: (input: string) => unknown, n: number, runs = 3): Growth {
+  const smallInput = make(n);
+  const largeInput = make(10 * n);
+  // Warm up the JIT and caches on both sizes, so neither measurement pays for compilation.
+  timeOnce(fn, smallInput);
+  timeOnce(fn, largeInput);
+  let small = Infinity;
+  let large = Infinity;
+  for (let i = 0; i < runs; i++) {
+    small = Math.min(small, timeOnce(fn, smallInput));
+    large = Math.min(large, timeOnce(fn, largeInput));
+  }
+  // Sub-millisecond timings are noise: floor the small run so the ratio stays meaningful.
+  small = Math.max(small, 0.5);
+  return { small, large, ratio: large / small };
+}
+
+/** The bound tests use for "linear": 10x input may take up to this many times as long. */
+export const LINEAR_RATIO = 30;
