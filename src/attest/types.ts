@@ -31,6 +31,9 @@ export type StatementKind =
   // `publisher` set and `source.kind === 'provenance'`); never read from a signed envelope.
   | 'publish';
 
+/** The kinds a signer may put in an envelope (`publish` is made by pyvouch alone). */
+export type SignedStatementKind = Exclude<StatementKind, 'publish'>;
+
 export type ReviewRating = 'negative' | 'neutral' | 'positive' | 'strong';
 export type TrustLevel = 'high' | 'medium' | 'low' | 'distrust';
 export type FindingSeverity = 'low' | 'medium' | 'high' | 'critical';

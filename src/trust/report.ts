@@ -39,7 +39,8 @@ export interface Contribution {
   /** Reduced (possibly to 0) because delegated trust never weighs more than the party member it came through. */
   capped?: true;
   /** `votes`: the counted voters. */
-  voters?: { agent: string; statement: string; vote: 'for' | 'against' }[];
+  /** `votes`: the counted voters, each with its voice (its trust route's factor; 1 for a member). */
+  voters?: { agent: string; statement: string; vote: 'for' | 'against'; voice: number }[];
   message: string;
 }
 
