@@ -64,10 +64,15 @@ export const PYVOUCH_TERMS = {
   trustLevel: { '@id': 'pyvouch:trustLevel' },
   // Not "weight": schema.org already uses that term for physical weight.
   trustWeight: { '@id': 'pyvouch:trustWeight' },
-  affected: { '@id': 'pyvouch:affected' },
 } as const;
 
 export const PREDICATE_CONTEXT = [SCHEMA_ORG_CONTEXT, PYVOUCH_TERMS] as const;
+
+/**
+ * A flag's version range. Written as an absolute IRI so the v1 context (which every signed
+ * statement pins) stays as it is: JSON-LD needs no context entry for an absolute IRI.
+ */
+export const AFFECTED_IRI = `${PYVOUCH_VOCAB}affected`;
 
 export const ACTION_TYPES: Record<SignedStatementKind, string> = {
   assess: 'AssessAction',
@@ -112,7 +117,7 @@ export function actionFor(body: StatementBody): JsonObject {
   if (body.vote !== undefined) action.actionOption = body.vote;
   if (body.finding !== undefined) {
     action.result = { '@type': 'Finding', findingKind: body.finding.kind, severity: body.finding.severity };
-    if (body.finding.affected !== undefined) (action.result as JsonObject).affected = body.finding.affected;
+    if (body.finding.affected !== undefined) (action.result as JsonObject)[AFFECTED_IRI] = body.finding.affected;
   }
   if (body.trust !== undefined) {
     action.trustLevel = body.trust.level;
@@ -190,9 +195,9 @@ export function decodePredicateFields(
         }
         const findingKind = problems.string(result, 'findingKind', at('result.findingKind'), { nonEmpty: true });
         const severity = problems.oneOf(result, 'severity', at('result.severity'), FINDING_SEVERITIES);
-        const affected = problems.optionalString(result, 'affected', at('result.affected'));
+        const affected = problems.optionalString(result, AFFECTED_IRI, at(`result.${AFFECTED_IRI}`));
         if (affected !== undefined && !isSpecifier(affected)) {
-          problems.add(at('result.affected'), `expected a PEP 440 version specifier such as ">=1.0,<1.4", got ${show(affected)}`);
+          problems.add(at(`result.${AFFECTED_IRI}`), `expected a PEP 440 version specifier such as ">=1.0,<1.4", got ${show(affected)}`);
         }
         if (findingKind !== undefined && severity !== undefined) {
           out.finding = { kind: findingKind, severity, ...(affected === undefined ? {} : { affected }) };

@@ -61,7 +61,7 @@ function statementArb(agents: readonly string[]): fc.Arbitrary<Statement> {
   const when = fc.integer({ min: 0, max: 60 }).map(day);
   const files = fc.constantFrom([FILE], [FILE, SDIST], ['other.whl'], [] as string[]);
   return fc.oneof(
-    fc.tuple(agent, when, files, fc.constantFrom(['safe-to-deploy'], ['safe-to-run'])).map(([a, start, f, criteria]) => assess(a, 'six', '1.0', { start, files: f, criteria })),
+    fc.tuple(agent, when, files, fc.constantFrom(['safe-to-deploy'], ['safe-to-run'])).map(([a, start, f, criteria]) => assess(a, 'six', '1.0', { start, files: f, criteria: [...criteria] })),
     fc.tuple(agent, when, files, fc.constantFrom('positive', 'negative', 'strong', 'neutral') as fc.Arbitrary<Statement['rating']>).map(([a, start, f, rating]) => review(a, 'six', '1.0', { start, files: f, rating })),
     fc.tuple(agent, when, files).map(([a, start, f]) => like(a, 'six', '1.0', { start, files: f })),
     fc.tuple(agent, when, fc.constantFrom('for', 'against') as fc.Arbitrary<'for' | 'against'>).map(([a, start, v]) => vote(a, 'six', '1.0', v, { start })),
