@@ -431,7 +431,13 @@ class Evaluator {
         out.push(list[0]!);
         continue;
       }
-      list.sort((a, b) => b.item.start - a.item.start || cmp(b.item.statement.id, a.item.statement.id));
+      // Newest first; on a tie the negative statement counts as the newer (fail closed).
+      list.sort(
+        (a, b) =>
+          b.item.start - a.item.start ||
+          Number(isNegative(b.item.statement)) - Number(isNegative(a.item.statement)) ||
+          cmp(b.item.statement.id, a.item.statement.id),
+      );
       let negative: Statement | undefined;
       let positive: Statement | undefined;
       const keys = new Map<string, Statement>();
@@ -874,9 +880,10 @@ class Evaluator {
     const missing: Missing[] = [...state.vetoes];
     if (!ok) {
       const positive = state.contributions.filter((c) => c.weight > 0).length;
+      const byStatements = state.contributions.filter((c) => c.kind !== 'index' && c.weight > 0).length;
       if (state.total === 0 && positive === 0) {
         missing.push({ kind: 'no-statements', message: `no statements about ${id}: nobody has reviewed it` });
-      } else if (state.unknownCount > 0 && state.unknownCount === state.total && positive === 0) {
+      } else if (state.unknownCount > 0 && state.unknownCount === state.total && byStatements === 0) {
         missing.push({
           kind: 'untrusted',
           statements: state.unknownCount,

@@ -339,3 +339,12 @@ test('a feed party counts audits that came from that feed, and a scanner party m
   assert.equal(r.score, 0.5);
   assert.equal(r.verdict, 'fail');
 });
+
+test('a flag signed in the same second as the author\'s review is not superseded by it', () => {
+  const at = { start: '2025-05-01T00:00:00Z' };
+  for (const [a, b] of [['st-a', 'st-z'], ['st-z', 'st-a']] as const) {
+    const r = one(node('six', '1.0'), [assess(curator, 'six', '1.0', { ...at, id: a }), flag(curator, 'six', '1.0', 'malicious', { ...at, id: b }), assess(alice, 'six', '1.0')], base());
+    assert.equal(r.verdict, 'fail');
+    assert.equal(r.missing[0]!.kind, 'veto');
+  }
+});
