@@ -236,7 +236,7 @@ class Evaluator {
     };
     const { web: identityItems, source: sourceItems } = this.gather(ctx, state);
     const usable = this.screen(ctx, identityItems, state);
-    const flags = this.flags(ctx, usable, state);
+    const flags = this.flags(usable);
     this.weigh(ctx, usable.filter((u) => u.item.statement.kind !== 'flag'), state);
     this.indexParties(ctx, state);
     this.sourceParties(ctx, sourceItems, flags, state);
@@ -461,8 +461,7 @@ class Evaluator {
 
   // --- step 4: flags and vetoes ---------------------------------------------------------------
 
-  private flags(ctx: NodeContext, usable: readonly Usable[], state: NodeState): Flag[] {
-    void ctx;
+  private flags(usable: readonly Usable[]): Flag[] {
     const out: Flag[] = [];
     for (const u of usable) {
       const s = u.item.statement;
@@ -480,7 +479,6 @@ class Evaluator {
       const memberOf = [...u.entry.routes.values()].filter((r) => r.depth === 0).map((r) => r.party);
       out.push({ item: u.item, party: best.party, agent: s.agent, weight, memberOf });
     }
-    void state;
     return out;
   }
 
@@ -554,7 +552,7 @@ class Evaluator {
     const counted = new Set<string>();
     for (const u of usable) {
       const s = u.item.statement;
-      const options = this.options(ctx, u, state);
+      const options = this.options(ctx, u);
       if (options.length === 0) continue;
       counted.add(s.id);
       let list = byIdentity.get(u.entry.canonical);
@@ -634,8 +632,7 @@ class Evaluator {
   private readonly deltaFailures = new Map<string, string>();
 
   /** Every way a usable statement may count: per non-voted level, per route the level accepts. */
-  private options(ctx: NodeContext, u: Usable, state: NodeState): Option[] {
-    void state;
+  private options(ctx: NodeContext, u: Usable): Option[] {
     const s = u.item.statement;
     const out: Option[] = [];
     this.policy.levels.forEach((level, levelIndex) => {
