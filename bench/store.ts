@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { identityFromPrivateKey, privateKeyFromSeed, type Identity } from '../src/attest/keys.js';
 import { buildStatement, signStatement, type StatementInput } from '../src/attest/statement.js';
-import type { StatementKind, StoredStatement } from '../src/attest/types.js';
+import type { SignedStatementKind as StatementKind, StoredStatement } from '../src/attest/types.js';
 import { decodeStatementEnvelope } from '../src/attest/verify.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';

@@ -9,15 +9,20 @@
 //   trust  -> pyvouch:TrustAction: schema.org has no action that can carry distrust, so pyvouch
 //             defines one; its object is the trusted identity
 //   rotate -> schema:ReplaceAction, replacee = old identity, replacer = new one
+//   retract -> schema:DeleteAction whose objects are the retracted statements
+//             (`urn:pyvouch:statement:<id>`, the id being the sha256 of the statement's envelope)
+// `publish` is not here on purpose: pyvouch makes those from Sigstore-verified PEP 740 provenance,
+// and no envelope may claim to be one.
 // The same functions encode a predicate for signing and for the JSON-LD export, so both agree.
 
-import type { FindingSeverity, ReviewRating, Statement, StatementKind, TrustLevel } from './types.js';
+import type { FindingSeverity, ReviewRating, SignedStatementKind, Statement, StatementKind, TrustLevel } from './types.js';
 import { canonicalJson } from './canonical.js';
 import { isDidKey } from './did.js';
 import { parsePypiPurl, purlFor } from './purl.js';
+import { SpecifierSet } from '../pep/specifier.js';
 import { show, type JsonObject, type Problems } from './problems.js';
 
-export const STATEMENT_KINDS: readonly StatementKind[] = [
+export const STATEMENT_KINDS: readonly SignedStatementKind[] = [
   'assess',
   'review',
   'vote',
@@ -25,7 +30,11 @@ export const STATEMENT_KINDS: readonly StatementKind[] = [
   'flag',
   'trust',
   'rotate',
+  'retract',
 ];
+
+/** The URI naming a statement by its id (the sha256 of its envelope). */
+export const STATEMENT_URN_PREFIX = 'urn:pyvouch:statement:';
 export const PACKAGE_KINDS: readonly StatementKind[] = ['assess', 'review', 'vote', 'like', 'flag'];
 export const REVIEW_RATINGS: readonly ReviewRating[] = ['negative', 'neutral', 'positive', 'strong'];
 export const TRUST_LEVELS: readonly TrustLevel[] = ['high', 'medium', 'low', 'distrust'];
@@ -36,7 +45,7 @@ export function predicateTypeFor(kind: StatementKind): string {
   return `https://pyvouch.dev/attestation/${kind}/v1`;
 }
 
-export function kindOfPredicateType(predicateType: unknown): StatementKind | undefined {
+export function kindOfPredicateType(predicateType: unknown): SignedStatementKind | undefined {
   return STATEMENT_KINDS.find((kind) => predicateTypeFor(kind) === predicateType);
 }
 
@@ -59,7 +68,13 @@ export const PYVOUCH_TERMS = {
 
 export const PREDICATE_CONTEXT = [SCHEMA_ORG_CONTEXT, PYVOUCH_TERMS] as const;
 
-export const ACTION_TYPES: Record<StatementKind, string> = {
+/**
+ * A flag's version range. Written as an absolute IRI so the v1 context (which every signed
+ * statement pins) stays as it is: JSON-LD needs no context entry for an absolute IRI.
+ */
+export const AFFECTED_IRI = `${PYVOUCH_VOCAB}affected`;
+
+export const ACTION_TYPES: Record<SignedStatementKind, string> = {
   assess: 'AssessAction',
   review: 'ReviewAction',
   vote: 'VoteAction',
@@ -67,6 +82,7 @@ export const ACTION_TYPES: Record<StatementKind, string> = {
   flag: 'AssessAction',
   trust: 'TrustAction',
   rotate: 'ReplaceAction',
+  retract: 'DeleteAction',
 };
 
 /** A statement before it has an id; what the builder produces and the decoder recovers. */
@@ -74,6 +90,7 @@ export type StatementBody = Omit<Statement, 'id' | 'predicateType'>;
 
 /** The schema.org action for a statement, without `@context` (the export shares one). */
 export function actionFor(body: StatementBody): JsonObject {
+  if (body.kind === 'publish') throw new Error('publish statements are made from provenance and are never signed');
   const action: JsonObject = {
     '@type': ACTION_TYPES[body.kind],
     agent: body.agentName === undefined ? { '@id': body.agent } : { '@id': body.agent, name: body.agentName },
@@ -83,6 +100,9 @@ export function actionFor(body: StatementBody): JsonObject {
   if (body.kind === 'rotate' && body.rotation !== undefined) {
     action.replacee = { '@id': body.rotation.from };
     action.replacer = { '@id': body.rotation.to };
+  }
+  if (body.kind === 'retract' && body.retracts !== undefined) {
+    action.object = body.retracts.map((id) => ({ '@id': `${STATEMENT_URN_PREFIX}${id}` }));
   }
   action.description = body.description;
   action.startTime = body.startTime;
@@ -97,6 +117,7 @@ export function actionFor(body: StatementBody): JsonObject {
   if (body.vote !== undefined) action.actionOption = body.vote;
   if (body.finding !== undefined) {
     action.result = { '@type': 'Finding', findingKind: body.finding.kind, severity: body.finding.severity };
+    if (body.finding.affected !== undefined) (action.result as JsonObject)[AFFECTED_IRI] = body.finding.affected;
   }
   if (body.trust !== undefined) {
     action.trustLevel = body.trust.level;
@@ -118,7 +139,7 @@ export function predicateFor(body: StatementBody): JsonObject {
  */
 export function decodePredicateFields(
   predicate: JsonObject,
-  kind: StatementKind,
+  kind: SignedStatementKind,
   agent: string | undefined,
   problems: Problems,
 ): Omit<StatementBody, 'kind' | 'agent' | 'agentName' | 'startTime' | 'endTime' | 'description' | 'subjects'> {
@@ -174,7 +195,13 @@ export function decodePredicateFields(
         }
         const findingKind = problems.string(result, 'findingKind', at('result.findingKind'), { nonEmpty: true });
         const severity = problems.oneOf(result, 'severity', at('result.severity'), FINDING_SEVERITIES);
-        if (findingKind !== undefined && severity !== undefined) out.finding = { kind: findingKind, severity };
+        const affected = problems.optionalString(result, AFFECTED_IRI, at(`result.${AFFECTED_IRI}`));
+        if (affected !== undefined && !isSpecifier(affected)) {
+          problems.add(at(`result.${AFFECTED_IRI}`), `expected a PEP 440 version specifier such as ">=1.0,<1.4", got ${show(affected)}`);
+        }
+        if (findingKind !== undefined && severity !== undefined) {
+          out.finding = { kind: findingKind, severity, ...(affected === undefined ? {} : { affected }) };
+        }
       }
       break;
     }
@@ -207,8 +234,35 @@ export function decodePredicateFields(
       if (from !== undefined && to !== undefined) out.rotation = { from, to };
       break;
     }
+    case 'retract': {
+      const objects = predicate.object;
+      if (!Array.isArray(objects) || objects.length === 0) {
+        problems.add(at('object'), `expected a non-empty array of retracted statements, got ${show(objects)}`);
+        break;
+      }
+      const ids: string[] = [];
+      objects.forEach((o: unknown, i) => {
+        const uri = typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as JsonObject)['@id'] : undefined;
+        const id = typeof uri === 'string' && uri.startsWith(STATEMENT_URN_PREFIX) ? uri.slice(STATEMENT_URN_PREFIX.length) : undefined;
+        if (id === undefined || !/^[0-9a-f]{64}$/.test(id)) {
+          problems.add(at(`object[${i}].@id`), `expected ${STATEMENT_URN_PREFIX}<64 hex digits>, got ${show(uri)}`);
+        } else if (ids.includes(id)) problems.add(at(`object[${i}].@id`), `statement ${id} is retracted twice`);
+        else ids.push(id);
+      });
+      if (ids.length > 0) out.retracts = ids;
+      break;
+    }
   }
   return out;
+}
+
+function isSpecifier(text: string): boolean {
+  try {
+    new SpecifierSet(text);
+    return text.trim() !== '';
+  } catch {
+    return false;
+  }
 }
 
 function decodeCriteria(

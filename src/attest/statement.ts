@@ -13,6 +13,7 @@ import type { KeyObject } from 'node:crypto';
 import { PyvouchError } from '../errors.js';
 import { checkJsonTextDepth } from '../text/json-depth.js';
 import { Version } from '../pep/version.js';
+import { SpecifierSet } from '../pep/specifier.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { isDidKey } from './did.js';
 import { signEnvelope } from './dsse.js';
@@ -25,6 +26,7 @@ import {
   predicateTypeFor,
   REVIEW_RATINGS,
   STATEMENT_KINDS,
+  STATEMENT_URN_PREFIX,
   TRUST_LEVELS,
   VOTE_OPTIONS,
   type StatementBody,
@@ -35,7 +37,7 @@ import type {
   Envelope,
   FindingSeverity,
   ReviewRating,
-  StatementKind,
+  SignedStatementKind,
   StatementSubject,
   TrustLevel,
 } from './types.js';
@@ -58,7 +60,7 @@ export interface InTotoStatement {
 
 /** What a user asserts; `buildStatement` checks it and normalises names and versions. */
 export interface StatementInput {
-  kind: StatementKind;
+  kind: SignedStatementKind;
   /** The signer: an Identity, or its did and display name. */
   agent: { did: string; name?: string };
   package?: { name: string; version: string };
@@ -66,7 +68,8 @@ export interface StatementInput {
   criteria?: string[];
   rating?: ReviewRating;
   vote?: 'for' | 'against';
-  finding?: { kind: string; severity: FindingSeverity };
+  /** `affected`: a PEP 440 specifier of every release the finding hits (OSV-like range). */
+  finding?: { kind: string; severity: FindingSeverity; affected?: string };
   /** The version a delta review or audit starts from. */
   deltaFrom?: string;
   description: string;
@@ -75,6 +78,8 @@ export interface StatementInput {
   endTime?: string;
   trust?: { subject: string; level: TrustLevel; weight?: number; criteria?: string[] };
   rotation?: { from: string; to: string };
+  /** Retract: ids of the signer's own statements it takes back. */
+  retracts?: string[];
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -159,7 +164,9 @@ export function decodeStatementObject(value: unknown): StatementBody {
     problems.add('_type', `expected '${IN_TOTO_STATEMENT_V1}', got ${show(value._type)}`);
   }
   const kind = kindOfPredicateType(value.predicateType);
-  if (kind === undefined) {
+  if (value.predicateType === predicateTypeFor('publish')) {
+    problems.add('predicateType', 'publish statements are made by pyvouch from Sigstore-verified PEP 740 provenance; no signed envelope may claim to be one');
+  } else if (kind === undefined) {
     const example = predicateTypeFor('review');
     problems.add('predicateType', `expected a pyvouch predicate type such as '${example}', got ${show(value.predicateType)}`);
   }
@@ -204,6 +211,9 @@ export function decodeStatementObject(value: unknown): StatementBody {
 }
 
 function subjectsFor(body: StatementBody): ResourceDescriptor[] {
+  if (body.kind === 'retract') {
+    return (body.retracts ?? []).map((id) => ({ uri: `${STATEMENT_URN_PREFIX}${id}`, digest: { sha256: id } }));
+  }
   if (body.package !== undefined) {
     const purl = body.package.purl;
     if (body.subjects.length === 0) return [{ uri: purl, digest: { sha256: sha256Hex(purl) } }];
@@ -216,12 +226,22 @@ function subjectsFor(body: StatementBody): ResourceDescriptor[] {
 
 function decodeSubjects(
   value: unknown,
-  kind: StatementKind,
-  fields: Pick<StatementBody, 'package' | 'trust' | 'rotation'>,
+  kind: SignedStatementKind,
+  fields: Pick<StatementBody, 'package' | 'trust' | 'rotation' | 'retracts'>,
   problems: Problems,
 ): StatementSubject[] {
   if (!Array.isArray(value) || value.length === 0) {
     problems.add('subject', `expected a non-empty array of resource descriptors, got ${show(value)}`);
+    return [];
+  }
+  if (kind === 'retract') {
+    // One subject per retracted statement: its URN, with the statement id as the digest.
+    const want = (fields.retracts ?? []).map((id) => `${STATEMENT_URN_PREFIX}${id}`).sort().join(' ');
+    const got = value
+      .map((item: unknown) => (isObject(item) && isObject(item.digest) && item.uri === `${STATEMENT_URN_PREFIX}${String(item.digest.sha256)}` ? String(item.uri) : '?'))
+      .sort()
+      .join(' ');
+    if (fields.retracts !== undefined && want !== got) problems.add('subject', 'a retract statement has one subject per retracted statement: its URN, digest = the statement id');
     return [];
   }
   const artifacts: StatementSubject[] = [];
@@ -283,7 +303,7 @@ function bodyFromInput(input: StatementInput): StatementBody {
   const notFor = (field: keyof StatementInput): void => {
     if (input[field] !== undefined) problems.add(field, `does not apply to a ${kind} statement`);
   };
-  const allowed: Record<StatementKind, (keyof StatementInput)[]> = {
+  const allowed: Record<SignedStatementKind, (keyof StatementInput)[]> = {
     assess: ['package', 'artifacts', 'criteria', 'deltaFrom'],
     review: ['package', 'artifacts', 'criteria', 'deltaFrom', 'rating'],
     vote: ['package', 'artifacts', 'vote'],
@@ -291,9 +311,10 @@ function bodyFromInput(input: StatementInput): StatementBody {
     flag: ['package', 'artifacts', 'finding'],
     trust: ['trust'],
     rotate: ['rotation'],
+    retract: ['retracts'],
   };
   const optional: (keyof StatementInput)[] = [
-    'package', 'artifacts', 'criteria', 'deltaFrom', 'rating', 'vote', 'finding', 'trust', 'rotation',
+    'package', 'artifacts', 'criteria', 'deltaFrom', 'rating', 'vote', 'finding', 'trust', 'rotation', 'retracts',
   ];
   for (const field of optional) if (!allowed[kind].includes(field)) notFor(field);
 
@@ -377,7 +398,16 @@ function bodyFromInput(input: StatementInput): StatementBody {
       if (!FINDING_SEVERITIES.includes(finding.severity)) {
         problems.add('finding.severity', `expected one of ${FINDING_SEVERITIES.join(', ')}, got ${show(finding.severity)}`);
       }
-      body.finding = { kind: finding.kind, severity: finding.severity };
+      if (finding.affected !== undefined) {
+        let ok = typeof finding.affected === 'string' && finding.affected.trim() !== '';
+        try {
+          if (ok) new SpecifierSet(finding.affected);
+        } catch {
+          ok = false;
+        }
+        if (!ok) problems.add('finding.affected', `expected a PEP 440 version specifier such as ">=1.0,<1.4", got ${show(finding.affected)}`);
+      }
+      body.finding = { kind: finding.kind, severity: finding.severity, ...(finding.affected === undefined ? {} : { affected: finding.affected }) };
       break;
     }
     case 'trust': {
@@ -414,6 +444,18 @@ function bodyFromInput(input: StatementInput): StatementBody {
       if (!isDidKey(rotation.to)) problems.add('rotation.to', `expected a did:key identity, got ${show(rotation.to)}`);
       else if (rotation.to === rotation.from) problems.add('rotation.to', 'a key cannot be rotated to itself');
       body.rotation = { from: rotation.from, to: rotation.to };
+      break;
+    }
+    case 'retract': {
+      const ids = input.retracts ?? [];
+      if (ids.length === 0) problems.add('retracts', 'a retraction names at least one statement id');
+      const out: string[] = [];
+      ids.forEach((id, i) => {
+        if (typeof id !== 'string' || !SHA256_HEX.test(id)) problems.add(`retracts[${i}]`, `expected a statement id (64 lower-case hex digits), got ${show(id)}`);
+        else if (out.includes(id)) problems.add(`retracts[${i}]`, `statement ${id} is named twice`);
+        else out.push(id);
+      });
+      body.retracts = out;
       break;
     }
   }

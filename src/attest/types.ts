@@ -25,7 +25,14 @@ export type StatementKind =
   | 'like' // schema:LikeAction
   | 'flag' // a negative finding (malicious, vulnerable, unmaintained) with a severity
   | 'trust' // identity A trusts (or distrusts) identity B
-  | 'rotate'; // identity A's key is replaced by identity B
+  | 'rotate' // identity A's key is replaced by identity B
+  | 'retract' // the signer takes back statements of its own (by id)
+  // A file's PEP 740 provenance, verified with Sigstore. Made only by src/provenance/ (with
+  // `publisher` set and `source.kind === 'provenance'`); never read from a signed envelope.
+  | 'publish';
+
+/** The kinds a signer may put in an envelope (`publish` is made by pyvouch alone). */
+export type SignedStatementKind = Exclude<StatementKind, 'publish'>;
 
 export type ReviewRating = 'negative' | 'neutral' | 'positive' | 'strong';
 export type TrustLevel = 'high' | 'medium' | 'low' | 'distrust';
@@ -63,12 +70,22 @@ export interface Statement {
   deltaFrom?: string;
   rating?: ReviewRating;
   vote?: 'for' | 'against';
-  finding?: { kind: string; severity: FindingSeverity };
+  finding?: {
+    kind: string;
+    severity: FindingSeverity;
+    /**
+     * The releases the finding hits, as a PEP 440 specifier (e.g. `>=1.0,<1.4`, like an OSV
+     * `affected` range); unset = only `package.version`.
+     */
+    affected?: string;
+  };
 
   /** Trust statements: who is trusted, how much, for which criteria (empty = all). */
   trust?: { subject: string; level: TrustLevel; weight?: number; criteria: string[] };
   /** Rotation statements: the old identity hands over to the new one. */
   rotation?: { from: string; to: string };
+  /** Retract statements: ids of the signer's own statements it takes back. */
+  retracts?: string[];
 
   /**
    * ISO 8601; when pyvouch first received this statement (recorded by the store, by `--statements`

@@ -1,5 +1,6 @@
 // The commands that make signed statements: review, vote, like, flag (about an exact release, bound
-// to its artifacts' sha256) and trust (about another identity). Each builds an in-toto statement,
+// to its artifacts' sha256), trust (about another identity) and retract (takes back statements of
+// one's own). Each builds an in-toto statement,
 // signs it with the user's key, verifies it like any imported one, stores it and prints its id.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -116,10 +117,49 @@ export function resolveArtifacts(pin: { name: string; version: string }, opts: T
   return [...out].map(([filename, sha256]) => ({ filename, sha256 })).sort((a, b) => a.filename.localeCompare(b.filename));
 }
 
+async function loadIdentity(opts: CommonOptions): Promise<Awaited<ReturnType<typeof loadDefaultKey>>> {
+  const dirs = pyvouchDirs();
+  return opts.key === undefined ? await loadDefaultKey(dirs.config) : await readKeyFile(opts.key.includes('/') ? opts.key : keyFilePath(dirs.config, opts.key));
+}
+
+/**
+ * `pyvouch retract ID...`: only the author of a statement can take it back (evaluation ignores a
+ * retraction by anyone else), so refuse ids the store holds under another signer, and say so.
+ */
+async function retractStatements(ids: string[], opts: CommonOptions): Promise<number> {
+  const identity = await loadIdentity(opts);
+  const wanted = ids.map((id) => id.trim().toLowerCase());
+  for (const id of wanted) {
+    if (!/^[0-9a-f]{64}$/.test(id)) {
+      throw new PyvouchError('USAGE', `'${id}' is not a statement id`, { help: 'a statement id is 64 hex digits, as `pyvouch show NAME` prints it' });
+    }
+  }
+  const store = await openStore(opts.store, pyvouchDirs().data);
+  try {
+    for (const id of wanted) {
+      const found = await store.get(id);
+      if (found === undefined) {
+        throw new PyvouchError('USAGE', `no statement ${id} in ${store.location}`, { help: 'import the statement first, or check the id with `pyvouch show NAME`' });
+      }
+      if (found.statement.agent !== identity.did) {
+        throw new PyvouchError('USAGE', `statement ${id} was signed by ${found.statement.agent}, not by your key ${identity.did}: only its author can retract it`, {
+          help: 'to stop counting someone else\'s statement, sign a negative review, a flag, or a distrust of its author',
+        });
+      }
+      if (found.statement.kind === 'rotate') {
+        throw new PyvouchError('USAGE', `statement ${id} is a key rotation: rotations cannot be retracted`, { help: 'rotate to a new key instead' });
+      }
+    }
+  } finally {
+    await store.close();
+  }
+  return signAndStore({ kind: 'retract', retracts: wanted, description: opts.comment ?? '' }, opts);
+}
+
 /** Signs, verifies (as an importer would), stores and reports a statement. */
 async function signAndStore(input: Omit<StatementInput, 'agent'>, opts: CommonOptions): Promise<number> {
   const dirs = pyvouchDirs();
-  const identity = opts.key === undefined ? await loadDefaultKey(dirs.config) : await readKeyFile(opts.key.includes('/') ? opts.key : keyFilePath(dirs.config, opts.key));
+  const identity = await loadIdentity(opts);
   const now = new Date();
   const statement = buildStatement({
     ...input,
@@ -162,6 +202,16 @@ function targeted(cmd: Command): Command {
 }
 
 export function registerStatementCommands(program: Command): void {
+  program
+    .command('retract')
+    .description('take back statements you signed (by id): evaluation, show and the gated index stop counting them')
+    .argument('<id...>', 'the statement ids, as `pyvouch show` prints them')
+    .option('--comment <text>', 'why')
+    .option('--key <name>', 'sign with this key (the key that signed the statements)')
+    .option('--store <path|url>', 'statement store')
+    .option('--json', 'print the signed statement as JSON')
+    .action(run(async (ids: string[], opts: CommonOptions) => retractStatements(ids, opts)));
+
   const criteriaList = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
   targeted(program.command('review').description('sign a review of an exact release: the criteria it meets, a rating and why'))
     .option('--criteria <list>', 'criteria the release meets, comma-separated', 'safe-to-deploy')

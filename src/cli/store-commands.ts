@@ -99,14 +99,30 @@ export function registerStoreCommands(program: Command): void {
         const version = m[2] === undefined ? undefined : new Version(m[2]).toString();
         const store = await openStore(opts.store, pyvouchDirs().data);
         let found: StoredStatement[];
+        let retractions: StoredStatement[];
         try {
           found = await store.find({ name, ...(version === undefined ? {} : { version }) });
+          retractions = await store.find({ kind: 'retract' });
         } finally {
           await store.close();
         }
+        // A statement its own author retracted is shown as retracted (and never as standing).
+        const retractedBy = new Map<string, string>();
+        for (const { statement: r } of retractions) {
+          for (const id of r.retracts ?? []) {
+            const target = found.find((f) => f.statement.id === id);
+            if (target !== undefined && target.statement.agent === r.agent) retractedBy.set(id, r.id);
+          }
+        }
         found.sort((a, b) => Version.compare(a.statement.package!.version, b.statement.package!.version) || a.statement.startTime.localeCompare(b.statement.startTime));
         if (opts.format === 'json') {
-          process.stdout.write(`${JSON.stringify(found.map((s) => s.statement), null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify(
+              found.map((s) => (retractedBy.has(s.statement.id) ? { ...s.statement, retractedBy: retractedBy.get(s.statement.id) } : s.statement)),
+              null,
+              2,
+            )}\n`,
+          );
           return 0;
         }
         if (found.length === 0) {
@@ -129,7 +145,9 @@ export function registerStoreCommands(program: Command): void {
           const delta = s.deltaFrom === undefined ? '' : ` (diff from ${s.deltaFrom})`;
           const who = s.agentName === undefined ? s.agent : `${s.agentName} <${s.agent}>`;
           const until = s.endTime === undefined ? '' : `, until ${s.endTime.slice(0, 10)}`;
-          process.stdout.write(`  ${paint(color, s.kind === 'flag' ? 'red' : 'green', what)}${delta} by ${who} on ${s.startTime.slice(0, 10)}${until}\n`);
+          const gone = retractedBy.get(s.id);
+          const shown = gone === undefined ? paint(color, s.kind === 'flag' ? 'red' : 'green', what) : paint(color, 'gray', `${what} (retracted by its author, statement ${gone.slice(0, 12)})`);
+          process.stdout.write(`  ${shown}${delta} by ${who} on ${s.startTime.slice(0, 10)}${until}\n`);
           if (s.description !== '') process.stdout.write(`    "${s.description}"\n`);
           process.stdout.write(`    ${paint(color, 'gray', `statement ${s.id}; ${s.subjects.length} file${s.subjects.length === 1 ? '' : 's'}`)}\n`);
         }

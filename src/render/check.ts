@@ -70,6 +70,8 @@ export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbo
       for (const m of n.missing) out.push(`    ${paint(color, m.kind === 'veto' ? 'red' : 'yellow', '-')} ${m.message}`);
       for (const contribution of n.contributions) out.push(`    ${paint(color, 'green', '+')} ${contribution.message}`);
       for (const note of n.notes) out.push(`    ${paint(color, 'gray', `· ${note.message}`)}`);
+      for (const o of n.overridden) out.push(`    ${paint(color, 'yellow', '~')} ${o.message}`);
+      if (opts.verbose === true) for (const x of n.setAside) out.push(`    ${paint(color, 'gray', `· set aside (${x.reason}): ${x.message}`)}`);
       const path = pathFromRoot(graph, n.name, index);
       if (path !== undefined && path.length > 1) out.push(`    ${paint(color, 'gray', `required by: ${path.join(' -> ')}`)}`);
     }
@@ -95,6 +97,8 @@ export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbo
       for (const n of passing) {
         out.push(`${paint(color, 'green', '✓')} ${n.name} ${n.version}  score ${formatNumber(n.score)}`);
         for (const contribution of n.contributions) out.push(`    + ${contribution.message}`);
+        for (const o of n.overridden) out.push(`    ~ ${o.message}`);
+        for (const x of n.setAside) out.push(`    ${paint(color, 'gray', `· set aside (${x.reason}): ${x.message}`)}`);
         if (n.closure !== 'pass' && n.closurePath !== undefined) out.push(`    ${paint(color, 'yellow', `depends on a failing package: ${n.closurePath.join(' -> ')}`)}`);
       }
     }

@@ -11,6 +11,10 @@ export interface Migration {
 }
 
 const KINDS = "('assess','review','vote','like','flag','trust','rotate')";
+// Migration 3: retract statements (issue #10). `publish` statements are made by pyvouch from
+// provenance and never stored as envelopes, so they are not admitted.
+const KINDS_V3 = "('assess','review','vote','like','flag','trust','rotate','retract')";
+const STATEMENT_COLUMNS = 'id, kind, predicate_type, agent, package_name, package_version, start_time, end_time, imported_at, envelope, statement';
 const LEVELS = "('high','medium','low','distrust')";
 
 /** The table that records applied migrations; it is created before any migration runs. */
@@ -81,6 +85,36 @@ export const sqliteMigrations: readonly Migration[] = [
       'CREATE INDEX statement_subjects_sha256 ON statement_subjects (sha256)',
     ],
   },
+  {
+    // SQLite cannot alter a CHECK constraint: the table is rebuilt (the runner turns foreign keys
+    // off around migrations, so dropping the old table cascades nothing, and checks them after).
+    version: 3,
+    name: 'retract statements',
+    statements: [
+      `CREATE TABLE statements_v3 (
+        id TEXT NOT NULL UNIQUE CHECK (length(id) = 64 AND id NOT GLOB '*[^0-9a-f]*'),
+        kind TEXT NOT NULL CHECK (kind IN ${KINDS_V3}),
+        predicate_type TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        package_name TEXT,
+        package_version TEXT,
+        start_time TEXT NOT NULL,
+        end_time TEXT,
+        imported_at TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        statement TEXT NOT NULL
+      )`,
+      `INSERT INTO statements_v3 (rowid, ${STATEMENT_COLUMNS}) SELECT rowid, ${STATEMENT_COLUMNS} FROM statements`,
+      'DROP TABLE statements',
+      'ALTER TABLE statements_v3 RENAME TO statements',
+      'CREATE INDEX statements_package ON statements (package_name, package_version)',
+      'CREATE INDEX statements_agent_kind ON statements (agent, kind)',
+      'CREATE INDEX statements_kind ON statements (kind)',
+      'CREATE INDEX statements_start_time ON statements (start_time)',
+      'CREATE INDEX statements_end_time ON statements (end_time)',
+      'CREATE INDEX statements_imported_at ON statements (imported_at)',
+    ],
+  },
 ];
 
 // PostgreSQL objects are qualified with the store's schema, so nothing depends on search_path.
@@ -137,6 +171,14 @@ export function postgresMigrations(schema: string): readonly Migration[] {
       statements: [
         `ALTER TABLE ${s}.statement_subjects DROP CONSTRAINT statement_subjects_pkey`,
         `CREATE INDEX statement_subjects_sha256 ON ${s}.statement_subjects (sha256)`,
+      ],
+    },
+    {
+      version: 3,
+      name: 'retract statements',
+      statements: [
+        `ALTER TABLE ${s}.statements DROP CONSTRAINT statements_kind_check`,
+        `ALTER TABLE ${s}.statements ADD CONSTRAINT statements_kind_check CHECK (kind IN ${KINDS_V3})`,
       ],
     },
   ];

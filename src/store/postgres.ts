@@ -267,7 +267,7 @@ export class PostgresStore implements StatementStore {
       present: `SELECT id FROM ${s}.statements WHERE id = ANY($1::text[])`,
       forPackages: `SELECT id, ${JSON_COLUMNS} FROM ${s}.statements WHERE package_name = ANY($1::text[])`,
       trustFrom: `SELECT ${JSON_COLUMNS} FROM ${s}.statements WHERE agent = $1 AND kind IN ('trust', 'rotate') ORDER BY id`,
-      trustAll: `SELECT ${JSON_COLUMNS} FROM ${s}.statements WHERE kind IN ('trust', 'rotate') ORDER BY id`,
+      trustAll: `SELECT ${JSON_COLUMNS} FROM ${s}.statements WHERE kind IN ('trust', 'rotate', 'retract') ORDER BY id`,
       page: `SELECT id, ${JSON_COLUMNS} FROM ${s}.statements WHERE id > $1 ORDER BY id LIMIT $2`,
       count: `SELECT count(*) AS n FROM ${s}.statements`,
     };

@@ -28,6 +28,10 @@ export function sqliteSchemaVersion(db: Database.Database, table: string): numbe
 }
 
 export function applySqliteMigrations(db: Database.Database, file: string, set: SqliteMigrationSet): void {
+  // Off during migrations (it cannot change inside a transaction), so a table can be rebuilt, as
+  // SQLite's ALTER TABLE documentation describes; the keys are checked before the commit.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  if (foreignKeys === 1) db.pragma('foreign_keys = OFF');
   db.exec('BEGIN IMMEDIATE');
   try {
     if (!sqliteTableExists(db, set.table)) {
@@ -40,10 +44,14 @@ export function applySqliteMigrations(db: Database.Database, file: string, set: 
       for (const sql of migration.statements) db.exec(sql);
       record.run(migration.version, migration.name, new Date().toISOString());
     }
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new Error(`${broken.length} rows break a foreign key after the migration`);
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
+    if (foreignKeys === 1) db.pragma('foreign_keys = ON');
     if (err instanceof PyvouchError) throw err;
     throw new PyvouchError('STORE_MIGRATION', `cannot migrate ${set.what}: ${(err as Error).message}`, { file, cause: err, help: set.help });
   }
+  if (foreignKeys === 1) db.pragma('foreign_keys = ON');
 }

@@ -163,7 +163,7 @@ export class SqliteStore implements StatementStore {
     this.#trustFrom = db.prepare(
       `SELECT ${JSON_COLUMNS} FROM statements WHERE agent = ? AND kind IN ('trust', 'rotate') ORDER BY id`,
     );
-    this.#trustAll = db.prepare(`SELECT ${JSON_COLUMNS} FROM statements WHERE kind IN ('trust', 'rotate') ORDER BY id`);
+    this.#trustAll = db.prepare(`SELECT ${JSON_COLUMNS} FROM statements WHERE kind IN ('trust', 'rotate', 'retract') ORDER BY id`);
     this.#page = db.prepare(`SELECT id, ${JSON_COLUMNS} FROM statements WHERE id > ? ORDER BY id LIMIT ?`);
     this.#count = db.prepare('SELECT count(*) AS n FROM statements');
 

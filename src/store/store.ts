@@ -37,7 +37,7 @@ export interface StatementStore {
   forPackages(names: readonly string[]): Promise<StoredStatement[]>;
   /** Trust and rotation statements whose agent is `agent`. */
   trustFrom(agent: string): Promise<StoredStatement[]>;
-  /** Every trust and rotation statement (the trust graph is small; policy walks it in memory). */
+  /** Every trust, rotation and retract statement (small; policy walks them in memory). */
   trustStatements(): Promise<StoredStatement[]>;
   /** Every stored statement, in id order, streamed. */
   all(): AsyncIterable<StoredStatement>;

@@ -15,8 +15,10 @@ import {
   type Exemption,
   type Level,
   type PackagePolicy,
+  type Override,
   type Party,
   type Policy,
+  type RequiredRule,
   type TrustSettings,
 } from './policy.js';
 import { MAX_PROBLEMS } from '../text/line-index.js';
@@ -34,7 +36,8 @@ export interface ParsePolicyOptions {
 }
 
 const HELP = 'see docs/policy.md for every policy field';
-const TOP_KEYS = ['policy', 'party', 'level', 'criteria', 'package', 'trust', 'exemption'];
+const TOP_KEYS = ['policy', 'party', 'level', 'criteria', 'package', 'trust', 'exemption', 'override'];
+const OVERRIDE_KEYS = ['party', 'vetoes-of', 'findings', 'description'];
 const POLICY_KEYS = [
   'threshold',
   'criteria',
@@ -46,8 +49,8 @@ const POLICY_KEYS = [
   'first-party',
   'description',
 ];
-const PARTY_SOURCES = ['identity', 'identities', 'index', 'trusted-publisher'];
-const PARTY_KEYS = ['name', 'weight', 'description', ...PARTY_SOURCES];
+const PARTY_SOURCES = ['identity', 'identities', 'index', 'publishers', 'feed', 'scanner'];
+const PARTY_KEYS = ['name', 'weight', 'description', ...PARTY_SOURCES, 'trusted-publisher'];
 const LEVEL_KINDS = ['audited', 'trusted-authors', 'voted'];
 const LEVEL_KEYS: Record<string, string[]> = {
   audited: ['kind', 'name', 'description', 'parties', 'criteria', 'weight'],
@@ -127,67 +130,67 @@ class PolicyParser {
 
   run(doc: Table): Policy {
     this.keys(doc, [], TOP_KEYS);
-
     const criteriaDefinitions = this.criteriaTables(doc['criteria']);
     const known = (name: string): boolean => criteriaDefinitions.has(name);
-
-    const policyTable = doc['policy'];
-    let threshold = 0;
-    let criteria = ['safe-to-deploy'];
-    let requiredRaw: { names: string[]; path: Segment[] } | undefined;
-    let vetoWeight: number | undefined;
-    let vetoFindings = ['malicious'];
-    let maxAge: number | undefined;
-    let requireHashBinding = true;
-    let firstParty: 'exempt' | 'check' = 'exempt';
-    if (policyTable === undefined) {
-      this.add(['policy'], 'the policy has no [policy] table', 'add [policy] with at least `threshold = <score>`');
-    } else if (!isTable(policyTable)) {
-      this.add(['policy'], `expected a table, got ${describe(policyTable)}`);
-    } else {
-      this.keys(policyTable, ['policy'], POLICY_KEYS);
-      const t = this.number(policyTable, 'threshold', ['policy'], { min: 0 });
-      if (t === undefined && !('threshold' in policyTable)) {
-        this.add(['policy', 'threshold'], 'the policy has no threshold', 'add `threshold = <score>` to [policy], e.g. 5.5');
-      }
-      threshold = t ?? 0;
-      criteria = this.criteriaRef(policyTable, 'criteria', ['policy'], known) ?? criteria;
-      const required = this.stringList(policyTable, 'required', ['policy']);
-      if (required !== undefined) requiredRaw = { names: required, path: ['policy', 'required'] };
-      vetoWeight = this.number(policyTable, 'veto-weight', ['policy'], { min: 0 });
-      vetoFindings = this.stringList(policyTable, 'veto-findings', ['policy']) ?? vetoFindings;
-      maxAge = this.duration(policyTable, 'max-age', ['policy']);
-      requireHashBinding = this.boolean(policyTable, 'require-hash-binding', ['policy']) ?? true;
-      const fp = this.string(policyTable, 'first-party', ['policy']);
-      if (fp === 'exempt' || fp === 'check') firstParty = fp;
-      else if (fp !== undefined) this.add(['policy', 'first-party'], `expected "exempt" or "check", got '${fp}'`);
-    }
-
+    const settings = this.policyTable(doc['policy'], known);
     const parties = this.parties(doc['party']);
     const levels = this.levels(doc['level'], parties, known);
-    const names = new Set<string>([...parties.map((x) => x.name), ...levels.map((l) => l.name)]);
-    const required = requiredRaw === undefined ? [] : this.checkRequired(requiredRaw.names, requiredRaw.path, names);
-    const packages = this.packages(doc['package'], known, names);
-    const trust = this.trust(doc['trust']);
-    const exemptions = this.exemptions(doc['exemption']);
-
+    const required = settings.required === undefined ? [] : this.requiredRules(settings.required, ['policy', 'required'], parties, levels);
     const policy: Policy = {
-      threshold,
-      criteria,
+      threshold: settings.threshold,
+      criteria: settings.criteria,
       required,
-      vetoFindings,
-      requireHashBinding,
-      firstParty,
+      overrides: this.overrides(doc['override'], parties),
+      vetoFindings: settings.vetoFindings,
+      requireHashBinding: settings.requireHashBinding,
+      firstParty: settings.firstParty,
       parties,
       levels: levels.length > 0 ? levels : [{ kind: 'audited', name: 'audited' }],
       criteriaDefinitions,
-      packages,
-      trust,
-      exemptions,
+      packages: this.packages(doc['package'], known, parties, levels),
+      trust: this.trust(doc['trust']),
+      exemptions: this.exemptions(doc['exemption']),
     };
-    if (vetoWeight !== undefined) policy.vetoWeight = vetoWeight;
-    if (maxAge !== undefined) policy.maxAge = maxAge;
+    if (settings.vetoWeight !== undefined) policy.vetoWeight = settings.vetoWeight;
+    if (settings.maxAge !== undefined) policy.maxAge = settings.maxAge;
     return policy;
+  }
+
+  /** The [policy] table. `required` is kept raw: it is checked once parties and levels are known. */
+  private policyTable(raw: unknown, known: (c: string) => boolean): PolicySettings {
+    const out: PolicySettings = {
+      threshold: 0,
+      criteria: ['safe-to-deploy'],
+      vetoFindings: ['malicious'],
+      requireHashBinding: true,
+      firstParty: 'exempt',
+    };
+    if (raw === undefined) {
+      this.add(['policy'], 'the policy has no [policy] table', 'add [policy] with at least `threshold = <score>`');
+      return out;
+    }
+    if (!isTable(raw)) {
+      this.add(['policy'], `expected a table, got ${describe(raw)}`);
+      return out;
+    }
+    this.keys(raw, ['policy'], POLICY_KEYS);
+    const t = this.number(raw, 'threshold', ['policy'], { min: 0 });
+    if (t === undefined && !('threshold' in raw)) {
+      this.add(['policy', 'threshold'], 'the policy has no threshold', 'add `threshold = <score>` to [policy], e.g. 5.5');
+    }
+    out.threshold = t ?? 0;
+    out.criteria = this.criteriaRef(raw, 'criteria', ['policy'], known) ?? out.criteria;
+    if (raw['required'] !== undefined) out.required = raw['required'];
+    const vetoWeight = this.number(raw, 'veto-weight', ['policy'], { min: 0 });
+    if (vetoWeight !== undefined) out.vetoWeight = vetoWeight;
+    out.vetoFindings = this.stringList(raw, 'veto-findings', ['policy']) ?? out.vetoFindings;
+    const maxAge = this.duration(raw, 'max-age', ['policy']);
+    if (maxAge !== undefined) out.maxAge = maxAge;
+    out.requireHashBinding = this.boolean(raw, 'require-hash-binding', ['policy']) ?? true;
+    const fp = this.string(raw, 'first-party', ['policy']);
+    if (fp === 'exempt' || fp === 'check') out.firstParty = fp;
+    else if (fp !== undefined) this.add(['policy', 'first-party'], `expected "exempt" or "check", got '${fp}'`);
+    return out;
   }
 
   // --- sections -------------------------------------------------------------------------------
@@ -245,7 +248,6 @@ class PolicyParser {
       }
       this.keys(body, path, PARTY_KEYS);
       const name = this.string(body, 'name', path, { required: true });
-      const weight = this.number(body, 'weight', path, { min: 0, required: true });
       const description = this.string(body, 'description', path);
       if (name !== undefined) {
         const first = seen.get(name);
@@ -253,73 +255,90 @@ class PolicyParser {
           this.add([...path, 'name'], `duplicate party name '${name}' (also party[${first}])`, 'give every party a unique name');
         } else seen.set(name, i);
       }
+      if ('trusted-publisher' in body) {
+        this.add([...path, 'trusted-publisher'], 'trusted-publisher is replaced by publishers', 'write `publishers = ["github:OWNER/REPO"]` (globs on the PEP 740 publisher identity)');
+        return;
+      }
       const sources = PARTY_SOURCES.filter((k) => k in body);
       if (sources.length === 0) {
-        this.add(path, `party '${name ?? i}' names no identity, identities, index or trusted-publisher`, 'say who the party is: `identity = "did:key:…"`, `identities = [...]` or `index = "https://…"`');
+        this.add(path, `party '${name ?? i}' names no identity, identities, index, publishers, feed or scanner`, 'say who the party is: `identity = "did:key:…"`, `identities = [...]`, `index = "https://…"`, `publishers = [...]`, `feed = "NAME"` or `scanner = true`');
         return;
       }
       if (sources.length > 1) {
         this.add(path, `party '${name ?? i}' has both ${sources.join(' and ')}; a party is exactly one of them`, 'split it into several [[party]] tables');
         return;
       }
+      const source = sources[0]!;
+      // Only a scanner may weigh negatively: its findings lower the score.
+      const weight = this.number(body, 'weight', path, { min: source === 'scanner' ? -Infinity : 0, required: true });
       if (name === undefined || weight === undefined) return;
       const base = description === undefined ? { name, weight } : { name, weight, description };
-      const source = sources[0]!;
-      if (source === 'identity') {
+      const party = this.partySource(source, body, path, base);
+      if (party !== undefined) out.push(party);
+    });
+    return out;
+  }
+
+  /** The one source key of a [[party]] table, read into a party. */
+  private partySource(source: string, body: Table, path: Segment[], base: { name: string; weight: number; description?: string }): Party | undefined {
+    switch (source) {
+      case 'identity': {
         const id = this.string(body, 'identity', path);
-        if (id === undefined) return;
-        if (!this.identity(id, [...path, 'identity'])) return;
-        out.push({ ...base, kind: 'identity', identities: [id] });
-      } else if (source === 'identities') {
+        if (id === undefined || !this.identity(id, [...path, 'identity'])) return undefined;
+        return { ...base, kind: 'identity', identities: [id] };
+      }
+      case 'identities': {
         const ids = this.stringList(body, 'identities', path);
-        if (ids === undefined) return;
+        if (ids === undefined) return undefined;
         if (ids.length === 0) {
           this.add([...path, 'identities'], 'a group needs at least one identity');
-          return;
+          return undefined;
         }
         let ok = true;
         ids.forEach((id, k) => {
           ok = this.identity(id, [...path, 'identities', k]) && ok;
         });
-        if (ok) out.push({ ...base, kind: 'group', identities: [...new Set(ids)] });
-      } else if (source === 'index') {
+        return ok ? { ...base, kind: 'group', identities: [...new Set(ids)] } : undefined;
+      }
+      case 'index': {
         const url = this.string(body, 'index', path);
-        if (url === undefined) return;
+        if (url === undefined) return undefined;
         if (!isUrl(url)) {
           this.add([...path, 'index'], `'${url}' is not an index URL`, 'write the simple API URL, e.g. "https://pypi.org/simple"');
-          return;
+          return undefined;
         }
-        out.push({ ...base, kind: 'index', index: url, indexKey: normalizeIndexUrl(url) });
-      } else {
-        const publisher = this.publisher(body['trusted-publisher'], [...path, 'trusted-publisher']);
-        if (publisher !== undefined) out.push({ ...base, kind: 'trusted-publisher', publisher });
+        return { ...base, kind: 'index', index: url, indexKey: normalizeIndexUrl(url) };
       }
-    });
-    return out;
-  }
-
-  private publisher(raw: unknown, path: Segment[]): { repository: string; workflow?: string; environment?: string } | undefined {
-    if (typeof raw === 'string') {
-      if (raw.trim() === '') {
-        this.add(path, 'a trusted publisher needs a repository');
+      case 'publishers': {
+        const globs = this.stringList(body, 'publishers', path);
+        if (globs === undefined) return undefined;
+        let ok = globs.length > 0;
+        if (!ok) this.add([...path, 'publishers'], 'name at least one publisher, e.g. "github:pallets/*"');
+        globs.forEach((g, k) => {
+          if (!/^[a-z]+:\S+$/.test(g)) {
+            this.add([...path, 'publishers', k], `'${g}' is not a publisher glob`, 'write KIND:PATH, e.g. "github:pallets/flask" or "github:pallets/*"');
+            ok = false;
+          }
+        });
+        return ok ? { ...base, kind: 'publisher', publishers: [...new Set(globs)] } : undefined;
+      }
+      case 'feed': {
+        const feed = this.string(body, 'feed', path);
+        if (feed === undefined) return undefined;
+        if (feed.trim() === '') {
+          this.add([...path, 'feed'], 'name the feed (as it was added)');
+          return undefined;
+        }
+        return { ...base, kind: 'feed', feed };
+      }
+      default: {
+        const v = body['scanner'];
+        if (v === true) return { ...base, kind: 'scanner' };
+        if (typeof v === 'string' && v.trim() !== '') return { ...base, kind: 'scanner', scanner: v };
+        this.add([...path, 'scanner'], `expected true or an assessor name, got ${describe(v)}`);
         return undefined;
       }
-      return { repository: raw };
     }
-    if (!isTable(raw)) {
-      this.add(path, `expected a repository string or a table, got ${describe(raw)}`);
-      return undefined;
-    }
-    this.keys(raw, path, ['repository', 'workflow', 'environment']);
-    const repository = this.string(raw, 'repository', path, { required: true });
-    const workflow = this.string(raw, 'workflow', path);
-    const environment = this.string(raw, 'environment', path);
-    if (repository === undefined) return undefined;
-    return {
-      repository,
-      ...(workflow === undefined ? {} : { workflow }),
-      ...(environment === undefined ? {} : { environment }),
-    };
   }
 
   private levels(raw: unknown, parties: readonly Party[], known: (c: string) => boolean): Level[] {
@@ -362,7 +381,7 @@ class PolicyParser {
         if (party === undefined) {
           this.add([...path, 'parties', k], `unknown party '${pn}'${suggestion(pn, [...partyNames.keys()])}`);
         } else if (!isStatementParty(party)) {
-          this.add([...path, 'parties', k], `party '${pn}' is ${party.kind === 'index' ? 'an index' : 'a trusted publisher'}; levels weigh statements, so name parties with identities`);
+          this.add([...path, 'parties', k], `party '${pn}' is ${party.kind === 'index' ? 'an index' : `a ${party.kind} party`}; levels weigh statements, so name parties with identities`);
         }
       });
       const weight = this.number(body, 'weight', path, { min: 0, required: kind === 'voted' });
@@ -395,7 +414,7 @@ class PolicyParser {
     return out;
   }
 
-  private packages(raw: unknown, known: (c: string) => boolean, names: ReadonlySet<string>): Map<string, PackagePolicy> {
+  private packages(raw: unknown, known: (c: string) => boolean, parties: readonly Party[], levels: readonly Level[]): Map<string, PackagePolicy> {
     const out = new Map<string, PackagePolicy>();
     if (raw === undefined) return out;
     if (!isTable(raw)) {
@@ -420,8 +439,7 @@ class PolicyParser {
       if (criteria !== undefined) pkg.criteria = criteria;
       const threshold = this.number(body, 'threshold', path, { min: 0 });
       if (threshold !== undefined) pkg.threshold = threshold;
-      const required = this.stringList(body, 'required', path);
-      if (required !== undefined) pkg.required = this.checkRequired(required, [...path, 'required'], names);
+      if (body['required'] !== undefined) pkg.required = this.requiredRules(body['required'], [...path, 'required'], parties, levels);
       out.set(name, pkg);
     }
     return out;
@@ -630,13 +648,103 @@ class PolicyParser {
     this.add(path, `unknown criteria '${name}'${suggestion(name, names)}`, `define it with a [criteria.${name}] table, or use one of ${names.join(', ')}`);
   }
 
-  private checkRequired(required: readonly string[], path: Segment[], names: ReadonlySet<string>): string[] {
-    required.forEach((r, i) => {
-      if (!names.has(r)) {
-        this.add([...path, i], `'${r}' is not a party or level of this policy${suggestion(r, [...names])}`, 'name a [[party]] (or a [[level]]) that must vouch');
+  /**
+   * `required = ["pypi", "audited", { party = "internal", count = 2 }]`: names of parties or levels,
+   * or tables asking for a count of distinct identities.
+   */
+  private requiredRules(raw: unknown, path: Segment[], parties: readonly Party[], levels: readonly Level[]): RequiredRule[] {
+    if (!Array.isArray(raw)) {
+      this.add(path, `expected an array of party or level names, got ${describe(raw)}`);
+      return [];
+    }
+    const partyByName = new Map(parties.map((p) => [p.name, p]));
+    const levelNames = new Set(levels.map((l) => l.name));
+    const all = [...partyByName.keys(), ...levelNames];
+    const out = new Map<string, RequiredRule>();
+    raw.forEach((item: unknown, i) => {
+      const at: Segment[] = [...path, i];
+      const rule = this.requiredRule(item, at, levelNames);
+      if (rule === undefined) return;
+      const { name, count } = rule;
+      const party = partyByName.get(name);
+      if (party === undefined && !levelNames.has(name)) {
+        this.add(typeof item === 'string' ? at : [...at, 'party'], `'${name}' is not a party or level of this policy${suggestion(name, all)}`, 'name a [[party]] (or a [[level]]) that must vouch');
+        return;
       }
+      if (party !== undefined && party.weight < 0) {
+        this.add(at, `party '${name}' has a negative weight: it lowers scores and cannot be required to vouch`);
+        return;
+      }
+      if (party !== undefined && count > 1 && party.kind !== 'group') {
+        this.add([...at, 'count'], `party '${name}' is ${party.kind === 'identity' ? 'one identity' : `a ${party.kind} party`}: it vouches at most once, so count ${count} can never be met`);
+        return;
+      }
+      if (party?.kind === 'group' && count > party.identities.length) {
+        this.add([...at, 'count'], `party '${name}' has ${party.identities.length} members; count ${count} can never be met`);
+        return;
+      }
+      out.set(name, { name, count: Math.max(count, out.get(name)?.count ?? 0) });
     });
-    return [...new Set(required.filter((r) => names.has(r)))];
+    return [...out.values()];
+  }
+
+  private requiredRule(item: unknown, at: Segment[], levelNames: ReadonlySet<string>): RequiredRule | undefined {
+    if (typeof item === 'string') return { name: item, count: 1 };
+    if (!isTable(item)) {
+      this.add(at, `expected a party or level name, or { party = NAME, count = N }, got ${describe(item)}`);
+      return undefined;
+    }
+    this.keys(item, at, ['party', 'level', 'count']);
+    const keys = (['party', 'level'] as const).filter((k) => k in item);
+    if (keys.length !== 1) {
+      this.add(at, 'name exactly one `party` or `level`', 'e.g. { party = "internal", count = 2 }');
+      return undefined;
+    }
+    const name = this.string(item, keys[0]!, at);
+    const count = this.number(item, 'count', at, { min: 1, integer: true }) ?? 1;
+    if (name === undefined) return undefined;
+    if (keys[0] === 'level' && !levelNames.has(name)) {
+      this.add([...at, 'level'], `'${name}' is not a level of this policy${suggestion(name, [...levelNames])}`);
+      return undefined;
+    }
+    return { name, count };
+  }
+
+  /** [[override]] tables: who may override a veto, and whose vetoes. */
+  private overrides(raw: unknown, parties: readonly Party[]): Override[] {
+    const out: Override[] = [];
+    if (raw === undefined) return out;
+    if (!Array.isArray(raw)) {
+      this.add(['override'], `expected an array of tables [[override]], got ${describe(raw)}`);
+      return out;
+    }
+    const names = parties.map((p) => p.name);
+    raw.forEach((body: unknown, i) => {
+      const path: Segment[] = ['override', i];
+      if (!isTable(body)) {
+        this.add(path, `expected a table, got ${describe(body)}`);
+        return;
+      }
+      this.keys(body, path, OVERRIDE_KEYS);
+      const party = this.string(body, 'party', path, { required: true });
+      if (party === undefined) return;
+      const p = parties.find((x) => x.name === party);
+      if (p === undefined) {
+        this.add([...path, 'party'], `unknown party '${party}'${suggestion(party, names)}`);
+        return;
+      }
+      if (!isStatementParty(p)) {
+        this.add([...path, 'party'], `party '${party}' has no identities: only a party whose members sign can override a veto`);
+        return;
+      }
+      const vetoesOf = this.stringList(body, 'vetoes-of', path);
+      vetoesOf?.forEach((n, k) => {
+        if (!names.includes(n)) this.add([...path, 'vetoes-of', k], `unknown party '${n}'${suggestion(n, names)}`);
+      });
+      const findings = this.stringList(body, 'findings', path);
+      out.push({ party, ...(vetoesOf === undefined ? {} : { vetoesOf }), ...(findings === undefined ? {} : { findings }) });
+    });
+    return out;
   }
 
   private packageName(raw: string, path: Segment[]): string | undefined {
@@ -703,4 +811,15 @@ function toError(problems: readonly Problem[], options: ParsePolicyOptions): Pyv
     help: first.help ?? HELP,
     problems: errs,
   });
+}
+
+interface PolicySettings {
+  threshold: number;
+  criteria: string[];
+  required?: unknown;
+  vetoWeight?: number;
+  vetoFindings: string[];
+  maxAge?: number;
+  requireHashBinding: boolean;
+  firstParty: 'exempt' | 'check';
 }

@@ -50,20 +50,61 @@ export interface IndexParty extends PartyBase {
 }
 
 /**
- * A PyPI trusted publisher (PEP 740 provenance). Kept in the model so policies can name it now;
- * it contributes nothing until provenance verification feeds evaluation.
+ * Source parties vouch through where pyvouch got a statement (`Statement.source`, set by pyvouch,
+ * never by the signer), not through who signed it. Each adds its weight once per node.
  */
-export interface TrustedPublisherParty extends PartyBase {
-  kind: 'trusted-publisher';
-  publisher: { repository: string; workflow?: string; environment?: string };
+/** PEP 740 trusted publishers: `publish` statements (made from Sigstore-verified provenance). */
+export interface PublisherParty extends PartyBase {
+  kind: 'publisher';
+  /** Globs anchored on the whole `PublisherIdentity.id`: `*` stays within one `/` segment, `**` crosses them. */
+  publishers: string[];
 }
 
-export type Party = IdentityParty | GroupParty | IndexParty | TrustedPublisherParty;
+/** A followed statement feed: audits that came from the feed named `feed`. */
+export interface FeedParty extends PartyBase {
+  kind: 'feed';
+  feed: string;
+}
+
+/**
+ * Local assessors (src/scan/). A negative weight counts the scanners' findings (flags) and lowers
+ * the score; a positive one counts their clean results.
+ */
+export interface ScannerParty extends PartyBase {
+  kind: 'scanner';
+  /** Only this assessor (`source.name`); undefined = every scanner. */
+  scanner?: string;
+}
+
+export type SourceParty = PublisherParty | FeedParty | ScannerParty;
+export type Party = IdentityParty | GroupParty | IndexParty | SourceParty;
 /** Parties whose members sign statements. */
 export type StatementParty = IdentityParty | GroupParty;
 
 export function isStatementParty(p: Party): p is StatementParty {
   return p.kind === 'identity' || p.kind === 'group';
+}
+
+export function isSourceParty(p: Party): p is SourceParty {
+  return p.kind === 'publisher' || p.kind === 'feed' || p.kind === 'scanner';
+}
+
+/**
+ * A party or level that must vouch: `count` distinct identities of it (members of a group party,
+ * auditors of a level); 1 for an identity, index or source party and for a voted level.
+ */
+export interface RequiredRule {
+  name: string;
+  count: number;
+}
+
+/** Who may override a veto: a direct member of `party` auditing the release after the flag. */
+export interface Override {
+  party: string;
+  /** Only vetoes raised through these parties; undefined = any party but `party` itself. */
+  vetoesOf?: string[];
+  /** Only these finding kinds; undefined = any. */
+  findings?: string[];
 }
 
 interface LevelBase {
@@ -104,7 +145,7 @@ export interface PackagePolicy {
   name: string;
   criteria?: string[];
   threshold?: number;
-  required?: string[];
+  required?: RequiredRule[];
 }
 
 export interface TrustSettings {
@@ -130,14 +171,16 @@ export interface Policy {
   /** Default criteria a node must meet (all of them). */
   criteria: string[];
   /** Parties (or level names) that must vouch for every node, whatever the score. */
-  required: string[];
+  required: RequiredRule[];
+  /** Who may override vetoes; without any, a veto always stands. */
+  overrides: Override[];
   /** A flag by an identity whose effective weight is at least this vetoes; undefined = off. */
   vetoWeight?: number;
   /** Finding kinds that veto when flagged by any trusted identity. */
   vetoFindings: string[];
   /** Statements older than this many milliseconds do not count; undefined = no limit. */
   maxAge?: number;
-  /** Statements only count when bound to a locked sha256 of the node. */
+  /** Statements only count when they name the locked sha256 of every file of the node. */
   requireHashBinding: boolean;
   /**
    * The project's own code (editable installs and virtual workspace projects, which are built from

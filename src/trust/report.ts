@@ -9,7 +9,10 @@ export type ContributionKind =
   | 'delta-audit' // the same for the diff from an already vouched-for version
   | 'author' // any vouching statement by an author identity (trusted-authors level)
   | 'votes' // a voted level reached its quorum
-  | 'index'; // the index serves the locked artifacts
+  | 'index' // the index serves the locked artifacts
+  | 'publisher' // PEP 740 provenance of every locked file names a trusted publisher
+  | 'feed' // a followed feed carries audits binding every locked file
+  | 'scanner'; // a local assessor's results (negative weight: its findings)
 
 export interface Contribution {
   /** Party name; for `votes`, the level name. */
@@ -36,13 +39,14 @@ export interface Contribution {
   /** Reduced (possibly to 0) because delegated trust never weighs more than the party member it came through. */
   capped?: true;
   /** `votes`: the counted voters. */
-  voters?: { agent: string; statement: string; vote: 'for' | 'against' }[];
+  /** `votes`: the counted voters, each with its voice (its trust route's factor; 1 for a member). */
+  voters?: { agent: string; statement: string; vote: 'for' | 'against'; voice: number }[];
   message: string;
 }
 
 export type Missing =
   | { kind: 'score'; need: number; have: number; short: number; message: string }
-  | { kind: 'required'; party: string; message: string }
+  | { kind: 'required'; party: string; need: number; have: number; message: string }
   | {
       kind: 'veto';
       statement: string;
@@ -70,8 +74,50 @@ export type NoteKind =
   | 'votes'
   | 'delta-base'
   | 'index'
-  | 'trusted-publisher'
+  | 'source'
   | 'exemption-expired';
+
+/** Why a statement about the node did not count. */
+export type SetAsideReason =
+  | 'unknown-identity' // its signer is in no party and trusted by no one the policy trusts
+  | 'distrusted' // cut by the distrust of someone on every route that would reach its signer
+  | 'criteria-short' // an audit of criteria that do not meet what the node needs
+  | 'not-counted' // no level (or source party) of the policy counts this kind of statement
+  | 'same-identity' // its signer already counts once for this node, through a better statement
+  | 'expired'
+  | 'too-old'
+  | 'not-yet-valid'
+  | 'invalid-time'
+  | 'superseded' // its author said something newer about the release
+  | 'retracted' // its author took it back
+  | 'retired-key' // signed with a rotated-away key and not received before the rotation
+  | 'unbound-file' // does not name the sha256 of every file the lock allows for the node
+  | 'delta-base' // a delta whose base is not vouched for, or vetoed
+  | 'bad-signature'; // its envelope did not verify
+
+export interface SetAside {
+  statement: string;
+  /** The signer. */
+  agent: string;
+  /** The statement's kind (review, assess, flag, …). */
+  kind: string;
+  reason: SetAsideReason;
+  /** The statement that superseded or retracted it, when there is one. */
+  by?: string;
+  message: string;
+}
+
+/** A veto that a party named in [[override]] overrode. */
+export interface Overridden {
+  /** The flag. */
+  statement: string;
+  party: string;
+  agent: string;
+  finding: { kind: string; severity: string };
+  /** The overriding party, its member and statement (an audit signed after the flag). */
+  by: { party: string; agent: string; statement: string };
+  message: string;
+}
 
 /** Something that did not count (or only informs), kept so a verdict can be explained. */
 export interface Note {
@@ -91,9 +137,13 @@ export interface NodeReport {
   threshold: number;
   /** Criteria the node had to meet (policy default or package override). */
   criteria: string[];
-  /** Parties (or levels) that had to vouch. */
+  /** Parties (or levels) that had to vouch, as `name` or `name×count`. */
   required: string[];
   contributions: Contribution[];
+  /** Every statement about the node that did not count, with the reason. */
+  setAside: SetAside[];
+  /** Vetoes overridden under the policy's [[override]] rules. */
+  overridden: Overridden[];
   /** Why the node fails (also listed for exempt nodes: what the exemption waives). */
   missing: Missing[];
   notes: Note[];
@@ -131,6 +181,7 @@ export function explainNode(node: NodeReport): string[] {
     lines.push(`  exemption${node.exemption.expired ? ' (expired)' : ''}: ${node.exemption.reason}`);
   }
   for (const c of node.contributions) lines.push(`  + ${c.message}`);
+  for (const o of node.overridden) lines.push(`  ~ ${o.message}`);
   if (node.verdict !== 'pass') for (const m of node.missing) lines.push(`  - ${m.message}`);
   if (node.closurePath !== undefined) lines.push(`  depends on a ${node.closure} node: ${node.closurePath.join(' -> ')}`);
   return lines;

@@ -4,6 +4,7 @@
 // identities the policy trusts.
 
 import type { Statement } from '../attest/types.js';
+import { Version } from '../pep/version.js';
 import { cmp } from './order.js';
 
 /** A statement with its times parsed. */
@@ -13,6 +14,8 @@ export interface IndexedStatement {
   readonly start: number;
   /** Epoch ms of endTime; Infinity when none; NaN when unparseable. */
   readonly end: number;
+  /** Epoch ms of receivedAt (set by pyvouch); NaN when unknown. */
+  readonly received: number;
 }
 
 /** The statements about one release, ordered by id, with their signers and times side by side. */
@@ -22,6 +25,8 @@ export interface StatementBucket {
   readonly agents: Int32Array;
   readonly starts: Float64Array;
   readonly ends: Float64Array;
+  /** Epoch ms of receivedAt; NaN when unknown. */
+  readonly received: Float64Array;
   /** Subjects of statement i are digests[digestStart[i] .. digestStart[i+1]) (interned sha256s). */
   readonly digestStart: Int32Array;
   readonly digests: Int32Array;
@@ -29,10 +34,19 @@ export interface StatementBucket {
 
 export interface StatementIndex {
   readonly kind: 'pyvouch.statement-index';
-  /** name -> version -> statements. Buckets are built on first access (see indexStatements). */
+  /**
+   * name -> version key (see versionKey: PEP 440 equality, so 1.0 and 1.0.0 share one) ->
+   * statements. Buckets are built on first access (see indexStatements).
+   */
   readonly packages: ReadonlyMap<string, ReadonlyMap<string, StatementBucket>>;
+  /** name -> version key -> the version as the first statement about it wrote it. */
+  readonly versions: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** Trust and rotation statements, ordered by id. */
   readonly trust: readonly IndexedStatement[];
+  /** Statement id -> the retract statements that name it. */
+  readonly retractions: ReadonlyMap<string, readonly IndexedStatement[]>;
+  /** name -> flags that name a version range (`finding.affected`); they are in no bucket. */
+  readonly rangeFlags: ReadonlyMap<string, readonly IndexedStatement[]>;
   /** Signer identity -> its number in bucket `agents`. Complete from the start. */
   readonly agentIds: ReadonlyMap<string, number>;
   /**
@@ -98,6 +112,7 @@ function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, d
   const agents = new Int32Array(list.length);
   const starts = new Float64Array(list.length);
   const ends = new Float64Array(list.length);
+  const received = new Float64Array(list.length);
   const digestStart = new Int32Array(list.length + 1);
   let subjects = 0;
   for (const s of list) subjects += s.subjects.length;
@@ -108,6 +123,7 @@ function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, d
     agents[i] = agentIds.get(s.agent)!;
     starts[i] = parseStart(s);
     ends[i] = parseEnd(s);
+    received[i] = parseReceived(s);
     digestStart[i] = d;
     for (const sub of s.subjects) {
       const hex = sub.sha256.toLowerCase();
@@ -117,15 +133,19 @@ function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, d
     }
   }
   digestStart[list.length] = d;
-  return { statements: list, agents, starts, ends, digestStart, digests };
+  return { statements: list, agents, starts, ends, received, digestStart, digests };
 }
 
 export function indexStatements(statements: readonly Statement[]): StatementIndex {
   const agentIds = new Map<string, number>();
   const digestIds = new Map<string, number>();
   const packages = new Map<string, LazyVersions>();
+  const versions = new Map<string, Map<string, string>>();
   const trust: IndexedStatement[] = [];
+  const retractions = new Map<string, IndexedStatement[]>();
+  const rangeFlags = new Map<string, IndexedStatement[]>();
   const seen = new Set<string>();
+  const keys = new Map<string, string>();
   for (const statement of statements) {
     // The same statement may arrive from two feeds; counting it twice would double its weight.
     if (seen.has(statement.id)) continue;
@@ -133,17 +153,57 @@ export function indexStatements(statements: readonly Statement[]): StatementInde
     // Every signer is numbered now, so tables sized by agentIds cover every bucket built later.
     if (!agentIds.has(statement.agent)) agentIds.set(statement.agent, agentIds.size);
     if (statement.kind === 'trust' || statement.kind === 'rotate') {
-      trust.push({ statement, start: parseStart(statement), end: parseEnd(statement) });
+      trust.push(indexed(statement));
+      continue;
+    }
+    if (statement.kind === 'retract') {
+      const e = indexed(statement);
+      for (const target of statement.retracts ?? []) {
+        let list = retractions.get(target);
+        if (list === undefined) retractions.set(target, (list = []));
+        list.push(e);
+      }
       continue;
     }
     const pkg = statement.package;
     if (pkg === undefined) continue;
-    let versions = packages.get(pkg.name);
-    if (versions === undefined) packages.set(pkg.name, (versions = new LazyVersions(agentIds, digestIds)));
-    versions.add(pkg.version, statement);
+    if (statement.kind === 'flag' && statement.finding?.affected !== undefined) {
+      let list = rangeFlags.get(pkg.name);
+      if (list === undefined) rangeFlags.set(pkg.name, (list = []));
+      list.push(indexed(statement));
+      continue;
+    }
+    let key = keys.get(pkg.version);
+    if (key === undefined) keys.set(pkg.version, (key = versionKey(pkg.version)));
+    let byVersion = packages.get(pkg.name);
+    if (byVersion === undefined) {
+      packages.set(pkg.name, (byVersion = new LazyVersions(agentIds, digestIds)));
+      versions.set(pkg.name, new Map());
+    }
+    byVersion.add(key, statement);
+    const shown = versions.get(pkg.name)!;
+    if (!shown.has(key)) shown.set(key, pkg.version);
   }
   trust.sort((a, b) => cmp(a.statement.id, b.statement.id));
-  return { kind: 'pyvouch.statement-index', packages, trust, agentIds, digestIds, size: seen.size };
+  return { kind: 'pyvouch.statement-index', packages, versions, trust, retractions, rangeFlags, agentIds, digestIds, size: seen.size };
+}
+
+/**
+ * The key under which PEP 440 equal versions meet: the normalised version with trailing zero
+ * release components dropped (`1.0.0` and `1.0` are both `1`; `1.0+local` is `1+local`).
+ * Strings that are not PEP 440 versions are their own key.
+ */
+export function versionKey(version: string): string {
+  const v = Version.tryParse(version);
+  if (v === null) return version;
+  const m = /^((?:\d+!)?)(\d+(?:\.\d+)*)(.*)$/s.exec(v.toString());
+  if (m === null) return v.toString();
+  const release = m[2]!.replace(/(?:\.0+)+$/, '');
+  return `${m[1]!}${release}${m[3]!}`;
+}
+
+function indexed(statement: Statement): IndexedStatement {
+  return { statement, start: parseStart(statement), end: parseEnd(statement), received: parseReceived(statement) };
 }
 
 export type TimeProblem = 'invalid-time' | 'not-yet-valid' | 'expired' | 'too-old';
@@ -159,6 +219,10 @@ export function timeProblem(start: number, end: number, now: number, maxAge: num
 
 function parseStart(s: Statement): number {
   return Date.parse(s.startTime);
+}
+
+function parseReceived(s: Statement): number {
+  return s.receivedAt === undefined ? Number.NaN : Date.parse(s.receivedAt);
 }
 
 function parseEnd(s: Statement): number {

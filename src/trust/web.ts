@@ -1,11 +1,13 @@
 // The web of trust for one set of criteria: which identities count, for which party, at which
 // factor and by which path. Party members count fully; identities they trust (transitively, up to
 // [trust] max-depth) count at level factor × decay per hop; rotated keys speak for the key they
-// replace; distrust removes an identity. In the spirit of cargo-crev's trust levels and depth.
+// replace. Distrust narrows only what the distruster extends: an identity D distrusts is cut
+// from the routes that run through D, never from a party's own members or from routes that do not
+// pass D (a bystander cannot remove a security team). In the spirit of cargo-crev's trust levels.
 
 import type { CriteriaTable } from './criteria.js';
 import { isStatementParty, type Policy, type StatementParty } from './policy.js';
-import { timeProblem, type IndexedStatement } from './statements.js';
+import { timeProblem, type IndexedStatement, type StatementIndex } from './statements.js';
 import { cmp } from './order.js';
 
 export interface TrustRoute {
@@ -26,13 +28,26 @@ export interface TrustEntry {
   canonical: string;
   /** The best route per party that reaches this identity. */
   routes: ReadonlyMap<string, TrustRoute>;
-  /** Epoch ms after which statements signed with this key do not count (the key was rotated away). */
+  /**
+   * Epoch ms when pyvouch learned this key was rotated away (the earlier of the rotation's
+   * receivedAt and its startTime). A statement signed with it counts only when pyvouch received it
+   * before then: see `countsAfterRetirement`.
+   */
   retiredAt?: number;
+}
+
+/**
+ * Whether a statement signed with a key retired at `retiredAt` still counts: only when its
+ * receivedAt is known and earlier. Never judged by startTime, which the signer (or a thief of the
+ * old key) chooses.
+ */
+export function signedBeforeRetirement(retiredAt: number | undefined, received: number): boolean {
+  return retiredAt === undefined || received < retiredAt;
 }
 
 export interface TrustWeb {
   readonly entries: ReadonlyMap<string, TrustEntry>;
-  /** Identities removed by a distrust statement from a trusted identity, with who removed them. */
+  /** Identities that a trusted identity's distrust cut from every route that would have reached them. */
   readonly removed: ReadonlyMap<string, { by: string; statement: string }>;
 }
 
@@ -46,23 +61,15 @@ interface Edge {
 /** Builds the web for `criteria`: trust statements scoped to other criteria are left out. */
 export function buildTrustWeb(
   policy: Policy,
-  trustStatements: readonly IndexedStatement[],
+  index: Pick<StatementIndex, 'trust' | 'retractions'>,
   criteria: readonly string[],
   table: CriteriaTable,
   now: number,
 ): TrustWeb {
-  const { edges, distrust, retiredAt, canonicalOf } = collect(policy, trustStatements, criteria, table, now);
+  const { edges, distrust, retiredAt, canonicalOf } = collect(policy, index, criteria, table, now);
   const parties = policy.parties.filter(isStatementParty);
-
-  const first = relax(policy, parties, edges, new Set());
-  const removed = new Map<string, { by: string; statement: string }>();
-  // One pass: distrust counts when its signer is trusted before any removal. Mutual distrust
-  // removes both sides, which fails closed and does not depend on order.
-  for (const d of distrust) {
-    if (first.has(d.from) && !removed.has(d.to)) removed.set(d.to, { by: d.from, statement: d.statement });
-  }
-  const routes = removed.size === 0 ? first : relax(policy, parties, edges, new Set(removed.keys()));
-
+  const blocked = new Map<string, { by: string; statement: string }>();
+  const routes = relax(policy, parties, edges, distrust, blocked);
   const entries = new Map<string, TrustEntry>();
   for (const [identity, byParty] of routes) {
     const entry: TrustEntry = { identity, canonical: canonicalOf(identity), routes: byParty };
@@ -70,18 +77,22 @@ export function buildTrustWeb(
     if (retired !== undefined) entry.retiredAt = retired;
     entries.set(identity, entry);
   }
+  const removed = new Map([...blocked].filter(([id]) => !entries.has(id)));
   return { entries, removed };
 }
 
+/** Distrust by signer: whom each identity cuts from the routes through it. */
+type DistrustMap = Map<string, Map<string, string>>;
+
 function collect(
   policy: Policy,
-  trustStatements: readonly IndexedStatement[],
+  index: Pick<StatementIndex, 'trust' | 'retractions'>,
   criteria: readonly string[],
   table: CriteriaTable,
   now: number,
 ): {
   edges: Map<string, Edge[]>;
-  distrust: { from: string; to: string; statement: string }[];
+  distrust: DistrustMap;
   retiredAt: Map<string, number>;
   canonicalOf: (id: string) => string;
 } {
@@ -91,7 +102,7 @@ function collect(
   const rotatedFrom = new Map<string, { from: string; start: number; id: string }>();
   const retiredAt = new Map<string, number>();
   const rotationEdges: { from: string; to: string }[] = [];
-  for (const e of trustStatements) {
+  for (const e of index.trust) {
     const s = e.statement;
     // Trust is not subject to max-age: a standing trust relation does not go stale by itself.
     if (timeProblem(e.start, e.end, now, undefined) !== undefined) continue;
@@ -104,8 +115,11 @@ function collect(
       // Only the old key can hand itself over.
       if (s.agent !== from || from === to) continue;
       rotationEdges.push({ from, to });
+      // Retirement starts when pyvouch learned of the rotation, or earlier if its signer says so
+      // (the rightful owner rotating cannot make a stolen key's statements count by dating it).
+      const at = Number.isNaN(e.received) ? e.start : Math.min(e.start, e.received);
       const r = retiredAt.get(from);
-      if (r === undefined || e.start < r) retiredAt.set(from, e.start);
+      if (r === undefined || at < r) retiredAt.set(from, at);
       const prev = rotatedFrom.get(to);
       if (prev === undefined || e.start < prev.start || (e.start === prev.start && s.id < prev.id)) {
         rotatedFrom.set(to, { from, start: e.start, id: s.id });
@@ -119,17 +133,19 @@ function collect(
     if (list === undefined) edges.set(from, (list = []));
     list.push(edge);
   };
-  const distrust: { from: string; to: string; statement: string }[] = [];
+  const distrust: DistrustMap = new Map();
   const { decay, levels } = policy.trust;
   for (const e of [...latest.values()].sort((a, b) => cmp(a.statement.id, b.statement.id))) {
     const s = e.statement;
     const t = s.trust!;
     // A key that was rotated away speaks no more: whatever it signs afterwards may be an attacker's.
-    const retired = retiredAt.get(s.agent);
-    if (retired !== undefined && e.start > retired) continue;
+    if (!signedBeforeRetirement(retiredAt.get(s.agent), e.received)) continue;
+    if (isRetracted(e, index.retractions, now, retiredAt)) continue;
     if (t.level === 'distrust') {
-      // Distrust is never scoped: an identity someone trusted calls untrustworthy is out for all criteria.
-      distrust.push({ from: s.agent, to: t.subject, statement: s.id });
+      // Distrust is never scoped by criteria: whom D calls untrustworthy D extends to for nothing.
+      let cut = distrust.get(s.agent);
+      if (cut === undefined) distrust.set(s.agent, (cut = new Map()));
+      cut.set(t.subject, s.id);
       continue;
     }
     if (t.criteria.length > 0 && !table.satisfies(t.criteria, criteria)) continue;
@@ -163,28 +179,40 @@ function relax(
   policy: Policy,
   parties: readonly StatementParty[],
   edges: ReadonlyMap<string, Edge[]>,
-  removed: ReadonlySet<string>,
+  distrust: DistrustMap,
+  blocked: Map<string, { by: string; statement: string }>,
 ): Map<string, Map<string, TrustRoute>> {
+  // Whether someone on `path` (who extends trust along it) distrusts `to`.
+  const cutBy = (path: readonly string[], to: string): boolean => {
+    if (distrust.size === 0) return false;
+    for (const p of path) {
+      const statement = distrust.get(p)?.get(to);
+      if (statement !== undefined) {
+        if (!blocked.has(to)) blocked.set(to, { by: p, statement });
+        return true;
+      }
+    }
+    return false;
+  };
   const out = new Map<string, Map<string, TrustRoute>>();
   const maxDepth = policy.trust.maxDepth;
   parties.forEach((party) => {
     const partyIndex = policy.parties.indexOf(party);
     let layer = new Map<string, TrustRoute>();
     for (const id of [...party.identities].sort()) {
-      if (removed.has(id)) continue;
       offer(layer, id, { party: party.name, partyIndex, partyWeight: party.weight, factor: 1, depth: 0, path: [id] });
     }
-    followRotations(layer, edges, removed);
+    followRotations(layer, edges, cutBy);
     const best = new Map(layer);
     for (let depth = 1; depth <= maxDepth && layer.size > 0; depth++) {
       const next = new Map<string, TrustRoute>();
       for (const [id, route] of layer) {
         for (const edge of edges.get(id) ?? []) {
-          if (edge.rotation || removed.has(edge.to)) continue;
+          if (edge.rotation || cutBy(route.path, edge.to)) continue;
           offer(next, edge.to, { ...route, factor: route.factor * edge.factor, depth, path: [...route.path, edge.to] });
         }
       }
-      followRotations(next, edges, removed);
+      followRotations(next, edges, cutBy);
       for (const [id, route] of next) offer(best, id, route);
       layer = next;
     }
@@ -197,13 +225,13 @@ function relax(
   return out;
 }
 
-function followRotations(layer: Map<string, TrustRoute>, edges: ReadonlyMap<string, Edge[]>, removed: ReadonlySet<string>): void {
+function followRotations(layer: Map<string, TrustRoute>, edges: ReadonlyMap<string, Edge[]>, cutBy: (path: readonly string[], to: string) => boolean): void {
   const queue = [...layer.keys()].sort();
   for (let i = 0; i < queue.length; i++) {
     const id = queue[i]!;
     const route = layer.get(id)!;
     for (const edge of edges.get(id) ?? []) {
-      if (!edge.rotation || removed.has(edge.to)) continue;
+      if (!edge.rotation || cutBy(route.path, edge.to)) continue;
       if (offer(layer, edge.to, { ...route, path: [...route.path, edge.to] })) queue.push(edge.to);
     }
   }
@@ -224,4 +252,26 @@ function better(a: TrustRoute, b: TrustRoute): boolean {
   if (a.depth !== b.depth) return a.depth < b.depth;
   if (a.path.length !== b.path.length) return a.path.length < b.path.length;
   return cmp(a.path.join('\u0000'), b.path.join('\u0000')) < 0;
+}
+
+/**
+ * Whether `e` was taken back by its own author: a retract statement by the same key, in force at
+ * `now`, and not itself signed with that key after it was retired.
+ */
+export function isRetracted(
+  e: Pick<IndexedStatement, 'statement'>,
+  retractions: ReadonlyMap<string, readonly IndexedStatement[]>,
+  now: number,
+  retiredAt: ReadonlyMap<string, number> | number | undefined,
+): IndexedStatement | undefined {
+  const list = retractions.get(e.statement.id);
+  if (list === undefined) return undefined;
+  for (const r of list) {
+    if (r.statement.agent !== e.statement.agent) continue;
+    if (timeProblem(r.start, r.end, now, undefined) !== undefined) continue;
+    const retired = typeof retiredAt === 'number' || retiredAt === undefined ? retiredAt : retiredAt.get(r.statement.agent);
+    if (!signedBeforeRetirement(retired, r.received)) continue;
+    return r;
+  }
+  return undefined;
 }

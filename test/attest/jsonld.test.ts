@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { statementIri, toJsonLd } from '../../src/attest/jsonld.js';
 import { generateIdentity } from '../../src/attest/keys.js';
 import { buildStatement, signStatement } from '../../src/attest/statement.js';
-import type { StatementKind, StoredStatement } from '../../src/attest/types.js';
+import type { SignedStatementKind as StatementKind, StoredStatement } from '../../src/attest/types.js';
 import { verifyStatementEnvelope } from '../../src/attest/verify.js';
 import { sampleInputs } from '../fixtures/attest/statements.js';
 
@@ -58,6 +58,7 @@ const EXPECTED_TYPE: Record<StatementKind, string> = {
   flag: `${SCHEMA}AssessAction`,
   trust: `${PYVOUCH}TrustAction`,
   rotate: `${SCHEMA}ReplaceAction`,
+  retract: `${SCHEMA}DeleteAction`,
 };
 
 describe('JSON-LD export', () => {
@@ -72,7 +73,7 @@ describe('JSON-LD export', () => {
       const actions = pkg['@reverse']?.[`${SCHEMA}object`] ?? [];
       const action = actions.find((a) => a['@id'] === statementIri(statement.id));
       assert.ok(action, `${statement.kind} ${statement.id} not reachable from ${statement.package.purl}`);
-      assert.deepEqual(action['@type'], [EXPECTED_TYPE[statement.kind]]);
+      assert.deepEqual(action['@type'], [EXPECTED_TYPE[statement.kind as StatementKind]]);
       assert.deepEqual(action[`${SCHEMA}agent`], [
         statement.agentName === undefined
           ? { '@id': statement.agent }
@@ -92,8 +93,9 @@ describe('JSON-LD export', () => {
     const performed = aliceNode['@reverse']?.[`${SCHEMA}agent`] ?? [];
     const trust = stored.find((s) => s.statement.kind === 'trust')?.statement;
     const rotate = stored.find((s) => s.statement.kind === 'rotate')?.statement;
-    assert.ok(trust && rotate);
-    assert.deepEqual(performed.map((a) => a['@id']).sort(), [statementIri(trust.id), statementIri(rotate.id)].sort());
+    const retract = stored.find((s) => s.statement.kind === 'retract')?.statement;
+    assert.ok(trust && rotate && retract);
+    assert.deepEqual(performed.map((a) => a['@id']).sort(), [statementIri(trust.id), statementIri(rotate.id), statementIri(retract.id)].sort());
     const trustAction = performed.find((a) => a['@id'] === statementIri(trust.id));
     assert.deepEqual(trustAction?.[`${SCHEMA}object`], [{ '@id': bob.did }]);
     assert.deepEqual(trustAction?.[`${PYVOUCH}trustLevel`], [{ '@value': 'high' }]);
@@ -116,7 +118,7 @@ describe('JSON-LD export', () => {
       const payload = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicate: unknown };
       const [node] = await expand(payload.predicate);
       assert.ok(node, statement.kind);
-      assert.deepEqual(node['@type'], [EXPECTED_TYPE[statement.kind]]);
+      assert.deepEqual(node['@type'], [EXPECTED_TYPE[statement.kind as StatementKind]]);
       const keys = Object.keys(node).filter((k) => !k.startsWith('@'));
       const foreign = keys.filter((k) => !k.startsWith(SCHEMA) && !k.startsWith(PYVOUCH));
       assert.deepEqual(foreign, [], statement.kind);

@@ -13,7 +13,7 @@ import {
   signStatement,
   type StatementInput,
 } from '../../src/attest/statement.js';
-import type { Statement, StatementKind } from '../../src/attest/types.js';
+import type { SignedStatementKind as StatementKind, Statement } from '../../src/attest/types.js';
 import { decodeStatementEnvelope, parseEnvelopeJson, verifyStatementEnvelope } from '../../src/attest/verify.js';
 import { isPyvouchError } from '../../src/errors.js';
 import { END, SDIST_SHA256, START, WHEEL_SHA256, sampleInputs } from '../fixtures/attest/statements.js';
@@ -112,6 +112,17 @@ const expected: Record<StatementKind, Omit<Statement, 'id'>> = {
     criteria: [],
     rotation: { from: alice.did, to: bob.did },
   },
+  retract: {
+    kind: 'retract',
+    predicateType: 'https://pyvouch.dev/attestation/retract/v1',
+    agent: alice.did,
+    agentName: 'Alice Example',
+    startTime: START,
+    description: 'Reviewed the wrong tarball.',
+    subjects: [],
+    criteria: [],
+    retracts: ['c'.repeat(64)],
+  },
 };
 
 describe('statement round trip: build, sign, serialise, parse, verify', () => {
@@ -178,6 +189,7 @@ describe('statement round trip: build, sign, serialise, parse, verify', () => {
       flag: 'AssessAction',
       trust: 'TrustAction',
       rotate: 'ReplaceAction',
+      retract: 'DeleteAction',
     });
   });
 });

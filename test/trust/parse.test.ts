@@ -40,17 +40,14 @@ test("accepts the seed's example exactly as written", () => {
 
 test('accepts every documented field', () => {
   const p = parsePolicyToml(fixture('full.toml'));
-  assert.deepEqual(p.required, ['curator']);
+  assert.deepEqual(p.required, [{ name: 'curator', count: 1 }]);
   assert.equal(p.vetoWeight, 2.0);
   assert.deepEqual(p.vetoFindings, ['malicious', 'backdoor']);
   assert.equal(p.maxAge, 365 * 86_400_000);
   assert.equal(p.parties.length, 5);
   const publisher = p.parties[4]!;
-  assert.equal(publisher.kind, 'trusted-publisher');
-  assert.deepEqual(publisher.kind === 'trusted-publisher' && publisher.publisher, {
-    repository: 'github.com/psf/requests',
-    workflow: 'publish.yml',
-  });
+  assert.equal(publisher.kind, 'publisher');
+  assert.deepEqual(publisher.kind === 'publisher' && publisher.publishers, ['github:psf/requests', 'github:psf/*']);
   assert.deepEqual(
     p.levels.map((l) => [l.kind, l.name]),
     [
@@ -65,7 +62,7 @@ test('accepts every documented field', () => {
   assert.equal(voted.kind === 'voted' && voted.minVoters, 3);
   assert.deepEqual(p.criteriaDefinitions.get('safe-to-deploy')!.implies, ['safe-to-run', 'crypto-reviewed']);
   assert.deepEqual(p.packages.get('zope-interface'), { name: 'zope-interface', criteria: ['safe-to-run'], threshold: 2.0 });
-  assert.deepEqual(p.packages.get('cryptography')!.required, ['curator', 'internal']);
+  assert.deepEqual(p.packages.get('cryptography')!.required, [{ name: 'curator', count: 1 }, { name: 'internal', count: 1 }]);
   assert.deepEqual(p.trust, { maxDepth: 2, decay: 0.5, levels: { high: 1.0, medium: 0.5, low: 0.25 } });
   assert.deepEqual(p.exemptions, [
     {
@@ -103,12 +100,12 @@ test('reports every bad field at once, with paths, lines and did-you-mean', () =
     ['policy.threshold', 1],
     ['policy.criteria', 3],
     ['party[0].identity', 7],
-    ['party[1].weight', 13],
     ['party[1].name', 11],
+    ['party[1].weight', 13],
   ]);
   assert.match(err.problems[0]!.message, /did you mean 'threshold'/);
   assert.match(err.problems[2]!.message, /did you mean 'safe-to-deploy'/);
-  assert.match(err.problems[5]!.message, /duplicate party name 'curator'/);
+  assert.match(err.problems[4]!.message, /duplicate party name 'curator'/);
   for (const p of err.problems) {
     assert.equal(p.code, 'POLICY_INVALID');
     assert.ok(p.help !== undefined && p.help.length > 0);
