@@ -67,6 +67,8 @@ export const ACTION_TYPES: Record<StatementKind, string> = {
   flag: 'AssessAction',
   trust: 'TrustAction',
   rotate: 'ReplaceAction',
+  // Never signed by pyvouch: 'publish' is not in STATEMENT_KINDS, so no envelope decodes to it.
+  publish: 'CreateAction',
 };
 
 /** A statement before it has an id; what the builder produces and the decoder recovers. */

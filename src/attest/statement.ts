@@ -289,6 +289,7 @@ function bodyFromInput(input: StatementInput): StatementBody {
     flag: ['package', 'artifacts', 'finding'],
     trust: ['trust'],
     rotate: ['rotation'],
+    publish: [], // unreachable: rejected above (made only by src/provenance/)
   };
   const optional: (keyof StatementInput)[] = [
     'package', 'artifacts', 'criteria', 'deltaFrom', 'rating', 'vote', 'finding', 'trust', 'rotation',

@@ -25,7 +25,8 @@ export type StatementKind =
   | 'like' // schema:LikeAction
   | 'flag' // a negative finding (malicious, vulnerable, unmaintained) with a severity
   | 'trust' // identity A trusts (or distrusts) identity B
-  | 'rotate'; // identity A's key is replaced by identity B
+  | 'rotate' // identity A's key is replaced by identity B
+  | 'publish'; // a PEP 740 attestation verified with Sigstore (made by src/provenance/, never signed by pyvouch)
 
 export type ReviewRating = 'negative' | 'neutral' | 'positive' | 'strong';
 export type TrustLevel = 'high' | 'medium' | 'low' | 'distrust';

@@ -22,6 +22,7 @@ const PREDICATE_TYPES: Record<StatementKind, string> = {
   flag: 'https://pyvouch.dev/predicates/flag/v1',
   trust: 'https://pyvouch.dev/predicates/trust/v1',
   rotate: 'https://pyvouch.dev/predicates/rotate/v1',
+  publish: 'https://docs.pypi.org/attestations/publish/v1',
 };
 
 function digest(text: string): Buffer {
