@@ -135,11 +135,13 @@ export function recordRelease(pins: ProjectPins, release: ReleaseProvenance, now
   return { ...pins, publishers };
 }
 
-/** Adds an acceptance; a publisher it names becomes pinned. */
+/**
+ * Adds an acceptance. It pins nothing by itself: judgeRelease counts it only when its signer is
+ * one the caller trusts, so a stranger's acceptance in the file changes nothing.
+ */
 export function addAcceptance(pins: ProjectPins, acceptance: PublisherAcceptance): ProjectPins {
   return {
     ...pins,
-    publishers: pins.publishers.map((p) => (p.publisher === acceptance.publisher ? { ...p, pinned: true } : p)),
     acceptances: [...pins.acceptances.filter((a) => !(a.publisher === acceptance.publisher && a.by === acceptance.by)), acceptance],
   };
 }
