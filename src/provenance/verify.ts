@@ -3,7 +3,7 @@
 // entry is proven and matches the envelope, the DSSE signature holds; then the in-toto Statement
 // names exactly this file (name and sha256) with PyPI's publish or SLSA v1 predicate, and the
 // certificate names a trusted publisher that agrees with the one PyPI claims. Pure (no I/O).
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { Verifier, VerificationError, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
 import type { PublisherIdentity } from '../attest/types.js';
 import { isObject } from '../attest/problems.js';
@@ -90,7 +90,42 @@ function describe(err: unknown): string {
   return cause instanceof Error ? `${head} (${cause.message})` : head;
 }
 
+/**
+ * OpenSSL's strict DER reading as a gate before @sigstore/verify, whose own ASN.1 reader accepts
+ * some non-canonical encodings of a validly signed certificate (a changed outer tag, found by the
+ * property test): one certificate must have one encoding.
+ */
+function checkStrictDer(attestation: Attestation): void {
+  const der = Buffer.from(attestation.certificate, 'base64');
+  let strict = false;
+  try {
+    strict = new X509Certificate(der).raw.equals(der);
+  } catch {
+    strict = false;
+  }
+  if (!strict) throw new Failure('certificate-chain', 'the signing certificate is not a strictly DER-encoded X.509 certificate');
+}
+
+/**
+ * An inclusion proof's `rootHash` and `treeSize` are not signed: @sigstore/verify rightly proves
+ * inclusion against the signed checkpoint's root and ignores them. One that disagrees with its
+ * checkpoint is an ambiguous entry, refused rather than read either way.
+ */
+function checkProofAgreesWithCheckpoint(attestation: Attestation): void {
+  for (const entry of attestation.transparencyEntries) {
+    const proof = entry['inclusionProof'];
+    if (!isObject(proof)) continue;
+    const checkpoint = isObject(proof['checkpoint']) ? proof['checkpoint']['envelope'] : undefined;
+    const lines = typeof checkpoint === 'string' ? checkpoint.split('\n') : [];
+    const rootHash = typeof proof['rootHash'] === 'string' ? Buffer.from(proof['rootHash'], 'base64') : undefined;
+    const agree = lines.length >= 3 && rootHash !== undefined && String(proof['treeSize']) === lines[1] && Buffer.from(lines[2]!, 'base64').equals(rootHash);
+    if (!agree) throw new Failure('transparency-log', "the inclusion proof's root hash or tree size differs from its signed checkpoint");
+  }
+}
+
 function sigstoreVerify(attestation: Attestation, material: TrustMaterial): CertificateIdentity {
+  checkStrictDer(attestation);
+  checkProofAgreesWithCheckpoint(attestation);
   let entity;
   try {
     entity = toSignedEntity(attestationToBundle(attestation));
