@@ -53,7 +53,11 @@ export type ErrorCode =
   | 'SANDBOX_FAILED'
   // feeds
   | 'FEED_ROLLBACK'
-  | 'FEED_INVALID';
+  | 'FEED_INVALID'
+  // PEP 740 provenance (src/provenance)
+  | 'PROVENANCE_INVALID'
+  | 'TRUSTED_ROOT_INVALID'
+  | 'PINNING_STATE';
 
 /** Where in the input the problem is. Every field is optional: fill what is known. */
 export interface ErrorLocation {

@@ -65,3 +65,15 @@ export { toJsonLd } from './attest/jsonld.js';
 // Storage
 export type { StatementStore, StatementQuery, PutResult } from './store/store.js';
 export { openStore } from './store/open.js';
+
+// PEP 740 provenance (Sigstore) and publisher pinning
+export { readProvenance, parseProvenanceJson } from './provenance/attestation.js';
+export type { Provenance, Attestation, AttestationBundle } from './provenance/attestation.js';
+export { verifyProvenance } from './provenance/verify.js';
+export type { ProvenanceResult, ProvenanceFailure, VerifiedAttestation } from './provenance/verify.js';
+export { loadTrustedRoot, readTrustedRootFile, shippedTrustedRoot } from './provenance/trusted-root.js';
+export type { ProvenanceTrust } from './provenance/trusted-root.js';
+export { publishStatements } from './provenance/statements.js';
+export { judgeRelease, recordRelease } from './provenance/pinning.js';
+export type { ProjectPins, PinningFinding } from './provenance/pinning.js';
+export type { PinStore } from './provenance/pin-store.js';

@@ -13,10 +13,14 @@ import { HttpClient } from './http.js';
 import { parseSimpleHtml } from './simple-html.js';
 import { parseSimpleJson } from './simple-json.js';
 import type { IndexFile, PackageIndex, ProjectPage } from './types.js';
+import { parseProvenanceJson, type Provenance } from '../provenance/attestation.js';
 
 /** PEP 691's recommended Accept header: JSON first, HTML for older indexes, text/html as a last resort. */
 export const SIMPLE_ACCEPT =
   'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
+
+/** PyPI's Integrity API answers JSON under its own media type. */
+export const PROVENANCE_ACCEPT = 'application/vnd.pypi.integrity.v1+json, application/json;q=0.9';
 
 const MiB = 1024 * 1024;
 
@@ -93,6 +97,19 @@ export class HttpIndex implements PackageIndex {
       `${file.filename}: the index serves no metadata file for it, and an sdist's metadata is only known by reading the sdist`,
       { file: file.url, help: 'download the sdist and read it with readSdistMetadata or sdistDependencies (src/artifact/sdist.ts)' },
     );
+  }
+
+  /**
+   * PEP 740: the file's provenance from the `provenance` URL its page gives; undefined when the
+   * page gives none or the URL answers 404. Malformed provenance throws PROVENANCE_INVALID: what
+   * it means for trust (not verified) is for the caller to decide.
+   */
+  async provenance(file: IndexFile): Promise<Provenance | undefined> {
+    if (file.provenance === undefined) return undefined;
+    const what = `the provenance of ${file.filename}`;
+    const fetched = await this.fetchRevalidated(file.provenance, PROVENANCE_ACCEPT, this.maxMetadataBytes, what);
+    if (fetched === undefined) return undefined;
+    return parseProvenanceJson(Buffer.from(fetched.body).toString('utf8'), file.provenance);
   }
 
   download(file: IndexFile): Promise<Uint8Array> {

@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { findProvenance } from '../provenance/find.js';
+import type { Provenance } from '../provenance/attestation.js';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PyvouchError } from '../errors.js';
 import { formatBytes, archiveLimits, type ArchiveLimits } from '../artifact/limits.js';
@@ -111,6 +113,12 @@ export class LocalIndex implements PackageIndex {
     // The digest was taken when the project was listed; a file replaced since must not pass as it.
     verifyDigests(bytes, file.hashes, file.filename, file.url);
     return bytes;
+  }
+
+  /** PEP 740 beside the file: `<filename>.provenance` in the same directory, when present. */
+  async provenance(file: IndexFile): Promise<Provenance | undefined> {
+    const path = this.pathOf(file.url);
+    return findProvenance(dirname(path), file.filename);
   }
 
   /** The path of a file URL of this index; anything outside the directory is refused. */

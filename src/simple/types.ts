@@ -3,6 +3,8 @@
 // The resolver and the gated server code against this interface; src/simple/ implements it over
 // HTTP and over a local directory.
 
+import type { Provenance } from '../provenance/attestation.js';
+
 /** One distribution file of a project, as the simple API lists it. */
 export interface IndexFile {
   filename: string;
@@ -41,4 +43,6 @@ export interface PackageIndex {
   coreMetadata(file: IndexFile): Promise<string>;
   /** The file's bytes, checked against its sha256 when the index gives one (DIGEST_MISMATCH otherwise). */
   download(file: IndexFile): Promise<Uint8Array>;
+  /** PEP 740: the file's provenance (the page's `provenance` URL), when the index serves one. */
+  provenance?(file: IndexFile): Promise<Provenance | undefined>;
 }

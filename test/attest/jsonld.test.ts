@@ -41,7 +41,7 @@ const expand = (doc: unknown): Promise<ExpandedNode[]> => jsonld.expand(doc, { d
 const alice = generateIdentity({ name: 'Alice Example' });
 const bob = generateIdentity({ name: 'Bob' });
 const inputs = sampleInputs(alice, bob);
-const kinds = Object.keys(inputs) as StatementKind[];
+const kinds = Object.keys(inputs) as Exclude<StatementKind, 'publish'>[];
 const stored: StoredStatement[] = kinds.map((kind) => verifyStatementEnvelope(signStatement(buildStatement(inputs[kind]), alice)));
 // A second statement on one package and one by another signer, so nodes gather several actions.
 stored.push(

@@ -26,7 +26,7 @@ const code = (expected: string, path?: string) => (err: unknown) =>
   isPyvouchError(err) && err.code === expected && (path === undefined || err.path === path);
 
 // What each sample must decode to, written out by hand (not computed by the code under test).
-const expected: Record<StatementKind, Omit<Statement, 'id'>> = {
+const expected: Record<Exclude<StatementKind, 'publish'>, Omit<Statement, 'id'>> = {
   assess: {
     kind: 'assess',
     predicateType: 'https://pyvouch.dev/attestation/assess/v1',
@@ -126,7 +126,7 @@ const expected: Record<StatementKind, Omit<Statement, 'id'>> = {
 };
 
 describe('statement round trip: build, sign, serialise, parse, verify', () => {
-  for (const kind of Object.keys(inputs) as StatementKind[]) {
+  for (const kind of Object.keys(inputs) as Exclude<StatementKind, 'publish'>[]) {
     it(`gives back every field of a ${kind} statement`, () => {
       const envelope = signStatement(buildStatement(inputs[kind]), alice);
       const text = JSON.stringify(envelope, null, 2);
@@ -179,7 +179,7 @@ describe('statement round trip: build, sign, serialise, parse, verify', () => {
 
   it('maps each kind to its schema.org (or pyvouch) action type', () => {
     const types = Object.fromEntries(
-      (Object.keys(inputs) as StatementKind[]).map((kind) => [kind, buildStatement(inputs[kind]).predicate['@type']]),
+      (Object.keys(inputs) as Exclude<StatementKind, 'publish'>[]).map((kind) => [kind, buildStatement(inputs[kind]).predicate['@type']]),
     );
     assert.deepEqual(types, {
       assess: 'AssessAction',
