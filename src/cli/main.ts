@@ -13,6 +13,7 @@ import { registerCheck } from './check.js';
 import { VERSION } from '../version.js';
 import { registerLog } from './log.js';
 import { registerServe } from './serve.js';
+import { registerFeed } from './feed.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
 
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerStoreCommands(program);
   registerServe(program);
   registerLog(program);
+  registerFeed(program);
   return program;
 }
 

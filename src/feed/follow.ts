@@ -150,6 +150,22 @@ export function parseTrustedRoot(bytes: Uint8Array, file: string): Metadata<Root
   return root;
 }
 
+/**
+ * Fetches a feed's first root (`metadata/1.root.json`) for following it from the registry: it is
+ * trusted only if its fingerprint is the one the registry pins (checked by followFeed).
+ */
+export async function fetchFirstRoot(location: string): Promise<{ bytes: Buffer; url: string }> {
+  const where = normaliseLocation(location);
+  const base = /^https?:\/\//.test(where) ? `${where}/` : pathToFileURL(`${where}/`).href;
+  const url = new URL('metadata/1.root.json', base).href;
+  try {
+    return { bytes: await new FeedFetcher().downloadBytes(url, 512_000), url };
+  } catch (err) {
+    if (err instanceof PyvouchError) throw err;
+    throw new PyvouchError('FEED_UNREACHABLE', `cannot fetch ${url}: ${(err as Error).message}`, { file: url, cause: err });
+  }
+}
+
 function normaliseLocation(location: string): string {
   if (/^https?:\/\//i.test(location)) return location.replace(/\/+$/, '');
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
