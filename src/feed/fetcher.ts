@@ -55,19 +55,24 @@ export class FeedFetcher implements Fetcher {
   }
 
   async #readHttp(url: string, maxLength: number): Promise<Buffer> {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        headers: { 'user-agent': this.#userAgent },
-        redirect: 'follow',
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    } catch (err) {
-      throw new PyvouchError('FEED_UNREACHABLE', `cannot fetch ${url}: ${(err as Error).message}`, {
-        file: url,
-        cause: err,
-        help: 'check the feed URL (`pyvouch feed list`) and your network; nothing was imported',
-      });
+    let response: Response | undefined;
+    // A pooled keep-alive connection the server closed while this process was busy verifying a
+    // batch fails at once with a reset; a GET is safe to send again on a fresh connection.
+    for (let attempt = 0; response === undefined; attempt++) {
+      try {
+        response = await fetch(url, {
+          headers: { 'user-agent': this.#userAgent },
+          redirect: 'follow',
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        });
+      } catch (err) {
+        if (attempt < 2 && isConnectionReset(err)) continue;
+        throw new PyvouchError('FEED_UNREACHABLE', `cannot fetch ${url}: ${describeFetchError(err)}`, {
+          file: url,
+          cause: err,
+          help: 'check the feed URL (`pyvouch feed list`) and your network; nothing was imported',
+        });
+      }
     }
     if (!response.ok) {
       await response.body?.cancel();
@@ -131,6 +136,17 @@ async function readLocal(url: string, maxLength: number): Promise<Buffer> {
   } finally {
     await handle.close();
   }
+}
+
+function isConnectionReset(err: unknown): boolean {
+  const code = ((err as { cause?: { code?: unknown } }).cause?.code ?? '') as string;
+  return ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
+}
+
+function describeFetchError(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  return `${(err as Error).message}${detail === undefined ? '' : ` (${detail})`}`;
 }
 
 function tooLarge(where: string, maxLength: number): PyvouchError {
