@@ -52,7 +52,16 @@ export type ErrorCode =
   | 'SANDBOX_UNAVAILABLE'
   | 'SANDBOX_FAILED'
   // feeds
-  | 'FEED_ROLLBACK'
+  | 'FEED_ROLLBACK' // a timestamp, snapshot or targets version older than the one trusted
+  | 'FEED_EXPIRED' // freeze: the newest metadata offered has expired
+  | 'FEED_MISMATCH' // mix-and-match: metadata versions or hashes that do not agree
+  | 'FEED_TARGET_MISMATCH' // a target whose length or hash is not what targets.json says
+  | 'FEED_TOO_LARGE' // endless data: a file past its declared length or size limit
+  | 'FEED_THRESHOLD' // fewer valid signatures than the role's threshold
+  | 'FEED_ROOT_ROTATION' // a new root not signed by old and new keys, or out of sequence
+  | 'FEED_UNREACHABLE' // the feed's files cannot be fetched
+  | 'FEED_NOT_FOUND' // no followed feed (or registry entry) of that name
+  | 'FEED_EXISTS' // a feed or repository of that name or directory already exists
   | 'FEED_INVALID'
   // PEP 740 provenance (src/provenance)
   | 'PROVENANCE_INVALID'

@@ -14,6 +14,7 @@ import { VERSION } from '../version.js';
 import { registerLog } from './log.js';
 import { registerServe } from './serve.js';
 import { registerProvenance } from './provenance.js';
+import { registerFeed } from './feed.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
 
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerLog(program);
   registerProvenance(program);
+  registerFeed(program);
   return program;
 }
 

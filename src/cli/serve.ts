@@ -22,6 +22,7 @@ interface ServeOptions {
   upstreamTtl: string;
   decisionTtl: string;
   logFormat: string;
+  syncEvery?: string;
 }
 
 /** `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to the loopback address. */
@@ -63,6 +64,27 @@ async function checkUpstream(location: string): Promise<void> {
   }
 }
 
+/** `--sync-every`: feeds synced into the server's store; a sync that stored statements re-decides. */
+async function scheduleFeeds(
+  every: string,
+  configDir: string,
+  store: import('../store/store.js').StatementStore,
+  bump: () => void,
+  logger: { log(level: 'info' | 'warn', message: string, fields?: Record<string, unknown>): void },
+): Promise<{ stop(): Promise<void> }> {
+  const [{ parseDuration }, { startFeedSchedule }] = await Promise.all([import('../feed/tuf.js'), import('../feed/schedule.js')]);
+  return startFeedSchedule({
+    configDir,
+    store,
+    everyMs: parseDuration(every, '--sync-every') * 1000,
+    onSynced: (r) => {
+      if (r.imported > 0) bump();
+      if (!r.unchanged) logger.log('info', 'feed synced', { feed: r.name, imported: r.imported, rejected: r.rejected.length, timestamp: r.versions.timestamp });
+    },
+    onError: (feed, error) => logger.log('warn', 'feed sync refused; the store keeps what it had', { feed, code: error.code, error: error.describe() }),
+  });
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -76,9 +98,11 @@ export function registerServe(program: Command): void {
     .option('--upstream-ttl <seconds>', 'how long a project page is served before upstream is asked again', '60')
     .option('--decision-ttl <seconds>', 'how long a per-file decision is reused at most (statements are re-read at once when they change)', '60')
     .addOption(new Option('--log-format <format>', 'format of the log on stderr').choices(['text', 'json']).default('text'))
+    .option('--sync-every <duration>', 'sync followed feeds (pyvouch feed follow) on this schedule, e.g. 5m')
     .action(
       run(async (opts: ServeOptions) => {
         const { host, port } = parseListen(opts.listen);
+        if (opts.syncEvery !== undefined) (await import('../feed/tuf.js')).parseDuration(opts.syncEvery, '--sync-every');
         // The server's modules load only for this command, so other commands start as fast as before.
         const [{ startServer }, { PolicyHolder }, { createLogger }, { Upstream }] = await Promise.all([
           import('../server/app.js'),
@@ -130,6 +154,7 @@ export function registerServe(program: Command): void {
           throw err;
         }
         process.stdout.write(`listening on ${server.origin}/simple/ (mode ${mode}, upstream ${upstream.url}, store ${store.location})\n`);
+        const feeds = opts.syncEvery === undefined ? undefined : await scheduleFeeds(opts.syncEvery, dirs.config, store, () => server.freshness.bump(), logger);
         if (token === undefined || token === '') logger.log('warn', 'PYVOUCH_ADMIN_TOKEN is not set: POST /statements and /policy/reload are refused');
         logger.log('info', 'started', { origin: server.origin, mode, upstream: upstream.url, policy: policyPath, store: store.location });
 
@@ -152,6 +177,7 @@ export function registerServe(program: Command): void {
             );
           });
         });
+        await feeds?.stop();
         await server.close();
         await decisions.close();
         await store.close();
