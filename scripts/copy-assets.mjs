@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const assets = ['artifact/metadata_hook.py'];
+const assets = ['artifact/metadata_hook.py', 'scan/data/top-pypi.tsv'];
 for (const rel of assets) {
   const to = join(root, 'dist', rel);
   mkdirSync(dirname(to), { recursive: true });
