@@ -243,7 +243,8 @@ function analyse(
     if ((base === 'os.environ.copy' || base === 'os.environ.items') || ((base === 'dict' || base === 'str' || base === 'json.dumps' || base === 'repr') && /^\(\s*os\.environ\s*\)$/.test(argText))) {
       add('env-dump', 'medium', line, `collects the whole environment ${when}`);
     }
-    if (base === '__import__' || base === 'importlib.import_module') {
+    if (callee === '__import__()' || callee === 'importlib.import_module()') {
+      // resolve() turned a literal __import__('x') into 'x'; what is left has a computed name.
       add('obfuscation', 'medium', line, `imports a module whose name is computed ${when}`);
     }
     if (base === 'getattr' && args !== null) {
@@ -280,7 +281,10 @@ function analyse(
   for (const s of file.strings) {
     for (const re of CREDENTIAL_PATHS) {
       if (re.test(s.value)) {
-        add('credentials', 'high', s.line, `names a credential store ${when} ('${shorten(s.value)}')`);
+        // Build code naming a credential store is suspect wherever it does; an imported module
+        // only when it hands the path to a call (a module-level table of file patterns is not).
+        const used = mode === 'all' || insideCall(s.node, file, () => true);
+        add('credentials', used ? 'high' : 'low', s.line, `names a credential store ${when} ('${shorten(s.value)}')`);
         break;
       }
     }

@@ -178,6 +178,8 @@ export function parsePythonFile(path: string, text: string, mode: ExecutionMode)
   };
 
   file.resolve = resolve;
+  const skip = (n: SyntaxNode): boolean =>
+    mode === 'import' && n.name === 'IfStatement' && isMainGuard(text.slice(n.from, n.from + 200).split(':')[0] ?? '');
 
   // Which function bodies run: all in 'all' mode; in 'import' mode those called from module level
   // (transitively), since a module's functions only run when something calls them.
@@ -200,7 +202,7 @@ export function parsePythonFile(path: string, text: string, mode: ExecutionMode)
             pending.push(fn);
           }
         }
-      });
+      }, skip);
     }
   }
 
@@ -242,7 +244,7 @@ export function parsePythonFile(path: string, text: string, mode: ExecutionMode)
         break;
       }
     }
-  });
+  }, skip);
   // Taint: names assigned from a decoder or a download, to a fixed point (x = b64decode(..); y = x).
   let changed = true;
   while (changed) {
@@ -352,12 +354,14 @@ function readImport(
  * Visits the nodes of `scope` that run when it runs: function bodies only when `executed` holds
  * the function, lambdas never (a lambda runs when called, and its calls are seen where it is).
  */
-function walkExecuted(scope: SyntaxNode, self: SyntaxNode | undefined, executed: ReadonlySet<SyntaxNode>, visit: (n: SyntaxNode) => void): void {
+function walkExecuted(scope: SyntaxNode, self: SyntaxNode | undefined, executed: ReadonlySet<SyntaxNode>, visit: (n: SyntaxNode) => void, skip: (n: SyntaxNode) => boolean): void {
   const stack: SyntaxNode[] = [];
   for (let c = scope.firstChild; c !== null; c = c.nextSibling) stack.push(c);
   stack.reverse();
   while (stack.length > 0) {
     const n = stack.pop()!;
+    // `if __name__ == "__main__":` runs when the file is a script, never when it is imported.
+    if (skip(n)) continue;
     if (n.name === 'FunctionDefinition' && n !== self && !executed.has(n)) {
       // Default values and decorators run at definition time; the body does not.
       const params = n.getChild('ParamList');
@@ -369,4 +373,9 @@ function walkExecuted(scope: SyntaxNode, self: SyntaxNode | undefined, executed:
     for (let c = n.firstChild; c !== null; c = c.nextSibling) children.push(c);
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
+}
+
+/** `if __name__ == "__main__":` (possibly `and`-ed with another test): the block runs only as a script. */
+function isMainGuard(condition: string): boolean {
+  return /^if\b.*__name__\s*==\s*['"]__main__['"]/.test(condition) && !/\bor\b/.test(condition);
 }
