@@ -22,6 +22,9 @@ export interface ReadDistribution {
 }
 
 const SOURCE = /\.(py|pth)$|(^|\/)(pyproject\.toml|PKG-INFO|METADATA)$/;
+/** Other small text members are kept too: setup.py may execute a "data" file (a second-file payload). */
+const BINARY = /\.(so|pyd|dll|dylib|a|o|lib|exe|pyc|pyo|png|jpe?g|gif|ico|bmp|webp|pdf|gz|bz2|xz|zst|zip|whl|tar|jar|woff2?|ttf|otf|mo|db|sqlite|npy|npz|pkl|h5|onnx|bin)$/i;
+const SMALL_TEXT = 256 * 1024;
 
 /** Reads a distribution file's sources and metadata; ARCHIVE_UNSAFE / ARCHIVE_INVALID otherwise. */
 export async function readDistribution(source: ArchiveSource, filename: string, limits: Partial<ArchiveLimits> = {}): Promise<ReadDistribution> {
@@ -32,7 +35,7 @@ export async function readDistribution(source: ArchiveSource, filename: string, 
   const archive = typeof source === 'string' ? source : file;
   // Sources are read into memory: cap each at 4 MiB (generated tables beyond that are data).
   const lim = archiveLimits({ maxReadBytes: 4 * 1024 * 1024, ...limits });
-  const { members, files } = await readArchiveMembers(format, source, archive, lim, (m) => SOURCE.test(m.path) && m.size <= lim.maxReadBytes);
+  const { members, files } = await readArchiveMembers(format, source, archive, lim, (m) => (SOURCE.test(m.path) && m.size <= lim.maxReadBytes) || (!BINARY.test(m.path) && m.size <= SMALL_TEXT));
   let strip = '';
   if (!isWheel) {
     const tops = new Set(members.map((m) => m.path.split('/')[0] ?? ''));
@@ -42,6 +45,7 @@ export async function readDistribution(source: ArchiveSource, filename: string, 
   const decoder = new TextDecoder('utf-8', { fatal: false });
   for (const [path, bytes] of files) {
     if (strip !== '' && !path.startsWith(strip)) continue;
+    if (!SOURCE.test(path) && bytes.includes(0)) continue;
     texts.set(path.slice(strip.length), decoder.decode(bytes));
   }
   const tree: SourceTree = { distribution: file, kind: isWheel ? 'wheel' : 'sdist', files: texts };

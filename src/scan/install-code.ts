@@ -313,7 +313,7 @@ function analyse(
 /** A network finding together with credential reading or an environment dump is exfiltration. */
 function correlate(tree: SourceTree, findings: Finding[]): Finding[] {
   const network = findings.find((f) => f.rule === 'network' || f.rule === 'exec-downloaded');
-  const secret = findings.find((f) => f.rule === 'credentials' || f.rule === 'env-credentials' || f.rule === 'env-dump');
+  const secret = findings.find((f) => (f.rule === 'credentials' || f.rule === 'env-credentials' || f.rule === 'env-dump') && f.severity !== 'low');
   if (network !== undefined && secret !== undefined) {
     findings.push({
       ...finding(tree, 'install-time-code', 'exfiltration', 'critical', secret.file, secret.line, secret.excerpt ?? '', `reads secrets (${secret.rule}) and reaches the network (${network.file}:${network.line}) in code that runs on install or import`),

@@ -61,7 +61,7 @@ export const NETWORK_CALLS = [
   'httpx.get', 'httpx.post', 'httpx.put', 'httpx.request', 'httpx.Client', 'httpx.AsyncClient', 'httpx.stream',
   'http.client.HTTPConnection', 'http.client.HTTPSConnection', 'httplib.HTTPConnection', 'httplib.HTTPSConnection',
   'urllib3.PoolManager', 'urllib3.request', 'urllib3.connection_from_url', 'aiohttp.ClientSession', 'aiohttp.request',
-  'socket.socket', 'socket.create_connection', 'socket.gethostbyname', 'socket.getaddrinfo',
+  'socket.socket().connect', 'socket.socket().connect_ex', 'socket.socket().sendto', 'socket.create_connection', 'socket.gethostbyname', 'socket.getaddrinfo',
   'ftplib.FTP', 'ftplib.FTP_TLS', 'smtplib.SMTP', 'smtplib.SMTP_SSL', 'telnetlib.Telnet', 'pycurl.Curl',
   'websocket.create_connection', 'websockets.connect', 'paramiko.SSHClient', 'xmlrpc.client.ServerProxy',
   'dns.resolver.resolve', 'dns.resolver.query', 'webbrowser.open',
@@ -130,10 +130,12 @@ export function parsePythonFile(path: string, text: string, mode: ExecutionMode)
 
   // Pass 1: imports anywhere (an import inside a function still tells what the name means).
   const functions = new Map<string, SyntaxNode>();
+  const allFunctions: SyntaxNode[] = [];
   tree.iterate({
     enter: (ref) => {
       if (ref.type.isError) file.parseErrors++;
       if (ref.name === 'FunctionDefinition') {
+        allFunctions.push(ref.node);
         const name = ref.node.getChild('VariableName');
         if (name !== null && !functions.has(src(name))) functions.set(src(name), ref.node);
       }
@@ -178,27 +180,29 @@ export function parsePythonFile(path: string, text: string, mode: ExecutionMode)
   };
 
   file.resolve = resolve;
+  const importedNames = new Set(aliases.keys());
   const skip = (n: SyntaxNode): boolean =>
     mode === 'import' && n.name === 'IfStatement' && isMainGuard(text.slice(n.from, n.from + 200).split(':')[0] ?? '');
 
   // Which function bodies run: all in 'all' mode; in 'import' mode those called from module level
   // (transitively), since a module's functions only run when something calls them.
-  const executedFunctions = new Set<SyntaxNode>();
-  if (mode === 'all') for (const fn of functions.values()) executedFunctions.add(fn);
+  // Keyed by start offset: lezer hands out a fresh SyntaxNode object on every traversal.
+  const executedFunctions = new Set<number>();
+  if (mode === 'all') for (const fn of allFunctions) executedFunctions.add(fn.from);
   else {
     const pending: SyntaxNode[] = [top];
-    const seen = new Set<SyntaxNode>();
+    const seen = new Set<number>();
     while (pending.length > 0) {
       const scope = pending.pop()!;
-      if (seen.has(scope)) continue;
-      seen.add(scope);
+      if (seen.has(scope.from) && scope !== top) continue;
+      seen.add(scope.from);
       walkExecuted(scope, scope === top ? undefined : scope, new Set(), (n) => {
         if (n.name !== 'CallExpression') return;
         const callee = n.firstChild;
         if (callee?.name === 'VariableName') {
           const fn = functions.get(src(callee));
-          if (fn !== undefined && !executedFunctions.has(fn)) {
-            executedFunctions.add(fn);
+          if (fn !== undefined && !executedFunctions.has(fn.from)) {
+            executedFunctions.add(fn.from);
             pending.push(fn);
           }
         }
@@ -240,7 +244,12 @@ export function parsePythonFile(path: string, text: string, mode: ExecutionMode)
       case 'AssignStatement': {
         const target = n.firstChild;
         const value = n.lastChild;
-        if (target?.name === 'VariableName' && value !== null && value !== target) assignments.push({ target: src(target), value });
+        if (target?.name === 'VariableName' && value !== null && value.from !== target.from) {
+          assignments.push({ target: src(target), value });
+          // `s = socket.socket()` then `s.connect(...)`: the name stands for the call's result.
+          const name = src(target);
+          if (value.name === 'CallExpression' && !importedNames.has(name)) aliases.set(name, resolve(value));
+        }
         break;
       }
     }
@@ -354,7 +363,7 @@ function readImport(
  * Visits the nodes of `scope` that run when it runs: function bodies only when `executed` holds
  * the function, lambdas never (a lambda runs when called, and its calls are seen where it is).
  */
-function walkExecuted(scope: SyntaxNode, self: SyntaxNode | undefined, executed: ReadonlySet<SyntaxNode>, visit: (n: SyntaxNode) => void, skip: (n: SyntaxNode) => boolean): void {
+function walkExecuted(scope: SyntaxNode, self: SyntaxNode | undefined, executed: ReadonlySet<number>, visit: (n: SyntaxNode) => void, skip: (n: SyntaxNode) => boolean): void {
   const stack: SyntaxNode[] = [];
   for (let c = scope.firstChild; c !== null; c = c.nextSibling) stack.push(c);
   stack.reverse();
@@ -362,7 +371,7 @@ function walkExecuted(scope: SyntaxNode, self: SyntaxNode | undefined, executed:
     const n = stack.pop()!;
     // `if __name__ == "__main__":` runs when the file is a script, never when it is imported.
     if (skip(n)) continue;
-    if (n.name === 'FunctionDefinition' && n !== self && !executed.has(n)) {
+    if (n.name === 'FunctionDefinition' && n.from !== self?.from && !executed.has(n.from)) {
       // Default values and decorators run at definition time; the body does not.
       const params = n.getChild('ParamList');
       if (params !== null) stack.push(params);
