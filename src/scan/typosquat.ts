@@ -64,7 +64,7 @@ interface Match {
 }
 
 function stripSeparators(canonical: string): string {
-  return canonical.replace(/-/g, '');
+  return canonical.includes('-') ? canonical.replace(/-/g, '') : canonical;
 }
 
 /** Optimal string alignment distance, stopping early once it passes `max`. */
@@ -95,13 +95,13 @@ export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINIT
 }
 
 function affixBases(canonical: string): string[] {
+  const prefixes = PREFIXES.filter((p) => canonical.startsWith(p));
+  const suffixes = SUFFIXES.filter((x) => canonical.endsWith(x));
+  if (prefixes.length === 0 && suffixes.length === 0) return [];
   const bases: string[] = [];
-  for (const p of PREFIXES) if (canonical.startsWith(p)) bases.push(canonical.slice(p.length));
-  for (const s of SUFFIXES) if (canonical.endsWith(s)) bases.push(canonical.slice(0, -s.length));
-  for (const p of PREFIXES) {
-    if (!canonical.startsWith(p)) continue;
-    for (const s of SUFFIXES) if (canonical.endsWith(s) && canonical.length > p.length + s.length) bases.push(canonical.slice(p.length, -s.length));
-  }
+  for (const p of prefixes) bases.push(canonical.slice(p.length));
+  for (const x of suffixes) bases.push(canonical.slice(0, -x.length));
+  for (const p of prefixes) for (const x of suffixes) if (canonical.length > p.length + x.length) bases.push(canonical.slice(p.length, -x.length));
   return bases.map((b) => stripSeparators(b.replace(/^-+|-+$/g, ''))).filter((b) => b.length >= MIN_AFFIX_BASE);
 }
 
@@ -209,9 +209,8 @@ export class TyposquatIndex {
       if (skeleton.length >= MIN_EDIT_LENGTH) {
         for (const h of deletionHashes(skeleton)) this.byDeletion.add(h, i);
       }
-      const words = canonical.split('-');
+      const words = canonical.includes('-') ? canonical.split('-') : [];
       if (words.length > 1) push(this.byWords, [...words].sort().join('-'), i);
-      push(this.byAffixBase, skeleton, i);
       for (const base of affixBases(canonical)) push(this.byAffixBase, base, i);
     });
   }
@@ -311,7 +310,10 @@ export class TyposquatIndex {
     if (words.length > 1) add(postings(this.byWords, [...words].sort().join('-')), 'swapped-words');
     if (skeleton.length >= MIN_AFFIX_BASE) {
       add(postings(this.byAffixBase, skeleton), 'affix');
-      for (const base of affixBases(canonical)) add(postings(this.byAffixBase, base), 'affix');
+      for (const base of affixBases(canonical)) {
+        add(postings(this.bySkeleton, base), 'affix');
+        add(postings(this.byAffixBase, base), 'affix');
+      }
     }
     return [...found]
       .map(([i, rule]) => ({ top: this.names[i]!, rule }))
