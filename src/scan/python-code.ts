@@ -198,13 +198,19 @@ export function parsePythonFile(path: string, text: string, mode: ExecutionMode)
       seen.add(scope.from);
       walkExecuted(scope, scope === top ? undefined : scope, new Set(), (n) => {
         if (n.name !== 'CallExpression') return;
-        const callee = n.firstChild;
-        if (callee?.name === 'VariableName') {
-          const fn = functions.get(src(callee));
+        const mark = (ref: SyntaxNode | null): void => {
+          if (ref?.name !== 'VariableName') return;
+          const fn = functions.get(src(ref));
           if (fn !== undefined && !executedFunctions.has(fn.from)) {
             executedFunctions.add(fn.from);
             pending.push(fn);
           }
+        };
+        mark(n.firstChild);
+        // A function handed to a call (atexit.register(f), Thread(target=f), map(f, …)) is taken
+        // to run: attackers schedule payloads that way to dodge "called at module level".
+        for (let a = n.getChild('ArgList')?.firstChild ?? null; a !== null; a = a.nextSibling) {
+          if (a.name === 'VariableName' && a.nextSibling?.name !== 'AssignOp') mark(a);
         }
       }, skip);
     }

