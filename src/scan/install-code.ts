@@ -8,6 +8,7 @@ import type { Finding } from './finding.js';
 import {
   excerptAt,
   isNetworkCall,
+  lineOf,
   parsePythonFile,
   stringValue,
   taintOf,
@@ -358,21 +359,30 @@ function finding(
 
 type Node = ParsedFile['top'];
 
+const callIndexes = new WeakMap<ParsedFile, Map<string, ParsedFile['calls'][number]>>();
+/** The recorded call at exactly this node, in O(1) (big generated files have many calls). */
+function callAt(file: ParsedFile, n: { from: number; to: number }): ParsedFile['calls'][number] | undefined {
+  let index = callIndexes.get(file);
+  if (index === undefined) {
+    index = new Map(file.calls.map((c) => [`${c.node.from}:${c.node.to}`, c]));
+    callIndexes.set(file, index);
+  }
+  return index.get(`${n.from}:${n.to}`);
+}
+
 function walk(n: Node, visit: (n: Node) => void): void {
   visit(n);
   for (let c = n.firstChild; c !== null; c = c.nextSibling) walk(c, visit);
 }
 
 function lineOfNode(file: ParsedFile, n: Node): number {
-  let line = 1;
-  for (let i = 0; i < file.lines.length && file.lines[i]! <= n.from; i++) line = i + 1;
-  return line;
+  return lineOf(file.lines, n.from);
 }
 
 /** Whether `n` is inside code this file's analysis counted as executed (a recorded call or string). */
 function isExecuted(n: Node, file: ParsedFile): boolean {
   for (let p: Node | null = n; p !== null; p = p.parent) {
-    if (p.name === 'CallExpression' && file.calls.some((c) => c.node.from === p!.from && c.node.to === p!.to)) return true;
+    if (p.name === 'CallExpression' && callAt(file, p) !== undefined) return true;
     if (p.name === 'FunctionDefinition') return file.calls.some((c) => c.node.from >= p!.from && c.node.to <= p!.to);
   }
   return true;
@@ -381,7 +391,7 @@ function isExecuted(n: Node, file: ParsedFile): boolean {
 function insideCall(n: Node, file: ParsedFile, test: (callee: string) => boolean): boolean {
   for (let p = n.parent; p !== null; p = p.parent) {
     if (p.name !== 'CallExpression') continue;
-    const call = file.calls.find((c) => c.node.from === p!.from && c.node.to === p!.to);
+    const call = callAt(file, p);
     if (call !== undefined && test(call.callee.replace(/\(\)$/, ''))) return true;
   }
   return false;
@@ -424,7 +434,7 @@ function outsideBuildDir(expr: Node, file: ParsedFile): string | undefined {
       else if (/%APPDATA%|%USERPROFILE%|\$HOME/.test(v)) why = `'${shorten(v)}'`;
     }
     if (c.name === 'CallExpression' || c.name === 'MemberExpression') {
-      const call = file.calls.find((k) => k.node.from === c.from && k.node.to === c.to);
+      const call = callAt(file, c);
       const name = call?.callee ?? '';
       if (HOME_CALLS.test(name.replace(/\(\)$/, ''))) why = `a path from ${name.replace(/\(\)$/, '')}`;
       const text = file.text.slice(c.from, c.to);
