@@ -364,7 +364,8 @@ const callIndexes = new WeakMap<ParsedFile, Map<string, ParsedFile['calls'][numb
 function callAt(file: ParsedFile, n: { from: number; to: number }): ParsedFile['calls'][number] | undefined {
   let index = callIndexes.get(file);
   if (index === undefined) {
-    index = new Map(file.calls.map((c) => [`${c.node.from}:${c.node.to}`, c]));
+    index = new Map<string, ParsedFile['calls'][number]>();
+    for (const c of file.calls) index.set(`${c.node.from}:${c.node.to}`, c);
     callIndexes.set(file, index);
   }
   return index.get(`${n.from}:${n.to}`);
