@@ -23,6 +23,7 @@ import {
   optionalString,
   parseTomlDocument,
   sha256Hex,
+  readUploadTime,
   splitHash,
   stringList,
   tomlLineLocator,
@@ -425,6 +426,8 @@ function readFile(
     } else file.size = size;
   }
   if (index !== undefined) file.index = index;
+  const uploaded = readUploadTime(raw['upload-time']);
+  if (uploaded !== undefined) file.uploadTime = uploaded;
   return file;
 }
 

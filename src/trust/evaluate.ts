@@ -30,10 +30,14 @@ import {
 } from './statements.js';
 import { buildTrustWeb, type TrustEntry, type TrustRoute, type TrustWeb } from './web.js';
 import { cmp, compareVersions, round } from './order.js';
+import { baselineVersions, gateNode } from './adopt.js';
+import type { CooldownInputs } from './cooldown.js';
 
 export interface EvaluateOptions {
   /** The moment to evaluate at: expiry, max-age and exemptions are judged against it. */
   now: Date;
+  /** Upload times, trusted advisories and earlier versions for the release-age cooldown. */
+  cooldown?: CooldownInputs;
 }
 
 const EPSILON = 1e-9;
@@ -59,7 +63,7 @@ export function evaluatePolicy(
   const now = opts.now.getTime();
   if (Number.isNaN(now)) throw new PyvouchError('USAGE', 'policy evaluation needs a valid `now` date');
   const index = isStatementIndex(statements) ? statements : indexStatements(statements);
-  const evaluator = new Evaluator(policy, index, now);
+  const evaluator = new Evaluator(policy, index, now, opts.cooldown ?? {});
   const nodes = [...graph.nodes].sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version)).map((n) => evaluator.node(n));
   applyClosure(graph, nodes);
   const counts = { nodes: nodes.length, pass: 0, fail: 0, exempt: 0, closureFail: 0 };
@@ -111,6 +115,7 @@ class Evaluator {
     private readonly policy: Policy,
     private readonly index: StatementIndex,
     private readonly now: number,
+    private readonly cooldown: CooldownInputs = {},
   ) {
     this.table = new CriteriaTable(policy.criteriaDefinitions);
   }
@@ -280,9 +285,13 @@ class Evaluator {
     const ok = scoreOk && requiredMissing.length === 0;
 
     const { active, expired } = this.exemption(node);
-    const verdict: Verdict = vetoes.length > 0 ? 'fail' : active !== undefined ? 'exempt' : ok ? 'pass' : 'fail';
+    // Deny and allow lists and the cooldown are decided before the score (adopt.ts).
+    const gate = gateNode(policy, node, this.now, this.cooldown, active !== undefined);
+    notes.push(...gate.notes);
+    const verdict: Verdict =
+      vetoes.length > 0 || gate.fail ? 'fail' : active !== undefined || gate.allowed !== undefined ? 'exempt' : ok ? 'pass' : 'fail';
 
-    const missing: Missing[] = [...vetoes];
+    const missing: Missing[] = [...vetoes, ...gate.missing];
     if (!ok) {
       if (count === 0 && contributions.length === 0) {
         missing.push({ kind: 'no-statements', message: `no statements about ${id}: nobody has reviewed it` });
@@ -344,6 +353,8 @@ class Evaluator {
       notes,
       closure: verdict,
     };
+    if (gate.allowed !== undefined) report.allowed = gate.allowed;
+    if (gate.cooldown !== undefined) report.cooldown = gate.cooldown;
     const exemption = active ?? expired;
     if (exemption !== undefined) {
       report.exemption = {
@@ -552,6 +563,12 @@ class Evaluator {
     let found: string | undefined;
     for (let i = 0; i < queue.length && found === undefined; i++) {
       const version = queue[i]!;
+      // A baseline exemption (pyvouch init) stands for the release as the team runs it: a delta
+      // review from it builds on that acceptance, as cargo-vet's exemptions do.
+      if (this.baselined(name).includes(version)) {
+        found = version;
+        break;
+      }
       const next: string[] = [];
       const bucket = versions?.get(version) ?? EMPTY_BUCKET;
       const byAgent = this.agentTable(web);
@@ -586,11 +603,17 @@ class Evaluator {
     return chain;
   }
 
+  private readonly baselineMemo = new Map<string, string[]>();
+  private baselined(name: string): string[] {
+    let v = this.baselineMemo.get(name);
+    if (v === undefined) this.baselineMemo.set(name, (v = baselineVersions(this.policy, name, undefined, this.now)));
+    return v;
+  }
+
   private trustedVersions(node: GraphNode, criteria: readonly string[], web: TrustWeb): { version: string; parties: string[] }[] {
-    const versions = this.index.packages.get(node.name);
-    if (versions === undefined) return [];
+    const versions = new Set([...(this.index.packages.get(node.name)?.keys() ?? []), ...baselineVersions(this.policy, node.name, node.version, this.now)]);
     const out: { version: string; parties: string[] }[] = [];
-    for (const version of versions.keys()) {
+    for (const version of versions) {
       if (version === node.version) continue;
       const parties: string[] = [];
       for (const party of this.policy.parties) {
