@@ -13,6 +13,8 @@ import { registerCheck } from './check.js';
 import { VERSION } from '../version.js';
 import { registerLog } from './log.js';
 import { registerServe } from './serve.js';
+import { registerInit } from './init.js';
+import { registerPrune } from './prune.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
 
 
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerStoreCommands(program);
   registerServe(program);
   registerLog(program);
+  registerInit(program);
+  registerPrune(program);
   return program;
 }
 
