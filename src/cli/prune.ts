@@ -101,11 +101,16 @@ export function registerPrune(program: Command): void {
         const without = { ...policy, exemptions: [] };
         const report = evaluatePolicy(graph, statements, without, { now });
         const passes = new Set(report.nodes.filter((n) => n.verdict === 'pass').map((n) => `${n.name}==${n.version}`));
+        // A baselined version that a counted delta review builds on stays, even when it left the lock.
+        const bases = new Set<string>();
+        for (const n of evaluatePolicy(graph, statements, policy, { now }).nodes) {
+          for (const c of n.contributions) for (const v of c.delta?.chain ?? []) bases.add(`${n.name}==${v}`);
+        }
         const decisions: PruneDecision[] = [];
         const seen = new Set<string>();
         for (const ex of policy.exemptions) {
           const key = `${ex.name}==${ex.version}`;
-          if (seen.has(key)) continue;
+          if (seen.has(key) || bases.has(key)) continue;
           seen.add(key);
           if (!nodes.has(key)) decisions.push({ name: ex.name, version: ex.version, why: 'gone' });
           else if (passes.has(key)) decisions.push({ name: ex.name, version: ex.version, why: 'passes' });
