@@ -15,6 +15,7 @@ import { registerLog } from './log.js';
 import { registerServe } from './serve.js';
 import { registerInit } from './init.js';
 import { registerPrune } from './prune.js';
+import { registerPolicyShow } from './policy-show.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
 
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerLog(program);
   registerInit(program);
   registerPrune(program);
+  registerPolicyShow(program);
   return program;
 }
 

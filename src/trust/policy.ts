@@ -176,6 +176,8 @@ export interface Policy {
   minAge?: number;
   /** Canonical names the cooldown does not apply to. */
   minAgeExempt?: string[];
+  /** The policies it extends, nearest first (paths or URLs), when it has `extends`. */
+  extendsFrom?: string[];
   /** Where the policy was read from, for messages. */
   file?: string;
 }
