@@ -16,6 +16,7 @@ import { registerServe } from './serve.js';
 import { registerInit } from './init.js';
 import { registerPrune } from './prune.js';
 import { registerPolicyShow } from './policy-show.js';
+import { registerReviewFiles } from './review-files.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
 
 
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerInit(program);
   registerPrune(program);
   registerPolicyShow(program);
+  registerReviewFiles(program);
   return program;
 }
 

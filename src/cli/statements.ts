@@ -21,7 +21,7 @@ import { openStore } from '../store/open.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
 
-interface CommonOptions {
+export interface CommonOptions {
   comment?: string;
   key?: string;
   store?: string;
@@ -117,7 +117,7 @@ export function resolveArtifacts(pin: { name: string; version: string }, opts: T
 }
 
 /** Signs, verifies (as an importer would), stores and reports a statement. */
-async function signAndStore(input: Omit<StatementInput, 'agent'>, opts: CommonOptions): Promise<number> {
+export async function signAndStore(input: Omit<StatementInput, 'agent'>, opts: CommonOptions): Promise<number> {
   const dirs = pyvouchDirs();
   const identity = opts.key === undefined ? await loadDefaultKey(dirs.config) : await readKeyFile(opts.key.includes('/') ? opts.key : keyFilePath(dirs.config, opts.key));
   const now = new Date();
