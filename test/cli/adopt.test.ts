@@ -121,7 +121,7 @@ test('check applies min-age by the uv.lock upload-time: too young fails, --at la
   const lock = join(dir, 'uv.lock');
   copyFileSync('test/corpora/locks/pydantic-uv.lock', lock);
   copyFileSync('test/corpora/locks/pydantic-pyproject.toml', join(dir, 'pyproject.toml'));
-  // Everything allowed, so only the cooldown decides; typing-inspection 0.4.4 was uploaded 2026-08-12T12:37:25.997Z.
+  // Everything allowed, so only the cooldown decides; typing-inspection 0.4.4's wheel was uploaded 2026-08-12T12:37:24.648Z.
   const names = ['annotated-types', 'typing-extensions', 'typing-inspection'];
   writeFileSync(
     join(dir, 'pyvouch.toml'),
@@ -132,7 +132,7 @@ test('check applies min-age by the uv.lock upload-time: too young fails, --at la
   const doc = JSON.parse(young.stdout) as { nodes: { name: string; verdict: string; missing: { kind: string; allowedAt?: string }[] }[] };
   const ti = doc.nodes.find((n) => n.name === 'typing-inspection')!;
   assert.equal(ti.verdict, 'fail');
-  assert.equal(ti.missing.find((m) => m.kind === 'too-young')?.allowedAt, '2026-08-15T12:37:25.997Z');
+  assert.equal(ti.missing.find((m) => m.kind === 'too-young')?.allowedAt, '2026-08-15T12:37:24.648Z');
   assert.deepEqual(doc.nodes.filter((n) => n.verdict === 'fail').map((n) => n.name), ['typing-inspection']);
   assert.equal(pyvouch(['check', lock, '--no-db', '--at', '2026-08-16T00:00:00Z']).code, 0);
 
