@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'STORE_MIGRATION'
   // policy
   | 'POLICY_INVALID'
+  | 'POLICY_EXTENDS'
   // archives, index, resolver, sandbox
   | 'ARCHIVE_UNSAFE'
   | 'ARCHIVE_INVALID'

@@ -36,6 +36,7 @@ interface CheckOptions extends TargetOptions, ResolveInputOptions {
   at?: string;
   verbose?: boolean;
   dist?: string;
+  advisories?: string[];
 }
 
 async function resolvePolicy(lockPath: string, explicit: string | undefined): Promise<Policy> {
@@ -91,7 +92,8 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
     for (const s of loaded.accepted) byId.set(s.statement.id, s.statement);
   }
   const statements = [...byId.values()];
-  const report = evaluatePolicy(graph, statements, policy, { now });
+  const cooldown = opts.advisories === undefined ? {} : { advisories: (await import('./advisory-files.js')).loadAdvisoryFiles(opts.advisories) };
+  const report = evaluatePolicy(graph, statements, policy, { now, cooldown });
   let sizeOptions = {};
   if (opts.dist !== undefined) {
     const measured = await reviewSizes(opts.dist, graph, report);
@@ -120,6 +122,7 @@ function checkCommand(program: Command, name: string, description: string): Comm
       .option('--store <path|url>', 'statement store: a SQLite file or a postgres:// URL')
       .option('--no-db', 'do not read the statement store (only --statements)')
       .option('--at <time>', 'evaluate as of this time (RFC 3339) instead of now')
+      .option('--advisories <file>', 'trusted advisories (OSV JSON) whose fixes may pass the min-age cooldown early (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
       .option('--dist <dir>', 'wheels and sdists at hand (e.g. from pip download): size the suggested reviews by the code to read')
       .option('-o, --output <path>', 'write to a file instead of stdout'),
   ));

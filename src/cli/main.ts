@@ -17,6 +17,10 @@ import { registerProvenance } from './provenance.js';
 import { registerFeed } from './feed.js';
 import { registerScan } from './scan.js';
 import { registerAdvisories } from './advisories.js';
+import { registerInit } from './init.js';
+import { registerPrune } from './prune.js';
+import { registerPolicyShow } from './policy-show.js';
+import { registerReviewFiles } from './review-files.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
 
 
@@ -39,6 +43,10 @@ export function buildProgram(): Command {
   registerFeed(program);
   registerScan(program);
   registerAdvisories(program);
+  registerInit(program);
+  registerPrune(program);
+  registerPolicyShow(program);
+  registerReviewFiles(program);
   return program;
 }
 

@@ -22,7 +22,7 @@ import { openStore } from '../store/open.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
 
-interface CommonOptions {
+export interface CommonOptions {
   comment?: string;
   key?: string;
   store?: string;
@@ -157,7 +157,7 @@ async function retractStatements(ids: string[], opts: CommonOptions): Promise<nu
 }
 
 /** Signs, verifies (as an importer would), stores and reports a statement. */
-async function signAndStore(input: Omit<StatementInput, 'agent'>, opts: CommonOptions): Promise<number> {
+export async function signAndStore(input: Omit<StatementInput, 'agent'>, opts: CommonOptions): Promise<number> {
   const dirs = pyvouchDirs();
   const identity = await loadIdentity(opts);
   const now = new Date();

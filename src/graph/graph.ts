@@ -24,6 +24,8 @@ export interface Artifact {
   kind: 'wheel' | 'sdist' | 'other';
   /** The index the file comes from (index URL), when the source records it. */
   index?: string;
+  /** When the index received the file (RFC 3339), when the source records it (uv.lock, pylock, PEP 700). */
+  uploadTime?: string;
 }
 
 /** Where a release comes from, when it is not a plain index download. */

@@ -302,6 +302,7 @@ export interface CandidateFile {
   url?: string;
   size?: number;
   index?: string;
+  uploadTime?: string;
 }
 
 export function toArtifact(file: CandidateFile): Artifact {
@@ -310,6 +311,7 @@ export function toArtifact(file: CandidateFile): Artifact {
   if (file.url !== undefined) artifact.url = file.url;
   if (file.size !== undefined) artifact.size = file.size;
   if (file.index !== undefined) artifact.index = file.index;
+  if (file.uploadTime !== undefined) artifact.uploadTime = file.uploadTime;
   return artifact;
 }
 
@@ -549,4 +551,10 @@ export function walkReachable<P>(
     }
   }
   return reached;
+}
+
+/** A file's `upload-time` (uv.lock string, pylock TOML datetime) as an ISO time, or undefined. */
+export function readUploadTime(raw: unknown): string | undefined {
+  const ms = raw instanceof Date ? raw.getTime() : typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }

@@ -19,6 +19,7 @@ import {
   optionalString,
   parseTomlDocument,
   sha256Hex,
+  readUploadTime,
   stringList,
   toArtifact,
   tomlLineLocator,
@@ -32,6 +33,7 @@ interface PylockFile {
   path?: string;
   size?: number;
   sha256?: string;
+  uploadTime?: string;
 }
 
 interface PylockPackage {
@@ -334,6 +336,8 @@ function readFileEntry(raw: unknown, at: string, problems: Problems): PylockFile
   if (path !== undefined) out.path = path;
   if (typeof size === 'number') out.size = size;
   if (sha256 !== undefined) out.sha256 = sha256;
+  const uploaded = readUploadTime(raw['upload-time']);
+  if (uploaded !== undefined) out.uploadTime = uploaded;
   return out;
 }
 
@@ -385,6 +389,7 @@ function fileCandidate(f: PylockFile, index: string | undefined): CandidateFile 
   else if (f.path !== undefined) c.url = f.path;
   if (f.size !== undefined) c.size = f.size;
   if (index !== undefined) c.index = index;
+  if (f.uploadTime !== undefined) c.uploadTime = f.uploadTime;
   return c;
 }
 

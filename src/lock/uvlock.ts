@@ -21,6 +21,7 @@ import {
   optionalString,
   parseTomlDocument,
   sha256Hex,
+  readUploadTime,
   splitHash,
   stringList,
   tomlLineLocator,
@@ -468,6 +469,8 @@ function readFile(
     } else file.size = size;
   }
   if (index !== undefined) file.index = index;
+  const uploaded = readUploadTime(raw['upload-time']);
+  if (uploaded !== undefined) file.uploadTime = uploaded;
   return file;
 }
 

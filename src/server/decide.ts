@@ -195,6 +195,8 @@ export class Decider {
           url: file.url,
           kind: parsed.kind,
           index: this.options.indexUrl,
+          // PEP 700 upload-time from upstream: the release-age cooldown (min-age) judges by it.
+          ...(file.uploadTime === undefined ? {} : { uploadTime: file.uploadTime }),
         },
       ],
       source: { kind: 'registry', location: this.options.indexUrl },
@@ -247,7 +249,7 @@ function summarize(id: string, report: NodeReport, reasons: readonly string[]): 
       return `pyvouch: ${id} is exempt from the policy: ${report.exemption?.reason ?? ''}`;
     default: {
       // The score line reads best as the headline; vetoes and required parties come first when present.
-      const order = ['veto', 'required', 'score', 'no-statements', 'untrusted', 'hash-mismatch', 'unbound', 'exemption-expired'];
+      const order = ['denied', 'veto', 'too-young', 'age-unknown', 'required', 'score', 'no-statements', 'untrusted', 'hash-mismatch', 'unbound', 'exemption-expired'];
       const sorted = [...report.missing].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
       const why = sorted.map((m) => (m.kind === 'score' ? `score ${formatNumber(m.have)} is ${formatNumber(m.short)} short of ${formatNumber(m.need)}` : m.message));
       return `pyvouch: ${id} fails the policy: ${(why.length > 0 ? why : reasons).join('; ')}`;

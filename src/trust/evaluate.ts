@@ -44,6 +44,8 @@ import { indexStatements, isStatementIndex, timeProblem, versionKey, type Indexe
 import { buildTrustWeb, isRetracted, signedBeforeRetirement, type TrustEntry, type TrustRoute, type TrustWeb } from './web.js';
 import { cmp, compareVersions, round } from './order.js';
 import { matchesPublisher } from './publishers.js';
+import { baselineVersions, gateNode } from './adopt.js';
+import type { CooldownInputs } from './cooldown.js';
 
 export interface EvaluateOptions {
   /** The moment to evaluate at: expiry, max-age and exemptions are judged against it. */
@@ -53,6 +55,8 @@ export interface EvaluateOptions {
    * it): they never count, and the node they are about lists them as set aside.
    */
   rejected?: readonly { statement: Pick<Statement, 'id' | 'agent' | 'kind' | 'package'>; message?: string }[];
+  /** Upload times, trusted advisories and earlier versions for the release-age cooldown. */
+  cooldown?: CooldownInputs;
 }
 
 const EPSILON = 1e-9;
@@ -72,7 +76,7 @@ export function evaluatePolicy(
   const now = opts.now.getTime();
   if (Number.isNaN(now)) throw new PyvouchError('USAGE', 'policy evaluation needs a valid `now` date');
   const index = isStatementIndex(statements) ? statements : indexStatements(statements);
-  const evaluator = new Evaluator(policy, index, now, opts.rejected ?? []);
+  const evaluator = new Evaluator(policy, index, now, opts.rejected ?? [], opts.cooldown ?? {});
   const nodes = [...graph.nodes].sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version)).map((n) => evaluator.node(n));
   applyClosure(graph, nodes);
   const counts = { nodes: nodes.length, pass: 0, fail: 0, exempt: 0, closureFail: 0 };
@@ -177,6 +181,7 @@ class Evaluator {
     private readonly index: StatementIndex,
     private readonly now: number,
     rejected: NonNullable<EvaluateOptions['rejected']>,
+    private readonly cooldown: CooldownInputs = {},
   ) {
     this.table = new CriteriaTable(policy.criteriaDefinitions);
     for (const party of policy.parties) {
@@ -872,9 +877,13 @@ class Evaluator {
     const ok = scoreOk && requiredMissing.length === 0;
     const { active, expired } = this.exemption(ctx);
     const vetoed = state.vetoes.length > 0;
-    const verdict: Verdict = vetoed ? 'fail' : active !== undefined ? 'exempt' : ok ? 'pass' : 'fail';
+    // Deny and allow lists and the cooldown are decided before the score (adopt.ts).
+    const gate = gateNode(this.policy, ctx.node, this.now, this.cooldown, active !== undefined);
+    state.notes.push(...gate.notes);
+    const verdict: Verdict =
+      vetoed || gate.fail ? 'fail' : active !== undefined || gate.allowed !== undefined ? 'exempt' : ok ? 'pass' : 'fail';
 
-    const missing: Missing[] = [...state.vetoes];
+    const missing: Missing[] = [...state.vetoes, ...gate.missing];
     if (!ok) {
       const positive = state.contributions.filter((c) => c.weight > 0).length;
       const byStatements = state.contributions.filter((c) => c.kind !== 'index' && c.weight > 0).length;
@@ -937,6 +946,8 @@ class Evaluator {
       overridden: state.overridden,
       closure: verdict,
     };
+    if (gate.allowed !== undefined) report.allowed = gate.allowed;
+    if (gate.cooldown !== undefined) report.cooldown = gate.cooldown;
     const exemption = active ?? expired;
     if (exemption !== undefined) {
       report.exemption = {
@@ -990,6 +1001,10 @@ class Evaluator {
       for (const e of this.index.rangeFlags.get(name) ?? []) {
         if (this.inRange(e.statement, display) && this.vetoesBase(e, ctx.web.entries.get(e.statement.agent))) step.vetoed ??= e.statement.id;
       }
+      // A baseline exemption (pyvouch init) stands for the release as the team runs it: a delta
+      // review from it builds on that acceptance, as cargo-vet's exemptions do, worth at most what
+      // the delta's auditor adds.
+      if (this.baselined(name).some((v) => versionKey(v) === key)) step.full = Math.max(step.full, cap);
       if (bucket === undefined) continue;
       for (let k = 0; k < bucket.statements.length; k++) {
         const entry = entries[bucket.agents[k]!];
@@ -1070,9 +1085,16 @@ class Evaluator {
     return weight + EPSILON >= this.policy.vetoWeight;
   }
 
+  private readonly baselineMemo = new Map<string, string[]>();
+  private baselined(name: string): string[] {
+    let v = this.baselineMemo.get(name);
+    if (v === undefined) this.baselineMemo.set(name, (v = baselineVersions(this.policy, name, undefined, this.now)));
+    return v;
+  }
+
   private trustedVersions(ctx: NodeContext): { version: string; parties: string[] }[] {
-    const shown = this.index.versions.get(ctx.node.name);
-    if (shown === undefined) return [];
+    const shown = new Map(this.index.versions.get(ctx.node.name) ?? []);
+    for (const v of baselineVersions(this.policy, ctx.node.name, ctx.node.version, this.now)) if (!shown.has(versionKey(v))) shown.set(versionKey(v), v);
     const out: { version: string; parties: string[] }[] = [];
     for (const [key, version] of shown) {
       if (key === ctx.key) continue;

@@ -23,6 +23,7 @@ import {
 } from './policy.js';
 import { MAX_PROBLEMS } from '../text/line-index.js';
 import { renderPath, suggestion, tomlPathLocator, type Segment } from './toml-paths.js';
+import { ADOPTION_KEYS, parseAdoptionKeys } from './adopt.js';
 
 type Table = Record<string, unknown>;
 
@@ -36,7 +37,7 @@ export interface ParsePolicyOptions {
 }
 
 const HELP = 'see docs/policy.md for every policy field';
-const TOP_KEYS = ['policy', 'party', 'level', 'criteria', 'package', 'trust', 'exemption', 'override'];
+const TOP_KEYS = ['policy', 'party', 'level', 'criteria', 'package', 'trust', 'exemption', 'override', ...ADOPTION_KEYS.top, 'extends'];
 const OVERRIDE_KEYS = ['party', 'vetoes-of', 'findings', 'description'];
 const POLICY_KEYS = [
   'threshold',
@@ -48,6 +49,7 @@ const POLICY_KEYS = [
   'require-hash-binding',
   'first-party',
   'description',
+  ...ADOPTION_KEYS.policy,
 ];
 const PARTY_SOURCES = ['identity', 'identities', 'index', 'publishers', 'feed', 'scanner'];
 const PARTY_KEYS = ['name', 'weight', 'description', ...PARTY_SOURCES, 'trusted-publisher'];
@@ -59,10 +61,10 @@ const LEVEL_KEYS: Record<string, string[]> = {
 };
 const ALL_LEVEL_KEYS = [...new Set(Object.values(LEVEL_KEYS).flat())];
 const CRITERIA_KEYS = ['implies', 'description'];
-const PACKAGE_KEYS = ['criteria', 'threshold', 'required'];
+const PACKAGE_KEYS = ['criteria', 'threshold', 'required', ...ADOPTION_KEYS.package];
 const TRUST_KEYS = ['max-depth', 'decay', 'levels'];
 const TRUST_LEVEL_KEYS = ['high', 'medium', 'low'];
-const EXEMPTION_KEYS = ['name', 'version', 'reason', 'expires'];
+const EXEMPTION_KEYS = ['name', 'version', 'reason', 'expires', 'baseline'];
 
 // DID syntax (W3C DID Core §3.1): did:<method>:<method-specific-id>. The seed's placeholders
 // (`did:key:z6Mk...`) are syntactically valid, so they must pass.
@@ -153,6 +155,7 @@ class PolicyParser {
     };
     if (settings.vetoWeight !== undefined) policy.vetoWeight = settings.vetoWeight;
     if (settings.maxAge !== undefined) policy.maxAge = settings.maxAge;
+    parseAdoptionKeys(doc, policy, (path, message, help) => this.add(path, message, help));
     return policy;
   }
 
@@ -492,8 +495,11 @@ class PolicyParser {
       const name = rawName === undefined ? undefined : this.packageName(rawName, [...path, 'name']);
       const version = rawVersion === undefined ? undefined : normalizeVersion(rawVersion);
       const expires = this.date(body, 'expires', path);
+      const baseline = this.date(body, 'baseline', path);
       if (name === undefined || version === undefined || reason === undefined) return;
-      out.push(expires === undefined ? { name, version, reason } : { name, version, reason, expires });
+      const ex: Exemption = expires === undefined ? { name, version, reason } : { name, version, reason, expires };
+      if (baseline !== undefined) ex.baseline = new Date(baseline).toISOString().slice(0, 10);
+      out.push(ex);
     });
     return out;
   }

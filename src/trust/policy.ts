@@ -146,6 +146,8 @@ export interface PackagePolicy {
   criteria?: string[];
   threshold?: number;
   required?: RequiredRule[];
+  /** Release-age cooldown for this package, milliseconds (overrides [policy] min-age). */
+  minAge?: number;
 }
 
 export interface TrustSettings {
@@ -160,6 +162,18 @@ export interface TrustSettings {
 export interface Exemption {
   name: string;
   version: string;
+  reason: string;
+  /** Epoch milliseconds; undefined = never expires. */
+  expires?: number;
+  /** Set by `pyvouch init`: the day (YYYY-MM-DD) the release was accepted as it was installed. */
+  baseline?: string;
+}
+
+/** A [[deny]] or [[allow]] entry: a package (optionally a version range) decided before any score. */
+export interface ListEntry {
+  name: string;
+  /** A PEP 440 specifier set, as written; undefined = every version. */
+  versions?: string;
   reason: string;
   /** Epoch milliseconds; undefined = never expires. */
   expires?: number;
@@ -197,6 +211,16 @@ export interface Policy {
   packages: Map<string, PackagePolicy>;
   trust: TrustSettings;
   exemptions: Exemption[];
+  /** [[deny]]: fail whatever the score (see lists.ts). */
+  deny?: ListEntry[];
+  /** [[allow]]: pass without reviews, unless denied or vetoed (see lists.ts). */
+  allow?: ListEntry[];
+  /** Release-age cooldown in milliseconds: younger releases fail (see cooldown.ts). */
+  minAge?: number;
+  /** Canonical names the cooldown does not apply to. */
+  minAgeExempt?: string[];
+  /** The policies it extends, nearest first (paths or URLs), when it has `extends`. */
+  extendsFrom?: string[];
   /** Where the policy was read from, for messages. */
   file?: string;
 }

@@ -59,7 +59,10 @@ export type Missing =
   | { kind: 'untrusted'; statements: number; message: string }
   | { kind: 'unbound'; statements: number; message: string }
   | { kind: 'hash-mismatch'; statements: number; message: string }
-  | { kind: 'exemption-expired'; reason: string; expires: string; message: string };
+  | { kind: 'exemption-expired'; reason: string; expires: string; message: string }
+  | { kind: 'denied'; reason: string; versions?: string; message: string }
+  | { kind: 'too-young'; uploaded: string; minAge: string; allowedAt: string; message: string }
+  | { kind: 'age-unknown'; message: string };
 
 export type NoteKind =
   | 'expired'
@@ -75,7 +78,11 @@ export type NoteKind =
   | 'delta-base'
   | 'index'
   | 'source'
-  | 'exemption-expired';
+  | 'trusted-publisher'
+  | 'exemption-expired'
+  | 'list-expired'
+  | 'allowed'
+  | 'cooldown';
 
 /** Why a statement about the node did not count. */
 export type SetAsideReason =
@@ -158,6 +165,10 @@ export interface NodeReport {
   closure: Verdict;
   /** When `closure` is worse than `verdict`: the path to the nearest dependency that makes it so. */
   closurePath?: string[];
+  /** Set when an [[allow]] entry passed the node without reviews. */
+  allowed?: { reason: string; versions?: string };
+  /** Release-age cooldown, when the policy sets min-age: newest upload time and when it may pass. */
+  cooldown?: { uploaded: string | null; allowedAt: string | null; passed: boolean; why: string };
   /** Failing nodes: other versions of the package already vouched for (bases for delta audits). */
   trustedVersions?: { version: string; parties: string[] }[];
 }
@@ -180,6 +191,7 @@ export function explainNode(node: NodeReport): string[] {
   if (node.exemption !== undefined) {
     lines.push(`  exemption${node.exemption.expired ? ' (expired)' : ''}: ${node.exemption.reason}`);
   }
+  if (node.allowed !== undefined) lines.push(`  allow list: ${node.allowed.reason}`);
   for (const c of node.contributions) lines.push(`  + ${c.message}`);
   for (const o of node.overridden) lines.push(`  ~ ${o.message}`);
   if (node.verdict !== 'pass') for (const m of node.missing) lines.push(`  - ${m.message}`);

@@ -58,9 +58,21 @@ export interface Unfixable {
   message: string;
 }
 
+/** A review of a baselined release that would retire its baseline exemption (pyvouch init). */
+export interface RetireSuggestion {
+  name: string;
+  version: string;
+  /** Packages of the graph that depend on it directly (the review matters to each of them). */
+  usedBy: number;
+  lines: number | null;
+  command: string;
+}
+
 export interface SuggestReport {
   /** Cheapest first. */
   suggestions: ReviewSuggestion[];
+  /** Reviews that retire baseline exemptions, most retired first, then cheapest. */
+  retire?: RetireSuggestion[];
   /** Failing nodes no review can fix, with what would. */
   unfixable: Unfixable[];
   /** Number of reviews over all suggestions. */
@@ -116,7 +128,31 @@ export function suggestReviews(report: PolicyReport, graph: Graph, policy: Polic
   );
   const reviews = suggestions.reduce((n, s) => n + s.reviews.length, 0);
   const lines = suggestions.some((s) => s.lines === null) ? null : suggestions.reduce((n, s) => n + s.lines!, 0);
-  return { suggestions, unfixable, reviews, lines };
+  const retire = retireBaselines(report, graph, policy, opts);
+  return { suggestions, unfixable, reviews, lines, ...(retire.length > 0 ? { retire } : {}) };
+}
+
+/**
+ * Baselined releases whose exemption is still needed: a full review of each retires one baseline
+ * exemption. The cheapest first, and among equals the most depended on.
+ */
+function retireBaselines(report: PolicyReport, graph: Graph, policy: Policy, opts: SuggestOptions): RetireSuggestion[] {
+  const baselined = new Set(policy.exemptions.filter((e) => e.baseline !== undefined).map((e) => `${e.name}==${e.version}`));
+  const needed = report.nodes.filter((n) => n.verdict === 'exempt' && n.exemption?.needed === true && baselined.has(`${n.name}==${n.version}`));
+  const parents = new Map<string, Set<string>>();
+  for (const e of graph.edges) {
+    let p = parents.get(e.to);
+    if (p === undefined) parents.set(e.to, (p = new Set()));
+    p.add(e.from);
+  }
+  const out = needed.map((n) => ({
+    name: n.name,
+    version: n.version,
+    usedBy: parents.get(n.name)?.size ?? 0,
+    lines: size(opts.sizes, n.name, n.version),
+    command: `pyvouch review ${n.name}==${n.version} --criteria ${n.criteria.join(',')}`,
+  }));
+  return out.sort((a, b) => (a.lines ?? Infinity) - (b.lines ?? Infinity) || b.usedBy - a.usedBy || cmp(a.name, b.name));
 }
 
 function planNode(node: NodeReport, policy: Policy, opts: SuggestOptions): ReviewSuggestion | Unfixable {

@@ -80,6 +80,7 @@ test('chooses wheels for the target with hash, size, URL and index', () => {
       url: 'https://files.pythonhosted.org/packages/78/b6/6307fbef88d9b5ee7421e68d78a9f162e0da4900bc5f5793f6d3d0e34fb8/annotated_types-0.7.0-py3-none-any.whl',
       size: 13643,
       index: 'https://pypi.org/simple',
+      uploadTime: '2024-05-20T21:33:24.100Z',
     },
   ]);
   // Best first: the CPython 3.12 manylinux wheel, then the pure-Python fallback; nothing for other platforms.
