@@ -12,6 +12,7 @@ export interface Migration {
 
 const KINDS = "('assess','review','vote','like','flag','trust','rotate')";
 const LEVELS = "('high','medium','low','distrust')";
+const SOURCES = "('local','file','feed','provenance','scanner')";
 
 /** The table that records applied migrations; it is created before any migration runs. */
 export const MIGRATIONS_TABLE = 'pyvouch_migrations';
@@ -25,6 +26,10 @@ export const MIGRATIONS_TABLE = 'pyvouch_migrations';
 // entry, become a plain appended table with one index on sha256 alone, ~70 bytes an entry; the
 // store writes each statement's subjects once, deduplicated, when it inserts the statement.
 // Nothing deletes statements yet; a migration that adds deletion should index statement_id.
+//
+// Migration 3 (both backends): `imported_at` is the time pyvouch first received a statement (it is
+// written once: a repeat is a duplicate and changes nothing), returned as Statement.receivedAt;
+// source_kind and source_name keep where that first receipt came from (Statement.source).
 export const sqliteMigrations: readonly Migration[] = [
   {
     version: 1,
@@ -79,6 +84,14 @@ export const sqliteMigrations: readonly Migration[] = [
       'DROP TABLE statement_subjects',
       'ALTER TABLE statement_subjects_v2 RENAME TO statement_subjects',
       'CREATE INDEX statement_subjects_sha256 ON statement_subjects (sha256)',
+    ],
+  },
+  {
+    version: 3,
+    name: 'where each statement was first received from',
+    statements: [
+      `ALTER TABLE statements ADD COLUMN source_kind TEXT NOT NULL DEFAULT 'local' CHECK (source_kind IN ${SOURCES})`,
+      'ALTER TABLE statements ADD COLUMN source_name TEXT',
     ],
   },
 ];
@@ -137,6 +150,14 @@ export function postgresMigrations(schema: string): readonly Migration[] {
       statements: [
         `ALTER TABLE ${s}.statement_subjects DROP CONSTRAINT statement_subjects_pkey`,
         `CREATE INDEX statement_subjects_sha256 ON ${s}.statement_subjects (sha256)`,
+      ],
+    },
+    {
+      version: 3,
+      name: 'where each statement was first received from',
+      statements: [
+        `ALTER TABLE ${s}.statements ADD COLUMN source_kind text NOT NULL DEFAULT 'local' CHECK (source_kind IN ${SOURCES})`,
+        `ALTER TABLE ${s}.statements ADD COLUMN source_name text`,
       ],
     },
   ];
