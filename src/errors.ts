@@ -48,7 +48,18 @@ export type ErrorCode =
   | 'SANDBOX_FAILED'
   // feeds
   | 'FEED_ROLLBACK'
-  | 'FEED_INVALID';
+  | 'FEED_INVALID'
+  // the server's answers (src/server/respond.ts)
+  | 'HTTP'
+  | 'BAD_REQUEST'
+  | 'NOT_FOUND'
+  | 'UNAUTHORIZED'
+  | 'ADMIN_DISABLED'
+  | 'BUSY'
+  | 'TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  // a bug: an error pyvouch did not expect (never IO, which is for files and streams)
+  | 'INTERNAL';
 
 /** Where in the input the problem is. Every field is optional: fill what is known. */
 export interface ErrorLocation {

@@ -21,7 +21,8 @@ import { LOCK_FORMATS, readLock } from '../lock/read.js';
 import { parseTarget } from '../pep/environment.js';
 import { layoutGraph, type LayoutDimensions } from '../render/graph-layout.js';
 import type { StatementStore } from '../store/store.js';
-import { evaluatePolicy } from '../trust/evaluate.js';
+import { checkGraph } from '../app/check.js';
+import { storeSource } from '../app/sources.js';
 import type { PolicyHolder } from './decide.js';
 import { HttpError, readBody, sendJson, sendText } from './respond.js';
 import { APP_CSS } from './ui/app-css.js';
@@ -151,10 +152,8 @@ export class WebUi {
       if (isPyvouchError(err)) throw err;
       throw new PyvouchError('LOCK_PARSE', `cannot read ${r.filename}: ${err instanceof Error ? err.message : String(err)}`, { file: r.filename, cause: err });
     }
-    const names = [...new Set(graph.nodes.map((n) => n.name))];
-    const [about, trust] = await Promise.all([this.o.store.forPackages(names), this.o.store.trustStatements()]);
-    const byId = new Map([...about, ...trust].map((s) => [s.statement.id, s.statement]));
-    const report = evaluatePolicy(graph, [...byId.values()], this.o.policy.policy, { now: this.o.now() });
+    const checked = await checkGraph({ graph, sources: [storeSource(this.o.store)], policy: this.o.policy.policy, now: this.o.now() });
+    const report = checked.report;
     const layout = layoutGraph(graph, report, UI_DIMENSIONS);
     const reports = new Map(report.nodes.map((n) => [n.name, n]));
     const paths = pathsFromRoots(graph);
@@ -166,7 +165,7 @@ export class WebUi {
       threshold: report.threshold,
       criteria: report.criteria,
       policy: this.o.policy.path ?? null,
-      statements: byId.size,
+      statements: checked.statements,
       counts: report.counts,
       layout: { width: layout.width, height: layout.height, boxWidth: UI_DIMENSIONS.boxWidth, boxHeight: UI_DIMENSIONS.boxHeight },
       nodes: layout.placed.map((p) => {
