@@ -1,6 +1,11 @@
 // Runs a command in-process through main(), capturing what it writes: no child process, so these
 // tests are fast and see exit codes directly. A few spawned end-to-end tests stay (harness.ts).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+
+const home = mkdtempSync(join(tmpdir(), 'pyvouch-inproc-'));
 
 export interface RunResult {
   code: number;
@@ -12,7 +17,7 @@ export async function runCli(args: readonly string[], env: Record<string, string
   let stdout = '';
   let stderr = '';
   const saved: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(env)) {
+  for (const [k, v] of Object.entries({ PYVOUCH_HOME: home, NO_COLOR: '1', ...env })) {
     saved[k] = process.env[k];
     process.env[k] = v;
   }
