@@ -16,13 +16,15 @@ import { registerServe } from './serve.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS, takeOutcome } from './run.js';
 
 
-export function buildProgram(): Command {
+export function buildProgram(io?: CommandIo): Command {
   const program = new Command('pyvouch')
     .description('Decide whether the Python packages you are about to install can be trusted, and explain why.')
     .version(VERSION)
     .addOption(new Option('--debug', 'print stack traces on errors'))
     .showSuggestionAfterError(true)
     .exitOverride();
+  // Before the commands are added, so each inherits it (commander copies settings on creation).
+  if (io !== undefined) program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   registerGraph(program);
   registerResolve(program);
   registerCheck(program);
@@ -68,10 +70,9 @@ export function reportError(err: unknown, argv: readonly string[]): number {
  * in-process this way); by default it is the process's stdout and stderr.
  */
 export async function main(argv: readonly string[] = process.argv, io?: CommandIo): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(io);
   setIo(io);
   takeOutcome();
-  if (io !== undefined) program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
     await program.parseAsync(argv as string[]);
     return takeOutcome() ?? EXIT_PASS;
