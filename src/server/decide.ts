@@ -1,8 +1,6 @@
 // The per-file decision of the gated index: may this exact file (release and sha256) be served?
-// Each file is judged as a one-node graph, {name, version, artifacts: [that file, from upstream]},
-// against the statements about its project, so a review bound to the wheel does not vouch for the
-// sdist, and the policy's index party vouches when the file comes from the index it names.
-// Decisions are cached under the generation they were made in (see freshness.ts) and for a
+// The decision itself is src/app/decide.ts (one policy evaluation for check, serve and the UI);
+// this adapter reads the statements through app's store source and caches. Decisions are cached under the generation they were made in (see freshness.ts) and for a
 // bounded time, since statements and exemptions expire.
 
 import type { Statement } from '../attest/types.js';
@@ -65,7 +63,7 @@ interface Entry {
   at: number;
 }
 
-
+/** Decides files for the gated index through src/app (decideFile), caching per generation. */
 export class Decider {
   private readonly entries = new Map<string, Entry>();
   private readonly statements = new Map<string, { generation: string; index: Promise<StatementIndex> }>();
@@ -155,7 +153,6 @@ export class Decider {
     }
     return index;
   }
-
 }
 
 function keyOf(project: string, file: IndexFile): string {
