@@ -1,7 +1,8 @@
 // The per-file decision of the gated index: may this exact file (release and sha256) be served?
 // The decision itself is src/app/decide.ts (one policy evaluation for check, serve and the UI);
-// this adapter reads the statements through app's store source and caches. Decisions are cached under the generation they were made in (see freshness.ts) and for a
-// bounded time, since statements and exemptions expire.
+// this adapter reads the statements through app's store source and caches. Decisions are cached
+// under the generation they were made in (see freshness.ts) and for a bounded time, since
+// statements and exemptions expire.
 
 import type { Statement } from '../attest/types.js';
 import { decideFile, type FileDecision } from '../app/decide.js';
