@@ -10,7 +10,7 @@ import { checkToSarif, lockLineLocator } from '../../src/render/sarif.js';
 
 const lock = 'examples/uv/uv.lock';
 const policy = 'examples/check/pyvouch.toml';
-const now = new Date('2026-06-01T00:00:00Z');
+const now = new Date('2026-11-01T00:00:00Z');
 let passing: CheckResult;
 let failing: CheckResult;
 
@@ -42,7 +42,9 @@ describe('text', () => {
   });
 
   test('suggest on a passing graph says there is nothing to review', () => {
-    assert.match(renderSuggestText(passing, false), /nothing to review/);
+    const passed = { ...passing, report: { ...passing.report, passed: true } };
+    assert.match(renderSuggestText(passed, false), /nothing to review/);
+    assert.doesNotMatch(renderSuggestText(passing, false), /nothing to review/);
   });
 });
 
