@@ -67,7 +67,21 @@ export type ErrorCode =
   // PEP 740 provenance (src/provenance)
   | 'PROVENANCE_INVALID'
   | 'TRUSTED_ROOT_INVALID'
-  | 'PINNING_STATE';
+  | 'PINNING_STATE'
+  // the server's answers (src/server/respond.ts)
+  | 'HTTP'
+  | 'BAD_REQUEST'
+  | 'NOT_FOUND'
+  | 'UNAUTHORIZED'
+  | 'ADMIN_DISABLED'
+  | 'BUSY'
+  | 'TOO_LARGE'
+  | 'TOO_COMPLEX' // a request whose graph is too large or too deep to answer (422)
+  | 'TOO_DEEP' // request JSON nested past the limit (422)
+  | 'CLIENT_ABORTED' // the client closed the connection mid-request
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  // a bug: an error pyvouch did not expect (never IO, which is for files and streams)
+  | 'INTERNAL';
 
 /** Where in the input the problem is. Every field is optional: fill what is known. */
 export interface ErrorLocation {

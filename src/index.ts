@@ -77,3 +77,25 @@ export { publishStatements } from './provenance/statements.js';
 export { judgeRelease, recordRelease } from './provenance/pinning.js';
 export type { ProjectPins, PinningFinding } from './provenance/pinning.js';
 export type { PinStore } from './provenance/pin-store.js';
+export type { StoreRejection, VerifiedEnvelopeCache } from './store/verified.js';
+
+// The use cases (src/app): what the CLI, the gated index and the web UI run
+export { checkGraph, checkLock, resolvePolicy, statementFilesSource } from './app/check.js';
+export type { CheckGraphInput, CheckLockOptions, CheckResult } from './app/check.js';
+export { decideFile, projectStatements, releaseOf } from './app/decide.js';
+export type { DecideFileInput, FileDecision, FileVerdict } from './app/decide.js';
+export { gatherStatements, loadedSource, storeSource } from './app/sources.js';
+export type { Gathered, SetAside, StatementSource } from './app/sources.js';
+
+// Policy: parse, evaluate, suggest (pure)
+export { evaluatePolicy } from './trust/evaluate.js';
+export type { EvaluateOptions } from './trust/evaluate.js';
+export { parsePolicyToml as parsePolicy } from './trust/parse.js';
+export { loadPolicy, findPolicy } from './trust/load.js';
+export type { Policy } from './trust/policy.js';
+export type { PolicyReport, NodeReport, Verdict } from './trust/report.js';
+export { suggestReviews } from './trust/suggest.js';
+export type { SuggestReport, SuggestOptions } from './trust/suggest.js';
+
+// Resolution
+export { resolve } from './resolve/resolve.js';

@@ -1,25 +1,23 @@
 // `pyvouch check FILE` and `pyvouch suggest FILE`: read the lock for a target, gather the statements
 // about its packages (from the store and from --statements feeds), evaluate the policy, and render
 // the verdicts (text, JSON, SARIF, HTML) or the cheapest reviews that would make the graph pass.
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Statement } from '../attest/types.js';
+import { checkGraph, resolvePolicy, statementFilesSource, type CheckResult } from '../app/check.js';
+import { storeSource, type StatementSource } from '../app/sources.js';
 import { PyvouchError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
+import type { PolicyReport } from '../trust/report.js';
 import { loadLockFile } from '../lock/load.js';
-import { openStore } from '../store/open.js';
-import { evaluatePolicy } from '../trust/evaluate.js';
-import { findPolicy, loadPolicy } from '../trust/load.js';
-import type { Policy } from '../trust/policy.js';
-import { suggestReviews } from '../trust/suggest.js';
-import { checkToJson, renderCheckText, renderSuggestText, type CheckContext } from '../render/check.js';
+import { openStore, verifiedCacheIn } from '../store/open.js';
+import type { StatementStore } from '../store/store.js';
+import { checkToJson, renderCheckText, renderSuggestText } from '../render/check.js';
 import { renderCheckHtml } from '../render/html.js';
+import { checkToCycloneDx } from '../render/cyclonedx.js';
 import { checkToSarif, lockLineLocator } from '../render/sarif.js';
-import { describeRejection, loadEnvelopes } from './envelope-files.js';
 import { reviewSizes } from './sizes.js';
 import { addResolveOptions, type ResolveInputOptions } from './resolve-options.js';
-import { makeSink, paint, parseFormat, colorEnabled } from './output.js';
+import { currentIo, makeSink, paint, parseFormat } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
 import { addTargetOptions, selectionFromOptions, targetFromOptions, type TargetOptions } from './target.js';
@@ -39,17 +37,6 @@ interface CheckOptions extends TargetOptions, ResolveInputOptions {
   advisories?: string[];
 }
 
-async function resolvePolicy(lockPath: string, explicit: string | undefined): Promise<Policy> {
-  if (explicit !== undefined) return loadPolicy(explicit);
-  const found = (await findPolicy(dirname(lockPath))) ?? (await findPolicy(process.cwd()));
-  if (found === undefined) {
-    throw new PyvouchError('USAGE', `no policy: neither ${dirname(lockPath)} nor the current directory has a pyvouch.toml or a [tool.pyvouch] table`, {
-      help: 'pass one with --policy PATH (see docs/policy.md)',
-    });
-  }
-  return found;
-}
-
 function evaluationTime(at: string | undefined): Date {
   if (at === undefined) return new Date();
   const ms = Date.parse(at);
@@ -57,8 +44,25 @@ function evaluationTime(at: string | undefined): Date {
   return new Date(ms);
 }
 
-/** Everything `check` and `suggest` share: graph, policy, statements, report and suggestions. */
-async function evaluate(file: string | undefined, opts: CheckOptions): Promise<CheckContext & { lockText: string }> {
+/** `--dist DIR` must be a directory: a missing one is the user's to fix, not a crash. */
+function checkDistDir(dir: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    throw new PyvouchError('USAGE', `--dist '${dir}' is not a directory`, {
+      file: dir,
+      help: 'pass the directory of downloaded wheels and sdists (e.g. pip download -d DIR -r requirements.txt)',
+    });
+  }
+}
+
+/** Everything `check` and `suggest` share: graph, policy and sources in; the checked result out. */
+async function evaluate(file: string | undefined, opts: CheckOptions): Promise<CheckResult & { lockText: string }> {
+  if (opts.dist !== undefined) checkDistDir(opts.dist);
   let graph: Graph;
   if (file !== undefined) {
     if (opts.requirement !== undefined) throw new PyvouchError('USAGE', 'give a lock file or -r requirements, not both');
@@ -72,43 +76,33 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
   const anchor = file ?? opts.requirement![0]!;
   const policy = await resolvePolicy(anchor, opts.policy);
   const now = evaluationTime(opts.at);
-
-  const byId = new Map<string, Statement>();
-  if (opts.db) {
-    const store = await openStore(opts.store, pyvouchDirs().data);
-    try {
-      const names = graph.nodes.map((n) => n.name);
-      for (const s of await store.forPackages(names)) byId.set(s.statement.id, s.statement);
-      for (const s of await store.trustStatements()) byId.set(s.statement.id, s.statement);
-    } finally {
-      await store.close();
+  const io = currentIo();
+  const sources: StatementSource[] = [];
+  let store: StatementStore | undefined;
+  try {
+    if (opts.db) {
+      const dirs = pyvouchDirs();
+      store = await openStore(opts.store, dirs.data, { verifiedCache: verifiedCacheIn(dirs.cache) });
+      sources.push(storeSource(store));
     }
-  }
-  if (opts.statements !== undefined && opts.statements.length > 0) {
-    const loaded = loadEnvelopes(opts.statements, { now });
-    const color = colorEnabled(process.stderr);
+    if (opts.statements !== undefined && opts.statements.length > 0) sources.push(statementFilesSource(opts.statements, now));
+    const dist = opts.dist;
+    const measure =
+      dist === undefined
+        ? undefined
+        : async (g: Graph, report: PolicyReport) => {
+            const measured = await reviewSizes(dist, g, report);
+            for (const why of measured.skipped) io.stderr(`warning: not measured: ${why}\n`);
+            return { sizes: measured.sizes, deltaSizes: measured.deltaSizes };
+          };
+    const cooldown = opts.advisories === undefined ? undefined : { advisories: (await import('./advisory-files.js')).loadAdvisoryFiles(opts.advisories) };
+    const result = await checkGraph({ graph, sources, policy, now, ...(measure === undefined ? {} : { measure }), ...(cooldown === undefined ? {} : { cooldown }) });
     // A statement that fails verification counts for nothing (fail closed), and the user is told.
-    for (const r of loaded.rejected) process.stderr.write(`${paint(color, 'yellow', 'warning')}: ignored ${describeRejection(r)}\n`);
-    for (const s of loaded.accepted) byId.set(s.statement.id, s.statement);
+    for (const s of result.setAside) io.stderr(`${paint(io.color.stderr, 'yellow', 'warning')}: ignored ${s.source === '--statements' ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
+    return { ...result, lockText: file === undefined ? '' : readFileSync(file, 'utf8') };
+  } finally {
+    await store?.close();
   }
-  const statements = [...byId.values()];
-  const cooldown = opts.advisories === undefined ? {} : { advisories: (await import('./advisory-files.js')).loadAdvisoryFiles(opts.advisories) };
-  const report = evaluatePolicy(graph, statements, policy, { now, cooldown });
-  let sizeOptions = {};
-  if (opts.dist !== undefined) {
-    const measured = await reviewSizes(opts.dist, graph, report);
-    for (const why of measured.skipped) process.stderr.write(`warning: not measured: ${why}\n`);
-    sizeOptions = { sizes: measured.sizes, deltaSizes: measured.deltaSizes };
-  }
-  const suggestions = suggestReviews(report, graph, policy, sizeOptions);
-  return {
-    graph,
-    report,
-    suggestions,
-    statements: statements.length,
-    ...(policy.file === undefined ? {} : { policyFile: policy.file }),
-    lockText: file === undefined ? '' : readFileSync(file, 'utf8'),
-  };
 }
 
 function checkCommand(program: Command, name: string, description: string): Command {
@@ -116,7 +110,7 @@ function checkCommand(program: Command, name: string, description: string): Comm
     program
       .command(name)
       .description(description)
-      .argument('[file]', 'pylock.toml, requirements.txt, uv.lock or poetry.lock (or resolve -r requirements instead)')
+      .argument('[file]', 'pylock.toml, requirements.txt, uv.lock, poetry.lock, pdm.lock or Pipfile.lock (or resolve -r requirements instead)')
       .option('--policy <path>', 'the policy: pyvouch.toml or a pyproject.toml with [tool.pyvouch] (default: found beside the lock file or in the current directory)')
       .option('--statements <path>', 'also weigh the signed statements in these files or directories (repeatable; verified, not stored)', (v: string, prev: string[] = []) => [...prev, v])
       .option('--store <path|url>', 'statement store: a SQLite file or a postgres:// URL')
@@ -130,11 +124,11 @@ function checkCommand(program: Command, name: string, description: string): Comm
 
 export function registerCheck(program: Command): void {
   checkCommand(program, 'check', 'check that every package a lock file installs meets the trust policy, and explain each verdict')
-    .option('--format <format>', 'text, json, sarif or html', 'text')
+    .option('--format <format>', 'text, json, sarif, html or cyclonedx', 'text')
     .option('-v, --verbose', 'also explain the passing packages')
     .action(
       run(async (file: string | undefined, opts: CheckOptions) => {
-        const format = parseFormat(opts.format, ['text', 'json', 'sarif', 'html']);
+        const format = parseFormat(opts.format, ['text', 'json', 'sarif', 'html', 'cyclonedx']);
         const ctx = await evaluate(file, opts);
         const sink = makeSink(opts.output);
         switch (format) {
@@ -146,6 +140,9 @@ export function registerCheck(program: Command): void {
             break;
           case 'html':
             sink.write(renderCheckHtml(ctx));
+            break;
+          case 'cyclonedx':
+            sink.write(`${checkToCycloneDx(ctx, { toolVersion: VERSION })}\n`);
             break;
           default:
             sink.write(renderCheckText(ctx, sink.color, { verbose: opts.verbose === true }));

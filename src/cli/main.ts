@@ -3,7 +3,7 @@
 // `error[CODE]: message` plus a help line (JSON with --format json), never a stack unless --debug.
 import { Command, CommanderError, Option } from 'commander';
 import { PyvouchError, isPyvouchError } from '../errors.js';
-import { colorEnabled, paint } from './output.js';
+import { currentIo, paint, setIo, type CommandIo } from './output.js';
 import { registerGraph } from './graph.js';
 import { registerResolve } from './resolve-options.js';
 import { registerKey } from './key.js';
@@ -21,16 +21,18 @@ import { registerInit } from './init.js';
 import { registerPrune } from './prune.js';
 import { registerPolicyShow } from './policy-show.js';
 import { registerReviewFiles } from './review-files.js';
-import { EXIT_INPUT_ERROR, EXIT_PASS } from './run.js';
+import { EXIT_INPUT_ERROR, EXIT_PASS, takeOutcome } from './run.js';
 
 
-export function buildProgram(): Command {
+export function buildProgram(io?: CommandIo): Command {
   const program = new Command('pyvouch')
     .description('Decide whether the Python packages you are about to install can be trusted, and explain why.')
     .version(VERSION)
     .addOption(new Option('--debug', 'print stack traces on errors'))
     .showSuggestionAfterError(true)
     .exitOverride();
+  // Before the commands are added, so each inherits it (commander copies settings on creation).
+  if (io !== undefined) program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   registerGraph(program);
   registerResolve(program);
   registerCheck(program);
@@ -62,27 +64,34 @@ export function reportError(err: unknown, argv: readonly string[]): number {
   const debug = argv.includes('--debug');
   const pe: PyvouchError = isPyvouchError(err)
     ? err
-    : new PyvouchError('IO', err instanceof Error ? err.message : String(err), { cause: err });
+    : new PyvouchError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
+  const io = currentIo();
   if (wantsJson(argv)) {
-    process.stdout.write(`${JSON.stringify({ error: pe.toJSON() }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ error: pe.toJSON() }, null, 2)}\n`);
   } else {
-    const color = colorEnabled(process.stderr);
+    const color = io.color.stderr;
     let text = `${paint(color, 'red', `error[${pe.code}]`)}: ${pe.describe()}\n`;
     if (pe.help !== undefined) text += `  ${paint(color, 'cyan', 'help')}: ${pe.help}\n`;
-    process.stderr.write(text);
+    io.stderr(text);
   }
-  if (debug && err instanceof Error && err.stack !== undefined) process.stderr.write(`${err.stack}\n`);
+  if (debug && err instanceof Error && err.stack !== undefined) io.stderr(`${err.stack}\n`);
   if (!isPyvouchError(err) && !debug) {
-    process.stderr.write('  (an unexpected error: please report it with the output of --debug)\n');
+    io.stderr('  (an unexpected error: please report it with the output of --debug)\n');
   }
   return EXIT_INPUT_ERROR;
 }
 
-export async function main(argv: readonly string[] = process.argv): Promise<number> {
-  const program = buildProgram();
+/**
+ * Runs one command and returns its exit code. `io` captures its output (tests run commands
+ * in-process this way); by default it is the process's stdout and stderr.
+ */
+export async function main(argv: readonly string[] = process.argv, io?: CommandIo): Promise<number> {
+  const program = buildProgram(io);
+  setIo(io);
+  takeOutcome();
   try {
     await program.parseAsync(argv as string[]);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_PASS;
+    return takeOutcome() ?? EXIT_PASS;
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version are not errors; commander already printed the usage problem.
@@ -92,5 +101,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       return EXIT_INPUT_ERROR;
     }
     return reportError(err, argv);
+  } finally {
+    setIo(undefined);
   }
 }

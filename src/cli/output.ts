@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { PyvouchError } from '../errors.js';
 
-export type Format = 'text' | 'json' | 'sarif' | 'html';
+export type Format = 'text' | 'json' | 'sarif' | 'html' | 'cyclonedx';
 
 export interface Sink {
   write(text: string): void;
@@ -18,18 +18,46 @@ export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv 
   return stream.isTTY === true;
 }
 
+/** Where a command's output goes: the process's streams, or a test's buffers. */
+export interface CommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether stdout and stderr take colour. */
+  color: { stdout: boolean; stderr: boolean };
+}
+
+export function processIo(): CommandIo {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    color: { stdout: colorEnabled(process.stdout), stderr: colorEnabled(process.stderr) },
+  };
+}
+
+let io: CommandIo | undefined;
+
+/** The streams of the command being run (main() sets them; the process's by default). */
+export function currentIo(): CommandIo {
+  return (io ??= processIo());
+}
+
+export function setIo(next: CommandIo | undefined): void {
+  io = next;
+}
+
 /** A sink on stdout, or buffered and written to `output` on `flush()`. */
 export function makeSink(output?: string): Sink & { flush(): void } {
   const chunks: string[] = [];
   const toFile = output !== undefined && output !== '-';
+  const streams = currentIo();
   return {
-    color: toFile ? false : colorEnabled(process.stdout),
+    color: toFile ? false : streams.color.stdout,
     write(text) {
       if (toFile) chunks.push(text);
-      else process.stdout.write(text);
+      else streams.stdout(text);
     },
     warn(text) {
-      process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+      streams.stderr(text.endsWith('\n') ? text : `${text}\n`);
     },
     flush() {
       if (!toFile) return;

@@ -3,7 +3,7 @@
 // recommended reviews, the backlog, the command that records a review) and as stable JSON
 // (documented in docs/check-json.md).
 import { indexGraph, pathFromRoot, type Graph } from '../graph/graph.js';
-import { formatNumber, type NodeReport, type PolicyReport } from '../trust/report.js';
+import { formatNumber, shortIdentity, type NodeReport, type PolicyReport } from '../trust/report.js';
 import type { SuggestReport } from '../trust/suggest.js';
 import { paint } from '../cli/output.js';
 
@@ -59,7 +59,12 @@ export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbo
   out.push(
     `${headline} (${where}, ${env.implementation} ${env.python} ${env.platform} ${env.machine}; threshold ${formatNumber(report.threshold)}, criteria ${report.criteria.join(', ')}; ${plural(ctx.statements, 'statement')})`,
   );
-  out.push(`  ${c.pass} pass, ${c.exempt} exempt, ${c.fail} fail${c.closureFail > 0 ? `; ${c.closureFail} pass alone but depend on a failing package` : ''}`);
+  // Counted from the verdicts themselves: a failing node is not one that "passes alone".
+  const count = (verdict: NodeReport['verdict']): number => report.nodes.filter((n) => n.verdict === verdict).length;
+  const dependOnFailing = report.nodes.filter((n) => n.verdict !== 'fail' && n.closure === 'fail').length;
+  out.push(
+    `  ${count('pass')} pass, ${count('exempt')} exempt, ${count('fail')} fail${dependOnFailing > 0 ? `; ${dependOnFailing} ${dependOnFailing === 1 ? 'passes' : 'pass'} alone but ${dependOnFailing === 1 ? 'depends' : 'depend'} on a failing package` : ''}`,
+  );
 
   const failing = report.nodes.filter((n) => n.verdict === 'fail');
   if (failing.length > 0) {
@@ -115,13 +120,18 @@ export function renderSuggestionsText(ctx: CheckContext, color: boolean): string
   const index = indexGraph(ctx.graph);
   if (s.suggestions.length > 0) {
     out.push(paint(color, 'bold', 'Recommended reviews (cheapest first):'));
-    const rows: string[][] = [['command', 'adds', 'lines', 'used by']];
+    const rows: string[][] = [['command', 'by', 'adds', 'lines', 'used by']];
     for (const sug of s.suggestions) {
       const users = index.parents(sug.name).map((e) => e.from);
       const usedBy = ctx.graph.roots.includes(sug.name) ? '(root)' : [...new Set(users)].sort().slice(0, 3).join(', ') + (users.length > 3 ? ', …' : '');
+      let previous: string | undefined;
       for (const r of sug.reviews) {
         const lines = r.lines === null ? '?' : `${r.estimated ? '≤' : ''}${r.lines.toLocaleString('en-US')}`;
-        rows.push([r.command, `+${formatNumber(r.weight)}`, lines, usedBy]);
+        // Several reviews of one release share a command: each needs another reviewer, so the
+        // command is printed once and each row says who could write it.
+        const command = r.command === previous ? '  (the same, by another reviewer)' : r.command;
+        previous = r.command;
+        rows.push([command, reviewerCell(r.party, r.reviewers), `+${formatNumber(r.weight)}`, lines, usedBy]);
       }
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -133,11 +143,26 @@ export function renderSuggestionsText(ctx: CheckContext, color: boolean): string
     out.push('', `Estimated review backlog: ${plural(s.reviews, 'review')}, ${lines}.`);
   }
   for (const u of s.unfixable) out.push(`${paint(color, 'red', 'cannot be fixed by a review:')} ${u.message}`);
-  out.push(
-    '',
-    `Record a review with: ${paint(color, 'cyan', `pyvouch review NAME==VERSION --criteria ${ctx.report.criteria.join(',')} --comment "why" --lock ${ctx.graph.source.path ?? 'LOCKFILE'}`)}`,
-  );
+  out.push('', `Record a review with: ${paint(color, 'cyan', recordCommand(ctx))}`);
   return out;
+}
+
+/** Who could write a suggested review: the party and up to two of its members who have not yet. */
+function reviewerCell(party: string, reviewers: readonly string[]): string {
+  if (reviewers.length === 0) return party;
+  const shown = reviewers.slice(0, 2).map(shortIdentity).join(', ');
+  return `${party}: ${shown}${reviewers.length > 2 ? `, +${reviewers.length - 2}` : ''}`;
+}
+
+/**
+ * The command that records a review. `--lock` binds it to the lock's files; a graph resolved from
+ * requirements (`check -r`) has no lock file to name, so the review binds to the downloaded file.
+ */
+function recordCommand(ctx: CheckContext): string {
+  const base = `pyvouch review NAME==VERSION --criteria ${ctx.report.criteria.join(',')} --comment "why"`;
+  const source = ctx.graph.source;
+  if (source.format === 'resolver' || source.path === undefined) return `${base} --file PATH-OF-THE-WHEEL-OR-SDIST`;
+  return `${base} --lock ${source.path}`;
 }
 
 export function renderSuggestText(ctx: CheckContext, color: boolean): string {

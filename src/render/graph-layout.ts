@@ -41,10 +41,18 @@ export function layoutGraph(graph: Graph, report: PolicyReport, dims: LayoutDime
   const index = indexGraph(graph);
   const depth = new Map<string, number>();
   const queue: string[] = [];
-  for (const r of [...graph.roots].sort()) if (!depth.has(r)) (depth.set(r, 0), queue.push(r));
+  for (const r of [...graph.roots].sort()) {
+    if (depth.has(r)) continue;
+    depth.set(r, 0);
+    queue.push(r);
+  }
   for (let i = 0; i < queue.length; i++) {
     const cur = queue[i]!;
-    for (const e of index.children(cur)) if (!depth.has(e.to)) (depth.set(e.to, depth.get(cur)! + 1), queue.push(e.to));
+    for (const e of index.children(cur)) {
+      if (depth.has(e.to)) continue;
+      depth.set(e.to, depth.get(cur)! + 1);
+      queue.push(e.to);
+    }
   }
   const maxDepth = Math.max(0, ...depth.values());
   // Nodes no root reaches (a requirements file without edges has no roots to start from) go last.

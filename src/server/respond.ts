@@ -3,14 +3,14 @@
 // safe for the status line (pip prints it, so refusals put their reason there).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PyvouchError } from '../errors.js';
+import { PyvouchError, type ErrorCode } from '../errors.js';
 
 /** A failure with the HTTP status to answer it with. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly code: string = 'HTTP',
+    readonly code: ErrorCode = 'HTTP',
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);

@@ -21,7 +21,8 @@ import { parseTarget } from '../pep/environment.js';
 import { layoutGraph, type LayoutDimensions } from '../render/graph-layout.js';
 import type { StatementStore } from '../store/store.js';
 import { jsonTextDepth, MAX_JSON_DEPTH } from '../text/json-depth.js';
-import { evaluatePolicy } from '../trust/evaluate.js';
+import { checkGraph } from '../app/check.js';
+import { storeSource } from '../app/sources.js';
 import type { PolicyHolder } from './decide.js';
 import { MAX_GRAPH_RESPONSE_BYTES, readGraphInWorker } from './graph-job.js';
 import { HttpError, readBody, sendJson, sendText } from './respond.js';
@@ -143,10 +144,8 @@ export class WebUi {
     parseTarget(r.target); // a bad target is a 400 here, before a worker starts
     // The lock is read in a worker thread, with time, heap, size and depth bounds (graph-job.ts).
     const graph: Graph = await readGraphInWorker(r);
-    const names = [...new Set(graph.nodes.map((n) => n.name))];
-    const [about, trust] = await Promise.all([this.o.store.forPackages(names), this.o.store.trustStatements()]);
-    const byId = new Map([...about, ...trust].map((s) => [s.statement.id, s.statement]));
-    const report = evaluatePolicy(graph, [...byId.values()], this.o.policy.policy, { now: this.o.now() });
+    const checked = await checkGraph({ graph, sources: [storeSource(this.o.store)], policy: this.o.policy.policy, now: this.o.now() });
+    const report = checked.report;
     const layout = layoutGraph(graph, report, UI_DIMENSIONS);
     const reports = new Map(report.nodes.map((n) => [n.name, n]));
     const paths = pathsFromRoots(graph);
@@ -158,7 +157,7 @@ export class WebUi {
       threshold: report.threshold,
       criteria: report.criteria,
       policy: this.o.policy.path ?? null,
-      statements: byId.size,
+      statements: checked.statements,
       counts: report.counts,
       layout: { width: layout.width, height: layout.height, boxWidth: UI_DIMENSIONS.boxWidth, boxHeight: UI_DIMENSIONS.boxHeight },
       nodes: layout.placed.map((p) => {

@@ -120,7 +120,7 @@ export async function openDecisionLog(spec: string | undefined, defaultDir: stri
 export function decodeReasons(text: string): string[] {
   try {
     const value = JSON.parse(text) as unknown;
-    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
   } catch {
     // fall through
   }

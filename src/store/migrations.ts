@@ -14,6 +14,7 @@ const KINDS = "('assess','review','vote','like','flag','trust','rotate')";
 // Migration 3: retract statements (issue #10). `publish` statements are made by pyvouch from
 // provenance and never stored as envelopes, so they are not admitted.
 const KINDS_V3 = "('assess','review','vote','like','flag','trust','rotate','retract')";
+const SOURCES = "('local','file','feed','provenance','scanner')";
 const STATEMENT_COLUMNS = 'id, kind, predicate_type, agent, package_name, package_version, start_time, end_time, imported_at, envelope, statement';
 const LEVELS = "('high','medium','low','distrust')";
 
@@ -29,6 +30,10 @@ export const MIGRATIONS_TABLE = 'pyvouch_migrations';
 // entry, become a plain appended table with one index on sha256 alone, ~70 bytes an entry; the
 // store writes each statement's subjects once, deduplicated, when it inserts the statement.
 // Nothing deletes statements yet; a migration that adds deletion should index statement_id.
+//
+// Migration 4 (both backends): `imported_at` is the time pyvouch first received a statement (it is
+// written once: a repeat is a duplicate and changes nothing), returned as Statement.receivedAt;
+// source_kind and source_name keep where that first receipt came from (Statement.source).
 export const sqliteMigrations: readonly Migration[] = [
   {
     version: 1,
@@ -115,6 +120,15 @@ export const sqliteMigrations: readonly Migration[] = [
       'CREATE INDEX statements_imported_at ON statements (imported_at)',
     ],
   },
+  {
+    version: 4,
+    name: 'where each statement was first received from',
+    statements: [
+      `ALTER TABLE statements ADD COLUMN source_kind TEXT NOT NULL DEFAULT 'local' CHECK (source_kind IN ${SOURCES})`,
+      'ALTER TABLE statements ADD COLUMN source_name TEXT',
+    ],
+  },
+
 ];
 
 // PostgreSQL objects are qualified with the store's schema, so nothing depends on search_path.
@@ -181,6 +195,15 @@ export function postgresMigrations(schema: string): readonly Migration[] {
         `ALTER TABLE ${s}.statements ADD CONSTRAINT statements_kind_check CHECK (kind IN ${KINDS_V3})`,
       ],
     },
+    {
+      version: 4,
+      name: 'where each statement was first received from',
+      statements: [
+        `ALTER TABLE ${s}.statements ADD COLUMN source_kind text NOT NULL DEFAULT 'local' CHECK (source_kind IN ${SOURCES})`,
+        `ALTER TABLE ${s}.statements ADD COLUMN source_name text`,
+      ],
+    },
+
   ];
 }
 

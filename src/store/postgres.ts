@@ -8,18 +8,21 @@ import { MIGRATIONS_TABLE, pendingMigrations, postgresMigrations, quoteIdent, ty
 import {
   batchError,
   checkQuery,
-  decodeRow,
-  decodeSortedById,
   dedupeBatch,
   distinctSubjects,
+  sortedById,
   statementRow,
   trustEdge,
 } from './rows.js';
+import { RowVerifier, type StoreRejection, type VerifiedEnvelopeCache } from './verified.js';
 import type { PutResult, StatementQuery, StatementStore } from './store.js';
 
 interface JsonRow {
+  id: string;
   envelope: string;
-  statement: string;
+  receivedAt: Date;
+  sourceKind: string;
+  sourceName: string | null;
 }
 
 export const DEFAULT_SCHEMA = 'pyvouch';
@@ -29,7 +32,8 @@ const PAGE_SIZE = 1000;
 /** Statements inserted through one store after which close() refreshes the planner statistics. */
 const ANALYZE_AFTER = 1000;
 export const CONNECT_TIMEOUT_MS = 10_000;
-const JSON_COLUMNS = 'envelope, statement';
+// The `statement` column is never read back: the envelope is decoded instead (verified.ts).
+const JSON_COLUMNS = 'id, envelope, imported_at AS "receivedAt", source_kind AS "sourceKind", source_name AS "sourceName"';
 
 export interface PostgresTarget {
   /** What pg connects with: the URL without pyvouch's own `schema` parameter. */
@@ -69,6 +73,8 @@ export interface PostgresStoreOptions {
   migrations?: readonly Migration[];
   /** Connections in the pool. */
   poolSize?: number;
+  /** Envelopes already verified (default: a cache for this process only). */
+  verifiedCache?: VerifiedEnvelopeCache;
 }
 
 /** Connects, creates the schema if needed and migrates it. */
@@ -77,7 +83,7 @@ export async function openPostgresStore(spec: string, options: PostgresStoreOpti
   const pool = await openMigratedPool(target, options.poolSize, 'cannot open the store', (p) =>
     migrate(p, target, options.migrations ?? postgresMigrations(target.schema)),
   );
-  return new PostgresStore(target, pool);
+  return new PostgresStore(target, pool, new RowVerifier(options.verifiedCache));
 }
 
 /**
@@ -243,7 +249,10 @@ export class PostgresStore implements StatementStore {
   };
 
   /** Use openPostgresStore(); this takes a pool on a migrated schema. */
-  constructor(target: PostgresTarget, pool: pg.Pool) {
+  readonly #verifier: RowVerifier;
+
+  constructor(target: PostgresTarget, pool: pg.Pool, verifier: RowVerifier = new RowVerifier()) {
+    this.#verifier = verifier;
     this.location = target.location;
     this.#target = target;
     this.#pool = pool;
@@ -255,9 +264,10 @@ export class PostgresStore implements StatementStore {
       // an array literal of quote-laden JSON took a third of the server's time per statement.
       // imported_at defaults to the transaction start, so a batch shares one import time.
       insertStatements: `INSERT INTO ${s}.statements (id, kind, predicate_type, agent, package_name, package_version,
-          start_time, end_time, envelope, statement)
+          start_time, end_time, envelope, statement, source_kind, source_name)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-          $7::timestamptz[], $8::timestamptz[], string_to_array($9, E'\\n'), string_to_array($10, E'\\n'))
+          $7::timestamptz[], $8::timestamptz[], string_to_array($9, E'\\n'), string_to_array($10, E'\\n'),
+          $11::text[], $12::text[])
         ON CONFLICT (id) DO NOTHING RETURNING id`,
       insertSubjects: `INSERT INTO ${s}.statement_subjects (statement_id, sha256, filename)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
@@ -265,10 +275,10 @@ export class PostgresStore implements StatementStore {
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
       get: `SELECT ${JSON_COLUMNS} FROM ${s}.statements WHERE id = $1`,
       present: `SELECT id FROM ${s}.statements WHERE id = ANY($1::text[])`,
-      forPackages: `SELECT id, ${JSON_COLUMNS} FROM ${s}.statements WHERE package_name = ANY($1::text[])`,
+      forPackages: `SELECT ${JSON_COLUMNS} FROM ${s}.statements WHERE package_name = ANY($1::text[])`,
       trustFrom: `SELECT ${JSON_COLUMNS} FROM ${s}.statements WHERE agent = $1 AND kind IN ('trust', 'rotate') ORDER BY id`,
       trustAll: `SELECT ${JSON_COLUMNS} FROM ${s}.statements WHERE kind IN ('trust', 'rotate', 'retract') ORDER BY id`,
-      page: `SELECT id, ${JSON_COLUMNS} FROM ${s}.statements WHERE id > $1 ORDER BY id LIMIT $2`,
+      page: `SELECT ${JSON_COLUMNS} FROM ${s}.statements WHERE id > $1 ORDER BY id LIMIT $2`,
       count: `SELECT count(*) AS n FROM ${s}.statements`,
     };
   }
@@ -334,17 +344,21 @@ export class PostgresStore implements StatementStore {
     const columns: (string | null)[][] = Array.from({ length: 8 }, () => []);
     const envelopes: string[] = [];
     const statements: string[] = [];
+    const sourceKinds: string[] = [];
+    const sourceNames: (string | null)[] = [];
     for (const stored of chunk) {
       const row = statementRow(stored);
       const values = [row.id, row.kind, row.predicateType, row.agent, row.packageName, row.packageVersion, row.startTime, row.endTime];
       values.forEach((value, i) => columns[i]?.push(value));
       envelopes.push(row.envelope);
       statements.push(row.statement);
+      sourceKinds.push(row.sourceKind);
+      sourceNames.push(row.sourceName);
     }
     const fresh = await client.query<{ id: string }>({
       name: 'pyvouch-insert-statements',
       text: this.#sql.insertStatements,
-      values: [...columns, envelopes.join('\n'), statements.join('\n')],
+      values: [...columns, envelopes.join('\n'), statements.join('\n'), sourceKinds, sourceNames],
     });
     const freshIds = new Set(fresh.rows.map((r) => r.id));
     if (freshIds.size === 0) return;
@@ -375,7 +389,7 @@ export class PostgresStore implements StatementStore {
   async get(id: string): Promise<StoredStatement | undefined> {
     const rows = await this.#query<JsonRow>('pyvouch-get', this.#sql.get, [id]);
     const row = rows[0];
-    return row === undefined ? undefined : decodeRow(row.envelope, row.statement);
+    return row === undefined ? undefined : this.#verifier.read(row);
   }
 
   async find(query: StatementQuery): Promise<StoredStatement[]> {
@@ -394,20 +408,20 @@ export class PostgresStore implements StatementStore {
     add((p) => `agent = ${p}`, query.agent);
     add((p) => `kind = ${p}`, query.kind);
     const text = `SELECT ${JSON_COLUMNS} FROM ${s}.statements${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-    return decodeAll(await this.#query<JsonRow>(undefined, text, values));
+    return this.#verifier.readAll(await this.#query<JsonRow>(undefined, text, values));
   }
 
   async forPackages(names: readonly string[]): Promise<StoredStatement[]> {
     if (names.length === 0) return [];
-    return decodeSortedById(await this.#query<JsonRow & { id: string }>('pyvouch-for-packages', this.#sql.forPackages, [names]));
+    return this.#verifier.readAll(sortedById(await this.#query<JsonRow>('pyvouch-for-packages', this.#sql.forPackages, [names])));
   }
 
   async trustFrom(agent: string): Promise<StoredStatement[]> {
-    return decodeAll(await this.#query<JsonRow>('pyvouch-trust-from', this.#sql.trustFrom, [agent]));
+    return this.#verifier.readAll(await this.#query<JsonRow>('pyvouch-trust-from', this.#sql.trustFrom, [agent]));
   }
 
   async trustStatements(): Promise<StoredStatement[]> {
-    return decodeAll(await this.#query<JsonRow>('pyvouch-trust-all', this.#sql.trustAll, []));
+    return this.#verifier.readAll(await this.#query<JsonRow>('pyvouch-trust-all', this.#sql.trustAll, []));
   }
 
   // Keyset pages rather than a server-side cursor: no connection is held while the consumer
@@ -415,8 +429,11 @@ export class PostgresStore implements StatementStore {
   async *all(): AsyncIterable<StoredStatement> {
     let after = '';
     for (;;) {
-      const rows = await this.#query<JsonRow & { id: string }>('pyvouch-page', this.#sql.page, [after, PAGE_SIZE]);
-      for (const row of rows) yield decodeRow(row.envelope, row.statement);
+      const rows = await this.#query<JsonRow>('pyvouch-page', this.#sql.page, [after, PAGE_SIZE]);
+      for (const row of rows) {
+        const stored = this.#verifier.read(row);
+        if (stored !== undefined) yield stored;
+      }
       const last = rows.at(-1);
       if (last === undefined || rows.length < PAGE_SIZE) return;
       after = last.id;
@@ -428,7 +445,12 @@ export class PostgresStore implements StatementStore {
     return Number(rows[0]?.n ?? 0);
   }
 
+  rejected(): StoreRejection[] {
+    return this.#verifier.rejected();
+  }
+
   async close(): Promise<void> {
+    this.#verifier.flush();
     const pool = this.#pool;
     if (pool === undefined) return;
     if (this.#insertedSinceOpen >= ANALYZE_AFTER) {
@@ -442,8 +464,4 @@ export class PostgresStore implements StatementStore {
     this.#pool = undefined;
     await pool.end();
   }
-}
-
-function decodeAll(rows: readonly JsonRow[]): StoredStatement[] {
-  return rows.map((row) => decodeRow(row.envelope, row.statement));
 }

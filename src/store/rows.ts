@@ -1,7 +1,7 @@
-// How a stored statement maps onto the rows both backends keep, and back. The JSON columns hold
-// the envelope and the decoded statement verbatim, so reading needs JSON.parse and nothing more.
+// How a stored statement maps onto the rows both backends keep. Reading back goes through
+// verified.ts: the envelope is what counts, never the `statement` column.
 
-import type { Envelope, Statement, StoredStatement } from '../attest/types.js';
+import type { Statement, StoredStatement } from '../attest/types.js';
 import { PyvouchError } from '../errors.js';
 import type { PutResult, StatementQuery } from './store.js';
 
@@ -17,6 +17,9 @@ export interface StatementRow {
   endTime: string | null;
   envelope: string;
   statement: string;
+  /** Where pyvouch first received it (set by pyvouch; `local` when the caller says nothing). */
+  sourceKind: string;
+  sourceName: string | null;
 }
 
 export interface TrustEdgeRow {
@@ -37,7 +40,11 @@ export function statementRow({ statement, envelope }: StoredStatement): Statemen
     startTime: statement.startTime,
     endTime: statement.endTime ?? null,
     envelope: JSON.stringify(envelope),
-    statement: JSON.stringify(statement),
+    // Kept for people reading the database; reads never use it (they decode the envelope). The
+    // receipt fields are columns of their own, so they are left out of it.
+    statement: JSON.stringify({ ...statement, receivedAt: undefined, source: undefined }),
+    sourceKind: statement.source?.kind ?? 'local',
+    sourceName: statement.source?.name ?? null,
   };
 }
 
@@ -63,18 +70,13 @@ export function trustEdge(statement: Statement): TrustEdgeRow | undefined {
   return undefined;
 }
 
-export function decodeRow(envelope: string, statement: string): StoredStatement {
-  return { envelope: JSON.parse(envelope) as Envelope, statement: JSON.parse(statement) as Statement };
-}
-
 /**
- * Decodes rows and puts them in id order. Used where a query returns thousands of rows: the
- * databases would sort the wide rows themselves (PostgreSQL spills them to disk), while sorting
- * the decoded objects by their id costs next to nothing.
+ * Puts rows in id order. Used where a query returns thousands of rows: the databases would sort
+ * the wide rows themselves (PostgreSQL spills them to disk), while sorting them here costs next to
+ * nothing.
  */
-export function decodeSortedById(rows: readonly { id: string; envelope: string; statement: string }[]): StoredStatement[] {
-  const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return sorted.map((row) => decodeRow(row.envelope, row.statement));
+export function sortedById<R extends { id: string }>(rows: readonly R[]): R[] {
+  return [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**

@@ -10,19 +10,22 @@ import { MIGRATIONS_TABLE, pendingMigrations, sqliteMigrations, type Migration }
 import {
   batchError,
   checkQuery,
-  decodeRow,
-  decodeSortedById,
   dedupeBatch,
   distinctSubjects,
+  sortedById,
   statementRow,
   trustEdge,
 } from './rows.js';
+import { RowVerifier, type StoreRejection, type VerifiedEnvelopeCache } from './verified.js';
 import type { PutResult, StatementQuery, StatementStore } from './store.js';
 import { applySqliteMigrations, sqliteSchemaVersion, sqliteTableExists } from './sqlite-migrate.js';
 
 interface JsonRow {
+  id: string;
   envelope: string;
-  statement: string;
+  receivedAt: string;
+  sourceKind: string;
+  sourceName: string | null;
 }
 type Query<P extends unknown[], R = JsonRow> = Database.Statement<P, R>;
 
@@ -30,11 +33,14 @@ type Query<P extends unknown[], R = JsonRow> = Database.Statement<P, R>;
 const PAGE_SIZE = 1000;
 /** How long a writer waits for another process's write lock before giving up. */
 const BUSY_TIMEOUT_MS = 10_000;
-const JSON_COLUMNS = 'envelope, statement';
+// The `statement` column is never read back: the envelope is decoded instead (verified.ts).
+const JSON_COLUMNS = 'id, envelope, imported_at AS receivedAt, source_kind AS sourceKind, source_name AS sourceName';
 
 export interface SqliteStoreOptions {
   /** The migrations to apply; tests pass a longer list to simulate a newer pyvouch. */
   migrations?: readonly Migration[];
+  /** Envelopes already verified (default: a cache for this process only). */
+  verifiedCache?: VerifiedEnvelopeCache;
 }
 
 /** Opens (creating file and parent directory if needed) and migrates the store at `file`. */
@@ -69,7 +75,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     db.pragma(`cache_size = ${-64 * 1024}`);
     migrate(db, file, options.migrations ?? sqliteMigrations);
-    return new SqliteStore(file, db);
+    return new SqliteStore(file, db, new RowVerifier(options.verifiedCache));
   } catch (err) {
     db?.close();
     if (err instanceof PyvouchError) throw err;
@@ -126,28 +132,32 @@ function utcTime(value: string, id: string, field: string): string {
 export class SqliteStore implements StatementStore {
   readonly location: string;
   #db: Database.Database | undefined;
-  readonly #insertStatement: Query<unknown[]>;
+  // Prepared on first use: a store opened at an older schema (tests of upgrades) cannot prepare it.
+  #insertStatementQuery: Query<unknown[]> | undefined;
   readonly #insertSubject: Query<[string, string, string]>;
   readonly #insertEdge: Query<[string, string, string, string, string | null]>;
   readonly #get: Query<[string]>;
   readonly #exists: Query<[string], { one: number }>;
-  readonly #forPackages: Query<[string], JsonRow & { id: string }>;
+  readonly #forPackages: Query<[string]>;
   readonly #trustFrom: Query<[string]>;
   readonly #trustAll: Query<[]>;
-  readonly #page: Query<[string, number], JsonRow & { id: string }>;
+  readonly #page: Query<[string, number]>;
   readonly #count: Query<[], { n: number }>;
   readonly #finds = new Map<string, Query<string[]>>();
   readonly #putBatch: Database.Transaction<(batch: readonly StoredStatement[], importedAt: string) => Set<string>>;
 
   /** Use openSqliteStore(); this takes an open, migrated database. */
-  constructor(location: string, db: Database.Database) {
+  readonly #verifier: RowVerifier;
+
+  constructor(location: string, db: Database.Database, verifier: RowVerifier = new RowVerifier()) {
     this.location = location;
     this.#db = db;
-    this.#insertStatement = db.prepare(
+    this.#verifier = verifier;
+    const insertStatement = (): Query<unknown[]> => (this.#insertStatementQuery ??= db.prepare(
       `INSERT INTO statements (id, kind, predicate_type, agent, package_name, package_version,
-         start_time, end_time, imported_at, envelope, statement)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-    );
+         start_time, end_time, imported_at, envelope, statement, source_kind, source_name)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    ));
     this.#insertSubject = db.prepare(
       'INSERT INTO statement_subjects (statement_id, sha256, filename) VALUES (?, ?, ?)',
     );
@@ -158,13 +168,13 @@ export class SqliteStore implements StatementStore {
     this.#exists = db.prepare('SELECT 1 AS one FROM statements WHERE id = ?');
     // One bound JSON array instead of IN (?, ?, …): no limit on the number of names, one plan.
     this.#forPackages = db.prepare(
-      `SELECT id, ${JSON_COLUMNS} FROM statements WHERE package_name IN (SELECT value FROM json_each(?))`,
+      `SELECT ${JSON_COLUMNS} FROM statements WHERE package_name IN (SELECT value FROM json_each(?))`,
     );
     this.#trustFrom = db.prepare(
       `SELECT ${JSON_COLUMNS} FROM statements WHERE agent = ? AND kind IN ('trust', 'rotate') ORDER BY id`,
     );
     this.#trustAll = db.prepare(`SELECT ${JSON_COLUMNS} FROM statements WHERE kind IN ('trust', 'rotate', 'retract') ORDER BY id`);
-    this.#page = db.prepare(`SELECT id, ${JSON_COLUMNS} FROM statements WHERE id > ? ORDER BY id LIMIT ?`);
+    this.#page = db.prepare(`SELECT ${JSON_COLUMNS} FROM statements WHERE id > ? ORDER BY id LIMIT ?`);
     this.#count = db.prepare('SELECT count(*) AS n FROM statements');
 
     // Serialising inside the transaction keeps one pass over the batch; a crash at any point in
@@ -176,7 +186,7 @@ export class SqliteStore implements StatementStore {
         // serialising a statement only for the insert to skip it.
         if (this.#exists.get(stored.statement.id) !== undefined) continue;
         const row = statementRow(stored);
-        const info = this.#insertStatement.run(
+        const info = insertStatement().run(
           row.id,
           row.kind,
           row.predicateType,
@@ -188,6 +198,8 @@ export class SqliteStore implements StatementStore {
           importedAt,
           row.envelope,
           row.statement,
+          row.sourceKind,
+          row.sourceName,
         );
         if (info.changes === 0) continue;
         inserted.add(row.id);
@@ -232,7 +244,7 @@ export class SqliteStore implements StatementStore {
 
   async get(id: string): Promise<StoredStatement | undefined> {
     const row = this.#read(() => this.#get.get(id));
-    return row === undefined ? undefined : decodeRow(row.envelope, row.statement);
+    return row === undefined ? undefined : this.#verifier.read(row);
   }
 
   async find(query: StatementQuery): Promise<StoredStatement[]> {
@@ -260,7 +272,7 @@ export class SqliteStore implements StatementStore {
   async forPackages(names: readonly string[]): Promise<StoredStatement[]> {
     this.#open();
     if (names.length === 0) return [];
-    return decodeSortedById(this.#read(() => this.#forPackages.all(JSON.stringify(names))));
+    return this.#decodeAll(sortedById(this.#read(() => this.#forPackages.all(JSON.stringify(names)))));
   }
 
   async trustFrom(agent: string): Promise<StoredStatement[]> {
@@ -278,7 +290,10 @@ export class SqliteStore implements StatementStore {
     for (;;) {
       const from = after;
       const rows = this.#read(() => this.#page.all(from, PAGE_SIZE));
-      for (const row of rows) yield decodeRow(row.envelope, row.statement);
+      for (const row of rows) {
+        const stored = this.#verifier.read(row);
+        if (stored !== undefined) yield stored;
+      }
       const last = rows.at(-1);
       if (last === undefined || rows.length < PAGE_SIZE) return;
       after = last.id;
@@ -294,7 +309,12 @@ export class SqliteStore implements StatementStore {
     return this.#open().pragma(name, { simple: true });
   }
 
+  rejected(): StoreRejection[] {
+    return this.#verifier.rejected();
+  }
+
   async close(): Promise<void> {
+    this.#verifier.flush();
     // optimize gathers the statistics the planner needs once the tables have grown; cheap when
     // nothing changed.
     this.#db?.pragma('optimize');
@@ -303,6 +323,6 @@ export class SqliteStore implements StatementStore {
   }
 
   #decodeAll(rows: readonly JsonRow[]): StoredStatement[] {
-    return rows.map((row) => decodeRow(row.envelope, row.statement));
+    return this.#verifier.readAll(rows);
   }
 }

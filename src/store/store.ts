@@ -1,8 +1,10 @@
 // The storage interface. Two implementations stand behind it: an embedded SQLite store (the
 // default, no server) and PostgreSQL (for teams). Both pass the same behavioural suite
-// (test/store/suite.ts). Envelopes are verified once, on import, before they reach a store.
+// (test/store/suite.ts). Envelopes are verified on import, and again on every read (what counts is
+// what the signature covers, not a column someone may have edited: see verified.ts).
 
 import type { StoredStatement, Statement } from '../attest/types.js';
+import type { StoreRejection } from './verified.js';
 
 export interface PutResult {
   /** Ids newly stored. */
@@ -30,6 +32,10 @@ export interface StatementStore {
    * of the batch is stored or none of it. Statements already present are reported, not duplicated.
    */
   put(statements: readonly StoredStatement[]): Promise<PutResult>;
+  /**
+   * Statements come back with `receivedAt` (when this store first stored them) and `source` (where
+   * that first copy came from: the `source` given to put, else `local`).
+   */
   get(id: string): Promise<StoredStatement | undefined>;
   /** Statements matching every field given; all statements for an empty query. Ordered by id. */
   find(query: StatementQuery): Promise<StoredStatement[]>;
@@ -42,5 +48,10 @@ export interface StatementStore {
   /** Every stored statement, in id order, streamed. */
   all(): AsyncIterable<StoredStatement>;
   count(): Promise<number>;
+  /**
+   * Rows read since the store was opened whose envelope does not verify: they were left out of
+   * every answer, and the caller should say so.
+   */
+  rejected(): StoreRejection[];
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { identityFromPrivateKey, privateKeyFromSeed } from '../../src/attest/key
 import { buildStatement, signStatement } from '../../src/attest/statement.js';
 import { resolveArtifacts } from '../../src/cli/statements.js';
 import { projectRoot, pyvouch } from './harness.js';
+import { runCli } from './in-process.js';
 import { buildZip } from '../artifact/archive-builders.js';
 
 const lock = 'examples/uv/uv.lock';
@@ -72,16 +73,16 @@ test('the bundled example: passes, one failure with its reason, an exemption (ex
   assert.match(text.stdout, /pyyaml 6\.0\.3: C extension under review/);
 });
 
-test('one more internal review makes the example pass (exit 0)', () => {
+test('one more internal review makes the example pass (exit 0)', async () => {
   const dir = withExtraStatements([{ signer: 'Bob (internal)', kind: 'review', name: 'urllib3', version: '2.7.0' }]);
-  const r = pyvouch(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z']);
+  const r = await runCli(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /all 10 packages meet the policy/);
 });
 
-test('a malicious flag from a policy party vetoes a package whatever its score', () => {
+test('a malicious flag from a policy party vetoes a package whatever its score', async () => {
   const dir = withExtraStatements([{ signer: 'Example Curators', kind: 'flag', name: 'requests', version: '2.33.0' }]);
-  const r = pyvouch(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z', '--format', 'json']);
+  const r = await runCli(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z', '--format', 'json']);
   assert.equal(r.code, 1);
   const requests = (JSON.parse(r.stdout) as CheckDoc).nodes.find((n) => n.name === 'requests')!;
   assert.equal(requests.verdict, 'fail');
@@ -90,14 +91,14 @@ test('a malicious flag from a policy party vetoes a package whatever its score',
   assert.ok(requests.missing.some((m) => m.kind === 'veto'));
 });
 
-test('a statement signed by a key the policy does not name counts for nothing', () => {
+test('a statement signed by a key the policy does not name counts for nothing', async () => {
   const dir = withExtraStatements([{ signer: 'Mallory', kind: 'review', name: 'urllib3', version: '2.7.0' }]);
-  const r = pyvouch(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z']);
+  const r = await runCli(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z']);
   assert.equal(r.code, 1);
 });
 
-test('SARIF: one result per failing package, located in the lock file', () => {
-  const r = pyvouch([...base, '--format', 'sarif']);
+test('SARIF: one result per failing package, located in the lock file', async () => {
+  const r = await runCli([...base, '--format', 'sarif']);
   assert.equal(r.code, 1);
   const sarif = JSON.parse(r.stdout) as { version: string; runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[] }[] }[] };
   assert.equal(sarif.version, '2.1.0');
@@ -109,9 +110,9 @@ test('SARIF: one result per failing package, located in the lock file', () => {
   assert.ok((loc.region?.startLine ?? 0) > 1, 'the line that pins urllib3');
 });
 
-test('HTML: one self-contained page with the graph coloured by verdict', () => {
+test('HTML: one self-contained page with the graph coloured by verdict', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'pyvouch-html-')), 'report.html');
-  const r = pyvouch([...base, '--format', 'html', '--output', out]);
+  const r = await runCli([...base, '--format', 'html', '--output', out]);
   assert.equal(r.code, 1);
   const html = fs.readFileSync(out, 'utf8');
   assert.match(html, /^<!doctype html>/);
@@ -129,8 +130,8 @@ test('check without a policy says how to give one', () => {
   assert.match(r.stderr, /help: pass one with --policy PATH/);
 });
 
-test('suggest names the cheapest review and exits 1 while the graph fails', () => {
-  const r = pyvouch(['suggest', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z', '--format', 'json']);
+test('suggest names the cheapest review and exits 1 while the graph fails', async () => {
+  const r = await runCli(['suggest', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z', '--format', 'json']);
   assert.equal(r.code, 1);
   const doc = JSON.parse(r.stdout) as { suggestions: { name: string; reviews: { party: string; weight: number; command: string }[] }[] };
   assert.deepEqual(doc.suggestions.map((s) => s.name), ['urllib3']);
@@ -138,7 +139,7 @@ test('suggest names the cheapest review and exits 1 while the graph fails', () =
   assert.equal(doc.suggestions[0]!.reviews[0]!.party, 'internal');
 });
 
-test('suggest --dist sizes a delta review from the files at hand, bound by their sha256', () => {
+test('suggest --dist sizes a delta review from the files at hand, bound by their sha256', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pyvouch-dist-'));
   const wheelhouse = join(dir, 'wheels');
   fs.mkdirSync(wheelhouse);
@@ -167,7 +168,7 @@ test('suggest --dist sizes a delta review from the files at hand, bound by their
     });
     writeFileSync(join(feed, `${i}.json`), JSON.stringify(signStatement(statement, signer)));
   }
-  const r = pyvouch(['suggest', join(dir, 'requirements.txt'), '--policy', join(dir, 'pyvouch.toml'), '--statements', feed, '--no-db', '--at', '2026-11-01T00:00:00Z', '--dist', wheelhouse, '--format', 'json']);
+  const r = await runCli(['suggest', join(dir, 'requirements.txt'), '--policy', join(dir, 'pyvouch.toml'), '--statements', feed, '--no-db', '--at', '2026-11-01T00:00:00Z', '--dist', wheelhouse, '--format', 'json']);
   assert.equal(r.code, 1, r.stderr);
   const doc = JSON.parse(r.stdout) as { suggestions: { name: string; lines: number | null; reviews: { deltaFrom?: string; lines: number | null }[] }[] };
   const demo = doc.suggestions.find((s) => s.name === 'demo')!;

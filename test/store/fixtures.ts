@@ -1,30 +1,12 @@
-// Builders of structurally valid StoredStatements for store tests and the store benchmark. The
-// signatures are not real (a store never verifies; its caller did, on import), but the shapes,
-// sizes and ids are: the id is the sha256 of the canonical envelope, as attest computes it.
+// Builders of real, signed StoredStatements for store tests and the store benchmark: a store
+// verifies every envelope it reads back, so the signatures must be real. Identities come from
+// seeds (equal seeds, equal keys), and statements from attest's own builder and signer.
 
 import { createHash } from 'node:crypto';
-import type {
-  Envelope,
-  Statement,
-  StatementKind,
-  StatementSubject,
-  StoredStatement,
-  TrustLevel,
-} from '../../src/attest/types.js';
-import { statementId } from '../../src/attest/dsse.js';
-
-const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
-const PREDICATE_TYPES: Record<StatementKind, string> = {
-  assess: 'https://schema.org/AssessAction',
-  review: 'https://schema.org/ReviewAction',
-  vote: 'https://schema.org/VoteAction',
-  like: 'https://schema.org/LikeAction',
-  flag: 'https://pyvouch.dev/predicates/flag/v1',
-  trust: 'https://pyvouch.dev/predicates/trust/v1',
-  rotate: 'https://pyvouch.dev/predicates/rotate/v1',
-  retract: 'https://pyvouch.dev/predicates/retract/v1',
-  publish: 'https://pyvouch.dev/predicates/publish/v1',
-};
+import type { SignedStatementKind as StatementKind, StatementSubject, StoredStatement, TrustLevel } from '../../src/attest/types.js';
+import { identityFromPrivateKey, privateKeyFromSeed, type Identity } from '../../src/attest/keys.js';
+import { buildStatement, signStatement, type StatementInput } from '../../src/attest/statement.js';
+import { decodeStatementEnvelope } from '../../src/attest/verify.js';
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -35,13 +17,28 @@ export function fakeSha256(seed: string | number): string {
   return digest(`artifact:${seed}`).toString('hex');
 }
 
-/** A deterministic did:key-shaped identity for a seed (not a real key). */
+const identities = new Map<string, Identity>();
+
+/** A deterministic identity for a seed (a real Ed25519 key). */
+export function fakeIdentity(seed: string | number): Identity {
+  const key = String(seed);
+  let identity = identities.get(key);
+  if (identity === undefined) {
+    identity = identityFromPrivateKey(privateKeyFromSeed(new Uint8Array(digest(`agent:${key}`))));
+    identities.set(key, identity);
+    identities.set(identity.did, identity);
+  }
+  return identity;
+}
+
+/** The did:key of fakeIdentity(seed). */
 export function fakeAgent(seed: string | number): string {
-  return `did:key:z6Mk${digest(`agent:${seed}`).toString('base64url').replace(/[-_]/g, 'x').slice(0, 44)}`;
+  return fakeIdentity(seed).did;
 }
 
 export interface FakeStatementOptions {
   kind?: StatementKind;
+  /** A did from fakeAgent(). */
   agent?: string;
   /** Canonical package name (package statements). */
   name?: string;
@@ -57,53 +54,37 @@ export interface FakeStatementOptions {
   rotatesTo?: string;
   /** Anything that should make two otherwise equal statements different (and so their ids). */
   nonce?: string | number;
+  description?: string;
 }
 
-/** One statement with its envelope; equal options give equal statements and ids. */
+/** One signed statement with its envelope; equal options give equal statements and ids. */
 export function fakeStatement(options: FakeStatementOptions = {}): StoredStatement {
   const kind = options.kind ?? 'assess';
   const agent = options.agent ?? fakeAgent('alice');
+  const identity = identities.get(agent);
+  if (identity === undefined) throw new Error(`fakeStatement: ${agent} is not a fakeAgent() identity`);
   const about = kind !== 'trust' && kind !== 'rotate';
   const name = options.name ?? 'requests';
   const version = options.version ?? '2.32.3';
   const subjects = options.subjects ?? (about ? [{ name: `${name}-${version}-py3-none-any.whl`, sha256: fakeSha256(`${name}-${version}`) }] : []);
   const criteria = options.criteria ?? (kind === 'assess' ? ['safe-to-deploy'] : []);
-  const description = `fake ${kind} statement${options.nonce === undefined ? '' : ` #${options.nonce}`}`;
-
-  const body: Omit<Statement, 'id'> = {
+  const input: StatementInput = {
     kind,
-    predicateType: PREDICATE_TYPES[kind],
-    agent,
+    agent: { did: agent },
+    description: options.description ?? `fake ${kind} statement${options.nonce === undefined ? '' : ` #${options.nonce}`}`,
     startTime: options.startTime ?? '2025-01-01T00:00:00Z',
     ...(options.endTime === undefined ? {} : { endTime: options.endTime }),
-    description,
-    ...(about ? { package: { name, version, purl: `pkg:pypi/${name}@${version}` } } : {}),
-    subjects,
-    criteria,
+    ...(about ? { package: { name, version }, artifacts: subjects.map((s) => ({ filename: s.name, sha256: s.sha256 })) } : {}),
+    ...(kind === 'assess' || kind === 'review' ? { criteria } : {}),
     ...(kind === 'review' ? { rating: 'positive' as const } : {}),
     ...(kind === 'vote' ? { vote: 'for' as const } : {}),
     ...(kind === 'flag' ? { finding: { kind: 'malicious', severity: 'high' as const } } : {}),
-    ...(kind === 'trust'
-      ? { trust: { subject: options.trusts ?? fakeAgent('bob'), level: options.level ?? 'high', criteria } }
-      : {}),
+    ...(kind === 'trust' ? { trust: { subject: options.trusts ?? fakeAgent('bob'), level: options.level ?? 'high', criteria } } : {}),
     ...(kind === 'rotate' ? { rotation: { from: agent, to: options.rotatesTo ?? fakeAgent(`${agent}:next`) } } : {}),
   };
-
-  // The payload is an in-toto Statement v1 carrying the body as its predicate: the real encoding
-  // belongs to attest/, but size and shape are close enough for storage.
-  const inToto = {
-    _type: 'https://in-toto.io/Statement/v1',
-    subject: subjects.map((s) => ({ name: s.name, digest: { sha256: s.sha256 } })),
-    predicateType: body.predicateType,
-    predicate: { '@context': 'https://schema.org', ...body },
-  };
-  const payload = Buffer.from(JSON.stringify(inToto)).toString('base64');
-  const envelope: Envelope = {
-    payloadType: PAYLOAD_TYPE,
-    payload,
-    signatures: [{ keyid: agent, sig: Buffer.concat([digest(payload), digest(agent)]).toString('base64') }],
-  };
-  return { envelope, statement: { id: statementId(envelope), ...body } };
+  const envelope = signStatement(buildStatement(input), identity);
+  // What a store gives back: the statement decoded from the envelope (no receipt fields yet).
+  return decodeStatementEnvelope(envelope);
 }
 
 export interface CorpusOptions {

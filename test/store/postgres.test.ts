@@ -105,6 +105,9 @@ if (skip) {
               `SELECT statement_id AS "statementId", agent, subject, relation, level FROM ${q}.trust_edges`,
             )
           ).rows.map((r) => ({ ...r })),
+        updateStatement: async (id, column, value) => {
+          await adminPool().query(`UPDATE ${q}.statements SET ${column} = $1 WHERE id = $2`, [value, id]);
+        },
         dispose: async () => {
           await adminPool().query(`DROP SCHEMA IF EXISTS ${q} CASCADE`);
         },

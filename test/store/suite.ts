@@ -36,12 +36,20 @@ export interface StoreHarness {
   recordMigration(version: number): Promise<void>;
   tableExists(name: string): Promise<boolean>;
   trustEdges(): Promise<EdgeRow[]>;
+  /** Writes a column of one statements row behind the store's back (an attacker with SQL access). */
+  updateStatement(id: string, column: 'statement' | 'envelope', value: string): Promise<void>;
   /** Removes the store's file or schema. */
   dispose(): Promise<void>;
 }
 
 const byId = (a: StoredStatement, b: StoredStatement): number =>
   a.statement.id < b.statement.id ? -1 : a.statement.id > b.statement.id ? 1 : 0;
+/** What a statement was before a store added its receipt (receivedAt, source). */
+const unreceived = (s: StoredStatement | undefined): StoredStatement | undefined => {
+  if (s === undefined) return undefined;
+  const { receivedAt: _r, source: _s, ...statement } = s.statement;
+  return { envelope: s.envelope, statement };
+};
 const ids = (list: readonly StoredStatement[]): string[] => list.map((s) => s.statement.id);
 const sortedIds = (list: readonly StoredStatement[]): string[] => ids([...list].sort(byId));
 
@@ -105,19 +113,18 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
           const original = fakeStatement({ kind: 'review', endTime: '2026-01-01T00:00:00+02:00', criteria: ['safe-to-run'] });
           await store.put([original]);
           const back = await store.get(original.statement.id);
-          assert.deepStrictEqual(back, original);
-          // Key order too: the JSON is kept as text, not re-encoded from columns.
-          assert.equal(JSON.stringify(back), JSON.stringify(original));
+          assert.deepStrictEqual(unreceived(back), original);
+          // Key order too: the envelope is kept as text, not re-encoded from columns.
+          assert.equal(JSON.stringify(back?.envelope), JSON.stringify(original.envelope));
         }));
 
       test('keeps text with newlines, quotes, backslashes and non-ASCII exactly', () =>
         withStore(async (store) => {
-          const original = fakeStatement({ nonce: 'tricky' });
-          original.statement.description = 'line one\nline "two" \\ tab\t — ünïcødé 🐍 \u2028 end';
+          const original = fakeStatement({ nonce: 'tricky', description: 'line one\nline "two" \\ tab\t — ünïcødé 🐍 \u2028 end' });
           const plain = fakeStatement({ nonce: 'plain' });
           await store.put([original, plain]);
-          assert.deepStrictEqual(await store.get(original.statement.id), original);
-          assert.deepStrictEqual(await store.get(plain.statement.id), plain);
+          assert.deepStrictEqual(unreceived(await store.get(original.statement.id)), original);
+          assert.deepStrictEqual(unreceived(await store.get(plain.statement.id)), plain);
         }));
 
       test('answers undefined for an unknown id', () =>
@@ -154,7 +161,86 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
           const result = await store.put(corpus);
           assert.equal(result.inserted.length, 2500);
           assert.equal(await store.count(), 2500);
-          assert.deepStrictEqual(await store.get(corpus[1777]?.statement.id ?? ''), corpus[1777]);
+          assert.deepStrictEqual(unreceived(await store.get(corpus[1777]?.statement.id ?? '')), corpus[1777]);
+        }));
+    });
+
+    describe('receipt', () => {
+      test('returns when it first stored a statement, and where that first copy came from', () =>
+        withStore(async (store) => {
+          const fromFeed = fakeStatement({ nonce: 'feed' });
+          const local = fakeStatement({ nonce: 'local' });
+          const before = Date.now();
+          await store.put([
+            { ...fromFeed, statement: { ...fromFeed.statement, source: { kind: 'feed', name: 'acme' } } },
+            local,
+          ]);
+          const after = Date.now();
+          // A later copy from elsewhere (and a receivedAt the caller claims) changes nothing.
+          await new Promise((r) => setTimeout(r, 20));
+          await store.put([{ ...fromFeed, statement: { ...fromFeed.statement, source: { kind: 'file' }, receivedAt: '2000-01-01T00:00:00Z' } }]);
+          const back = await store.get(fromFeed.statement.id);
+          assert.deepEqual(back?.statement.source, { kind: 'feed', name: 'acme' });
+          const at = Date.parse(back?.statement.receivedAt ?? '');
+          assert.ok(at >= before - 1000 && at <= after + 1000, `receivedAt ${back?.statement.receivedAt}`);
+          assert.deepEqual((await store.get(local.statement.id))?.statement.source, { kind: 'local' });
+          const found = await store.forPackages(['requests']);
+          assert.ok(found.every((s) => s.statement.receivedAt !== undefined && s.statement.source !== undefined));
+        }));
+    });
+
+    describe('what counts is what the signature covers', () => {
+      test('editing the statement column turns nothing into an audit', () =>
+        withStore(async (store, harness) => {
+          const agent = fakeAgent('mallory');
+          const like = fakeStatement({ kind: 'like', agent, name: 'evil', version: '1.0' });
+          await store.put([like]);
+          // Mallory rewrites her like as an audit by the trusted identity, in the column.
+          const forged = { ...like.statement, kind: 'assess', agent: fakeAgent('security'), criteria: ['safe-to-deploy'] };
+          await harness.updateStatement(like.statement.id, 'statement', JSON.stringify(forged));
+          await store.close();
+          const reopened = await harness.open();
+          try {
+            for (const got of [await reopened.get(like.statement.id), ...(await reopened.forPackages(['evil'])), ...(await reopened.find({}))]) {
+              assert.equal(got?.statement.kind, 'like');
+              assert.equal(got?.statement.agent, agent);
+              assert.deepEqual(got?.statement.criteria, []);
+            }
+            assert.deepEqual(await reopened.find({ kind: 'assess' }), []);
+          } finally {
+            await reopened.close();
+          }
+        }));
+
+      test('a flipped byte in a stored envelope makes it count for nothing, and is reported', () =>
+        withStore(async (store, harness) => {
+          const good = fakeStatement({ nonce: 'good' });
+          const victim = fakeStatement({ nonce: 'victim' });
+          const trust = fakeStatement({ kind: 'trust', nonce: 'trust' });
+          await store.put([good, victim, trust]);
+          const text = JSON.stringify(victim.envelope);
+          // Flip one bit of one base64 character of the payload (still valid base64, other bytes).
+          const at = text.indexOf('"payload":"') + 11 + 40;
+          const flipped = text.slice(0, at) + String.fromCharCode(text.charCodeAt(at) ^ 1) + text.slice(at + 1);
+          await harness.updateStatement(victim.statement.id, 'envelope', flipped);
+          const trustText = JSON.stringify(trust.envelope);
+          const sigAt = trustText.indexOf('"sig":"') + 7 + 10;
+          await harness.updateStatement(trust.statement.id, 'envelope', trustText.slice(0, sigAt) + (trustText[sigAt] === 'A' ? 'B' : 'A') + trustText.slice(sigAt + 1));
+          await store.close();
+          const reopened = await harness.open();
+          try {
+            assert.deepEqual(ids(await reopened.forPackages(['requests'])), [good.statement.id]);
+            assert.equal(await reopened.get(victim.statement.id), undefined);
+            assert.deepEqual(await reopened.trustStatements(), []);
+            const seen: string[] = [];
+            for await (const s of reopened.all()) seen.push(s.statement.id);
+            assert.deepEqual(seen, [good.statement.id]);
+            const rejected = reopened.rejected();
+            assert.deepEqual(rejected.map((r) => r.id).sort(), [victim.statement.id, trust.statement.id].sort());
+            assert.ok(rejected.every((r) => ['SIG_INVALID', 'ENVELOPE_INVALID', 'STATEMENT_INVALID', 'AGENT_MISMATCH'].includes(r.code)), JSON.stringify(rejected));
+          } finally {
+            await reopened.close();
+          }
         }));
     });
 
@@ -257,7 +343,7 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
           await store.put(all);
           const got = await store.trustStatements();
           assert.deepEqual(ids(got), sortedIds([aliceTrustsBob, aliceRotates, bobTrustsCarol]));
-          assert.deepStrictEqual(got.find((s) => s.statement.id === aliceRotates.statement.id), aliceRotates);
+          assert.deepStrictEqual(unreceived(got.find((s) => s.statement.id === aliceRotates.statement.id)), aliceRotates);
         }));
 
       test('indexes each trust and rotation as an edge from agent to subject', () =>
@@ -363,7 +449,7 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
           const reopened = await harness.open();
           try {
             assert.equal(await reopened.count(), 20);
-            assert.deepStrictEqual(await reopened.get(corpus[4]?.statement.id ?? ''), corpus[4]);
+            assert.deepStrictEqual(unreceived(await reopened.get(corpus[4]?.statement.id ?? '')), corpus[4]);
             assert.deepEqual((await reopened.put(corpus)).duplicates.length, 20);
           } finally {
             await reopened.close();
@@ -378,17 +464,18 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
           assert.deepEqual(applied, Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1));
         }));
 
-      test('upgrades a store written by an older pyvouch, keeping its statements', () =>
+      // (This code writes the newest rows, so the old store is created empty at version 1.)
+      test('upgrades a store written by an older pyvouch', () =>
         withStore(async (store, harness) => {
           await store.close();
           await harness.dispose();
           const old = await harness.open(undefined, 1);
-          const corpus = fakeCorpus(50, { seed: 'old', packages: 10 });
-          await old.put(corpus);
           await old.close();
           assert.deepEqual(await harness.appliedMigrations(), [1]);
+          const corpus = fakeCorpus(50, { seed: 'old', packages: 10 });
           const upgraded = await harness.open();
           try {
+            await upgraded.put(corpus);
             assert.equal((await harness.appliedMigrations()).at(-1), LATEST_SCHEMA_VERSION);
             assert.equal(await upgraded.count(), 50);
             const sha = corpus[0]?.statement.subjects[0]?.sha256 ?? '';

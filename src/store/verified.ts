@@ -1,0 +1,156 @@
+// Reading a statement back from a store: what counts is what the signature covers (issue #10,
+// item 12). Every row's envelope is verified (or found in a cache of envelopes already verified,
+// keyed by the sha256 of the envelope text) and decoded; the `statement` column is never read.
+// A row whose envelope fails is set aside and recorded, so the caller can report it.
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Statement, StatementSource, StoredStatement } from '../attest/types.js';
+import { decodeStatementEnvelope, verifyStatementEnvelope } from '../attest/verify.js';
+import { isPyvouchError } from '../errors.js';
+
+/** The envelope digests known to verify. A digest names the exact bytes of an envelope text. */
+export interface VerifiedEnvelopeCache {
+  has(digest: Buffer): boolean;
+  add(digest: Buffer): void;
+  /** Makes what was added durable (a no-op for memory caches). */
+  flush(): void;
+}
+
+/** A cache for one process (the server keeps its store open, so this is all it needs). */
+export function memoryVerifiedCache(): VerifiedEnvelopeCache {
+  const seen = new Set<string>();
+  return {
+    has: (d) => seen.has(d.toString('latin1')),
+    add: (d) => void seen.add(d.toString('latin1')),
+    flush: () => undefined,
+  };
+}
+
+const DIGEST_BYTES = 32;
+
+/**
+ * A cache kept in a local file of 32-byte digests, appended to on flush: a cold `check` then
+ * verifies only envelopes it has never seen. The file lives in the user's cache directory, not in
+ * the store, because whoever can write to a (shared) store must not be able to vouch for an
+ * envelope by adding its digest. A damaged or unreadable file only costs speed.
+ */
+export function fileVerifiedCache(file: string): VerifiedEnvelopeCache {
+  const memory = memoryVerifiedCache();
+  let pending: Buffer[] = [];
+  try {
+    const bytes = readFileSync(file);
+    const whole = bytes.length - (bytes.length % DIGEST_BYTES);
+    for (let i = 0; i < whole; i += DIGEST_BYTES) memory.add(bytes.subarray(i, i + DIGEST_BYTES));
+  } catch {
+    // No cache yet, or unreadable: start empty.
+  }
+  return {
+    has: (d) => memory.has(d),
+    add(d) {
+      if (memory.has(d)) return;
+      memory.add(d);
+      pending.push(Buffer.from(d));
+    },
+    flush() {
+      if (pending.length === 0) return;
+      const out = Buffer.concat(pending);
+      pending = [];
+      try {
+        mkdirSync(dirname(file), { recursive: true });
+        const fd = openSync(file, 'a');
+        try {
+          writeSync(fd, out);
+        } finally {
+          closeSync(fd);
+        }
+      } catch {
+        // A cache that cannot be written only costs speed next time.
+      }
+    },
+  };
+}
+
+/** A stored row set aside because its envelope does not verify. */
+export interface StoreRejection {
+  /** The row's id column (as stored: it may be wrong too). */
+  id: string;
+  code: string;
+  message: string;
+}
+
+/** What a row carries besides the envelope: pyvouch's own receipt data. */
+export interface RowReceipt {
+  id: string;
+  envelope: string;
+  receivedAt?: string | Date | null;
+  sourceKind?: string | null;
+  sourceName?: string | null;
+}
+
+const SOURCE_KINDS: ReadonlySet<string> = new Set(['local', 'file', 'feed', 'provenance', 'scanner']);
+
+function sourceOf(row: RowReceipt): StatementSource {
+  const kind = row.sourceKind ?? 'local';
+  // An unknown kind would let a row pose as a feed or scanner party: take the plainest.
+  const known = SOURCE_KINDS.has(kind) ? (kind as StatementSource['kind']) : 'local';
+  return row.sourceName === undefined || row.sourceName === null ? { kind: known } : { kind: known, name: row.sourceName };
+}
+
+function receivedAtOf(value: string | Date | null | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/** Verifies and decodes rows for one store, remembering what it set aside. */
+export class RowVerifier {
+  readonly #cache: VerifiedEnvelopeCache;
+  readonly #rejected = new Map<string, StoreRejection>();
+
+  constructor(cache: VerifiedEnvelopeCache = memoryVerifiedCache()) {
+    this.#cache = cache;
+  }
+
+  /** The statement the row's envelope carries, or undefined (recorded) when it does not verify. */
+  read(row: RowReceipt): StoredStatement | undefined {
+    const digest = createHash('sha256').update(row.envelope).digest();
+    let stored: StoredStatement;
+    try {
+      const value = JSON.parse(row.envelope) as unknown;
+      if (this.#cache.has(digest)) stored = decodeStatementEnvelope(value);
+      else {
+        stored = verifyStatementEnvelope(value);
+        this.#cache.add(digest);
+      }
+    } catch (err) {
+      this.#rejected.set(row.id, {
+        id: row.id,
+        code: isPyvouchError(err) ? err.code : 'ENVELOPE_INVALID',
+        message: err instanceof Error ? err.message : String(err),
+      });
+      return undefined;
+    }
+    const receivedAt = receivedAtOf(row.receivedAt);
+    const statement: Statement = { ...stored.statement, ...(receivedAt === undefined ? {} : { receivedAt }), source: sourceOf(row) };
+    return { statement, envelope: stored.envelope };
+  }
+
+  readAll(rows: readonly RowReceipt[]): StoredStatement[] {
+    const out: StoredStatement[] = [];
+    for (const row of rows) {
+      const s = this.read(row);
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  }
+
+  /** Rows set aside since the store was opened (one entry per row). */
+  rejected(): StoreRejection[] {
+    return [...this.#rejected.values()];
+  }
+
+  flush(): void {
+    this.#cache.flush();
+  }
+}

@@ -1,0 +1,42 @@
+// The layering rule of issue #11: only src/app/ brings store and policy evaluation together. A file
+// in src/cli/ or src/server/ that imports src/store/ and src/trust/evaluate has started gathering
+// statements itself, the copy the application layer exists to prevent.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/** The repository-relative modules a file imports (static and dynamic). */
+function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
+  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*)['"](\.[^'"]+)['"]/g)].map((m) => m[1]!);
+  return specs.map((s) => relative(root, resolve(dirname(file), s)).replace(/\.js$/, ''));
+}
+
+test('no file in src/cli or src/server imports the store and the policy evaluation together', () => {
+  const offenders: string[] = [];
+  for (const area of ['src/cli', 'src/server']) {
+    for (const file of sourceFiles(join(root, area))) {
+      const imports = importsOf(file);
+      const store = imports.some((i) => i.startsWith('src/store/') && !i.startsWith('src/store/decisions'));
+      const evaluate = imports.includes('src/trust/evaluate');
+      if (store && evaluate) offenders.push(relative(root, file));
+    }
+  }
+  assert.deepEqual(offenders, [], 'these gather statements themselves: call src/app/ instead');
+});
+
+test('the rule sees an offender (it is not vacuous)', () => {
+  const file = join(root, 'src', 'cli', 'offender.ts');
+  const text = "import { openStore } from '../store/open.js';\nconst { evaluatePolicy } = await import('../trust/evaluate.js');\n";
+  const imports = importsOf(file, text);
+  assert.deepEqual(imports, ['src/store/open', 'src/trust/evaluate']);
+});
