@@ -2,6 +2,7 @@
 // files; feeds, provenance and scanners will be further sources), behind one interface, with
 // de-duplication by statement id. Nothing above src/app/ gathers statements itself.
 import type { Statement, StoredStatement } from '../attest/types.js';
+import { BUILTIN_CRITERIA } from '../trust/policy.js';
 import type { StatementStore } from '../store/store.js';
 
 /** A statement a source refused, and why (it counts for nothing; the user is told). */
@@ -29,7 +30,11 @@ export interface StatementSource {
  * The statement store as a source; rows whose envelope fails verification are reported. `only`
  * narrows it to the package statements or the trust web (the server caches the two apart).
  */
-export function storeSource(store: StatementStore, only?: 'packages' | 'trust'): StatementSource {
+export function storeSource(
+  store: StatementStore,
+  only?: 'packages' | 'trust',
+  opts: { feedCriteria?: ReadonlyMap<string, Readonly<Record<string, string>>> } = {},
+): StatementSource {
   const name = `store ${store.location}`;
   return {
     name,
@@ -39,9 +44,23 @@ export function storeSource(store: StatementStore, only?: 'packages' | 'trust'):
         only === 'packages' ? [] : store.trustStatements(),
       ]);
       const setAside = store.rejected().map((r) => ({ source: name, what: r.id, code: r.code, message: r.message }));
-      return { statements: [...about, ...trust].map((s) => s.statement), setAside };
+      const statements = [...about, ...trust].map((s) => mapFeedCriteria(s.statement, opts.feedCriteria));
+      return { statements, setAside };
     },
   };
+}
+
+/**
+ * A feed's criteria are ours only as `pyvouch feed follow --criteria-map` said (cargo-vet's
+ * criteria mapping): the store keeps the signed statement as it was signed, so the mapping is
+ * applied when it is read. A statement from a feed that is not followed here (no mapping known)
+ * keeps only the built-in criteria, so a feed cannot claim a criterion of our policy by name.
+ */
+export function mapFeedCriteria(statement: Statement, maps: ReadonlyMap<string, Readonly<Record<string, string>>> | undefined): Statement {
+  if (statement.source?.kind !== 'feed' || statement.criteria.length === 0) return statement;
+  const map = maps?.get(statement.source.name ?? '') ?? {};
+  const mapped = statement.criteria.map((c) => map[c] ?? (c in BUILTIN_CRITERIA ? c : undefined)).filter((c): c is string => c !== undefined);
+  return { ...statement, criteria: [...new Set(mapped)] };
 }
 
 /**

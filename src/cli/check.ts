@@ -83,7 +83,10 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
     if (opts.db) {
       const dirs = pyvouchDirs();
       store = await openStore(opts.store, dirs.data, { verifiedCache: verifiedCacheIn(dirs.cache) });
-      sources.push(storeSource(store));
+      // Followed feeds' criteria mappings: a feed's criteria count only as mapped (src/app/sources.ts).
+      const { listFeeds } = await import('../feed/follow.js');
+      const feedCriteria = new Map((await listFeeds(dirs.config)).map((f) => [f.name, f.criteriaMap] as const));
+      sources.push(storeSource(store, undefined, { feedCriteria }));
     }
     if (opts.statements !== undefined && opts.statements.length > 0) sources.push(statementFilesSource(opts.statements, now));
     const dist = opts.dist;

@@ -1051,7 +1051,7 @@ class Evaluator {
       }
       if (!changed) break;
     }
-    const show = (key: string): string => this.index.versions.get(name)?.get(key) ?? key;
+    const show = (key: string): string => this.index.versions.get(name)?.get(key) ?? this.baselined(name).find((v) => versionKey(v) === key) ?? key;
     let result: DeltaTrust;
     const root = steps.get(fromKey)!;
     if (root.vetoed !== undefined) {

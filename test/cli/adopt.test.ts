@@ -121,34 +121,35 @@ test('check applies min-age by the uv.lock upload-time: too young fails, --at la
   const lock = join(dir, 'uv.lock');
   copyFileSync('test/corpora/locks/pydantic-uv.lock', lock);
   copyFileSync('test/corpora/locks/pydantic-pyproject.toml', join(dir, 'pyproject.toml'));
-  // Everything allowed, so only the cooldown decides; typing-inspection 0.4.4's wheel was uploaded 2026-08-12T12:37:24.648Z.
+  // A production install (no dev group), everything allowed, so only the cooldown decides; typing-inspection 0.4.4's wheel was uploaded 2026-08-12T12:37:24.648Z.
   const names = ['annotated-types', 'typing-extensions', 'typing-inspection'];
   writeFileSync(
     join(dir, 'pyvouch.toml'),
     `[policy]\nthreshold = 1\nmin-age = "3d"\n\n${names.map((n) => `[[allow]]\nname = "${n}"\nreason = "test"\n`).join('\n')}`,
   );
-  const young = pyvouch(['check', lock, '--no-db', '--at', '2026-08-13T00:00:00Z', '--format', 'json']);
+  const young = pyvouch(['check', lock, '--no-db', '--no-default-groups', '--at', '2026-08-13T00:00:00Z', '--format', 'json']);
   assert.equal(young.code, 1, young.stderr);
   const doc = JSON.parse(young.stdout) as { nodes: { name: string; verdict: string; missing: { kind: string; allowedAt?: string }[] }[] };
   const ti = doc.nodes.find((n) => n.name === 'typing-inspection')!;
   assert.equal(ti.verdict, 'fail');
   assert.equal(ti.missing.find((m) => m.kind === 'too-young')?.allowedAt, '2026-08-15T12:37:24.648Z');
   assert.deepEqual(doc.nodes.filter((n) => n.verdict === 'fail').map((n) => n.name), ['typing-inspection']);
-  assert.equal(pyvouch(['check', lock, '--no-db', '--at', '2026-08-16T00:00:00Z']).code, 0);
+  assert.equal(pyvouch(['check', lock, '--no-db', '--no-default-groups', '--at', '2026-08-16T00:00:00Z']).code, 0);
 
   const osv = join(dir, 'osv.json');
   writeFileSync(osv, JSON.stringify([{ id: 'GHSA-xxxx-test', affected: [{ package: { ecosystem: 'PyPI', name: 'typing-inspection' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '0.4.4' }] }] }] }]));
   // The fix needs an earlier version in use: a baselined 0.4.3.
   writeFileSync(join(dir, 'pyvouch.toml'), `${readFileSync(join(dir, 'pyvouch.toml'), 'utf8')}\n[[exemption]]\nname = "typing-inspection"\nversion = "0.4.3"\nreason = "baseline"\nbaseline = 2026-01-01\n`);
-  assert.equal(pyvouch(['check', lock, '--no-db', '--at', '2026-08-13T00:00:00Z']).code, 1, 'without the advisory it still waits');
-  const early = pyvouch(['check', lock, '--no-db', '--at', '2026-08-13T00:00:00Z', '--advisories', osv]);
+  assert.equal(pyvouch(['check', lock, '--no-db', '--no-default-groups', '--at', '2026-08-13T00:00:00Z']).code, 1, 'without the advisory it still waits');
+  const early = pyvouch(['check', lock, '--no-db', '--no-default-groups', '--at', '2026-08-13T00:00:00Z', '--advisories', osv]);
   assert.equal(early.code, 0, early.stdout + early.stderr);
 });
 
 test('suggest lists the reviews that retire baseline exemptions', () => {
   const { lock, home } = project();
+  // init baselines every group; suggest for a production install (uv's --no-default-groups).
   assert.equal(pyvouch(['init', lock], { home }).code, 0);
-  const s = pyvouch(['suggest', lock, '--no-db', '--format', 'json'], { home });
+  const s = pyvouch(['suggest', lock, '--no-db', '--no-default-groups', '--format', 'json'], { home });
   assert.equal(s.code, 0, s.stderr);
   const doc = JSON.parse(s.stdout) as { retire?: { name: string; command: string }[] };
   assert.deepEqual(doc.retire?.map((r) => r.name).sort(), ['annotated-types', 'typing-extensions', 'typing-inspection']);

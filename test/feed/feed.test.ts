@@ -1,3 +1,4 @@
+import { mapFeedCriteria } from '../../src/app/sources.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
@@ -42,8 +43,12 @@ test('a feed served over loopback HTTP is followed, synced and imported with its
       assert.deepEqual(s.statement.source, { kind: 'feed', name: 'acme' });
       assert.ok(s.statement.receivedAt !== undefined);
     }
+    // The store keeps what was signed; the follow command's mapping applies where statements are
+    // gathered for evaluation, and a feed that is not followed keeps only the built-in criteria.
     const flask = (await store.find({ name: 'flask' }))[0]!;
-    assert.deepEqual(flask.statement.criteria.sort(), ['reviewed', 'safe-to-deploy'], 'unmapped criteria are dropped, mapped ones renamed');
+    const maps = new Map((await listFeeds(home)).map((f) => [f.name, f.criteriaMap] as const));
+    assert.deepEqual(mapFeedCriteria(flask.statement, maps).criteria.sort(), ['reviewed', 'safe-to-deploy'], 'unmapped criteria are dropped, mapped ones renamed');
+    assert.deepEqual(mapFeedCriteria(flask.statement, new Map()).criteria, ['safe-to-deploy'], 'an unknown feed keeps only the built-in criteria');
     assert.equal((await store.trustStatements()).length, 0);
     assert.ok(readFileSync(join(home, 'feeds', 'acme', 'suggested-trust.jsonl'), 'utf8').includes('payload'));
 

@@ -6,8 +6,10 @@ import { fuzz, growthOf } from './harness.js';
 import { targets } from './targets.js';
 
 const BUDGET_MS = Number(process.env['PYVOUCH_FUZZ_MS'] ?? 1500);
-// Sizes at which each grow() shape takes a few milliseconds, so the ratio measures the parser.
-const GROW_N: Record<string, number> = { 'zip (wheel)': 100, 'tar (sdist)': 100, 'dsse envelope': 20, marker: 1000, specifier: 1000, 'simple html': 1000 };
+// Sizes at which each grow() shape takes a few milliseconds, so the ratio measures the parser
+// (core metadata at 2,000 lines: below that its parse fits the young generation and the 10x run
+// measures the garbage collector's first promotions, 64-134x, while 2,000 -> 20,000 is ~17x).
+const GROW_N: Record<string, number> = { 'core metadata': 2000, 'zip (wheel)': 100, 'tar (sdist)': 100, 'dsse envelope': 20, marker: 1000, specifier: 1000, 'simple html': 1000 };
 // Quadratic code gives ~100 at 10x; linear code ~10, more under GC and the load of a shared machine.
 const LINEAR_RATIO = 60;
 

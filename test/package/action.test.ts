@@ -13,10 +13,10 @@ import { repoRoot, stagePackage } from '../support/package.js';
 interface Step { name?: string; id?: string; if?: string; run?: string; uses?: string; with?: Record<string, string>; env?: Record<string, string> }
 interface Action { inputs: Record<string, { default?: string; required?: boolean }>; runs: { using: string; steps: Step[] } }
 
-const hasYaml = spawnSync('python3', ['-c', 'import yaml']).status === 0;
+const hasYaml = spawnSync('/usr/bin/python3', ['-c', 'import yaml']).status === 0;
 
 function readAction(): Action {
-  const r = spawnSync('python3', ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(repoRoot, 'action.yml')], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(repoRoot, 'action.yml')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Action;
 }
