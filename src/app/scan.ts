@@ -22,9 +22,13 @@ export interface NotScanned {
   reason: string;
 }
 
+/** A finding as JSON (src/scan/finding.ts findingJson). */
+export type ScanFindingJson = Pick<Finding, 'name' | 'version' | 'distribution' | 'file' | 'line' | 'rule' | 'kind' | 'severity' | 'resembles' | 'advisory' | 'excerpt' | 'message'>;
+
 /** What the scan of a check found, for the renderers. */
 export interface ScanSummary {
-  findings: ReturnType<typeof findingJson>[];
+  /** As `pyvouch scan --format json` writes them. */
+  findings: ScanFindingJson[];
   notScanned: NotScanned[];
   statements: number;
 }
@@ -70,7 +74,7 @@ export async function scannerSource(graph: Graph, ctx: ScanContext, signer: Load
   const list: Statement[] = statements.map((s) => s.statement);
   return {
     source: { name: 'scanner', gather: () => Promise.resolve({ statements: list }) },
-    summary: { findings: scan.findings.map(findingJson), notScanned, statements: list.length },
+    summary: { findings: scan.findings.map((f) => findingJson(f) as unknown as ScanFindingJson), notScanned, statements: list.length },
   };
 }
 

@@ -183,8 +183,8 @@ export function renderSuggestText(ctx: CheckContext, color: boolean): string {
 function scanLines(scan: ScanSummary, color: boolean): string[] {
   const out = [`  scan: ${plural(scan.findings.length, 'finding')}, ${plural(scan.statements, 'scanner statement')}${scan.notScanned.length === 0 ? '' : `, ${scan.notScanned.length} not scanned`}`];
   for (const f of scan.findings) {
-    const where = f['file'] === undefined ? '' : ` ${String(f['file'])}${f['line'] === undefined ? '' : `:${String(f['line'])}`}`;
-    out.push(`    ${paint(color, 'yellow', String(f['severity']))} ${String(f['name'])}${f['version'] === undefined ? '' : ` ${String(f['version'])}`}${where} [${String(f['rule'])}, ${String(f['kind'])}] ${String(f['message'])}`);
+    const where = f.file === undefined ? '' : ` ${f.file}${f.line === undefined ? '' : `:${f.line}`}`;
+    out.push(`    ${paint(color, 'yellow', f.severity)} ${f.name}${f.version === undefined ? '' : ` ${f.version}`}${where} [${f.rule}, ${f.kind}] ${f.message}`);
   }
   for (const n of scan.notScanned) out.push(`    ${paint(color, 'yellow', 'note')}: ${describeNotScanned(n)}`);
   return out;
