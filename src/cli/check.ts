@@ -2,6 +2,7 @@
 // about its packages (from the store and from --statements feeds), evaluate the policy, and render
 // the verdicts (text, JSON, SARIF, HTML) or the cheapest reviews that would make the graph pass.
 import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { checkGraph, resolvePolicy, statementFilesSource, type CheckResult } from '../app/check.js';
 import { storeSource, type StatementSource } from '../app/sources.js';
@@ -11,7 +12,7 @@ import type { PolicyReport } from '../trust/report.js';
 import { loadLockFile } from '../lock/load.js';
 import { openStore, verifiedCacheIn } from '../store/open.js';
 import type { StatementStore } from '../store/store.js';
-import { checkToJson, renderCheckText, renderSuggestText } from '../render/check.js';
+import { checkToJson, describeNotScanned, renderCheckText, renderSuggestText } from '../render/check.js';
 import { renderCheckHtml } from '../render/html.js';
 import { checkToCycloneDx } from '../render/cyclonedx.js';
 import { checkToSarif, lockLineLocator } from '../render/sarif.js';
@@ -35,6 +36,7 @@ interface CheckOptions extends TargetOptions, ResolveInputOptions {
   verbose?: boolean;
   dist?: string;
   advisories?: string[];
+  scan?: boolean;
 }
 
 function evaluationTime(at: string | undefined): Date {
@@ -98,14 +100,41 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
             for (const why of measured.skipped) io.stderr(`warning: not measured: ${why}\n`);
             return { sizes: measured.sizes, deltaSizes: measured.deltaSizes };
           };
+    const scanned = opts.scan === true ? await scanSource(graph, opts, now) : undefined;
+    if (scanned !== undefined) {
+      sources.push(scanned.source);
+      for (const n of scanned.summary.notScanned) io.stderr(`${paint(io.color.stderr, 'yellow', 'note')}: ${describeNotScanned(n)}\n`);
+    }
     const cooldown = opts.advisories === undefined ? undefined : { advisories: (await import('./advisory-files.js')).loadAdvisoryFiles(opts.advisories) };
     const result = await checkGraph({ graph, sources, policy, now, ...(measure === undefined ? {} : { measure }), ...(cooldown === undefined ? {} : { cooldown }) });
     // A statement that fails verification counts for nothing (fail closed), and the user is told.
     for (const s of result.setAside) io.stderr(`${paint(io.color.stderr, 'yellow', 'warning')}: ignored ${s.source === '--statements' ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
-    return { ...result, lockText: file === undefined ? '' : readFileSync(file, 'utf8') };
+    return { ...result, ...(scanned === undefined ? {} : { scan: scanned.summary }), lockText: file === undefined ? '' : readFileSync(file, 'utf8') };
   } finally {
     await store?.close();
   }
+}
+
+/** `--scan`: the scanner over the graph, reading files from the first `--index` (or only the scan cache). */
+async function scanSource(graph: Graph, opts: CheckOptions, now: Date): Promise<Awaited<ReturnType<typeof import('../app/scan.js').scannerSource>>> {
+  const [{ scannerSource }, { loadScannerIdentity }, { AdvisoryIndex, loadAdvisories }, { ScanCache }, { TyposquatIndex }, { openIndex }] = await Promise.all([
+    import('../app/scan.js'),
+    import('../scan/identity.js'),
+    import('../scan/advisories.js'),
+    import('../scan/scan.js'),
+    import('../scan/typosquat.js'),
+    import('../simple/open.js'),
+  ]);
+  const dirs = pyvouchDirs();
+  const signer = await loadScannerIdentity(dirs.config);
+  const index = opts.index?.[0];
+  const ctx = {
+    typosquat: TyposquatIndex.shipped(),
+    advisories: new AdvisoryIndex(await loadAdvisories(dirs.data)),
+    cache: new ScanCache(join(dirs.cache, 'scan')),
+    ...(index === undefined ? {} : { index: openIndex(index, { cacheDir: join(dirs.cache, 'index') }) }),
+  };
+  return scannerSource(graph, ctx, signer, now);
 }
 
 function checkCommand(program: Command, name: string, description: string): Command {
@@ -120,6 +149,7 @@ function checkCommand(program: Command, name: string, description: string): Comm
       .option('--no-db', 'do not read the statement store (only --statements)')
       .option('--at <time>', 'evaluate as of this time (RFC 3339) instead of now')
       .option('--advisories <file>', 'trusted advisories (OSV JSON) whose fixes may pass the min-age cooldown early (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+      .option('--scan', 'scan the packages first (typosquat, install-time code, metadata, advisories; cached per sha256) and weigh the findings as the scanner party; files are read from --index')
       .option('--dist <dir>', 'wheels and sdists at hand (e.g. from pip download): size the suggested reviews by the code to read')
       .option('-o, --output <path>', 'write to a file instead of stdout'),
   ));

@@ -23,6 +23,7 @@ interface ServeOptions {
   decisionTtl: string;
   logFormat: string;
   syncEvery?: string;
+  scan?: boolean;
 }
 
 /** `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to the loopback address. */
@@ -98,6 +99,7 @@ export function registerServe(program: Command): void {
     .option('--upstream-ttl <seconds>', 'how long a project page is served before upstream is asked again', '60')
     .option('--decision-ttl <seconds>', 'how long a per-file decision is reused at most (statements are re-read at once when they change)', '60')
     .addOption(new Option('--log-format <format>', 'format of the log on stderr').choices(['text', 'json']).default('text'))
+    .option('--scan', 'scan each file before its first download (typosquat, install-time code, metadata, advisories) and weigh the findings as the scanner party')
     .option('--sync-every <duration>', 'sync followed feeds (pyvouch feed follow) on this schedule, e.g. 5m')
     .action(
       run(async (opts: ServeOptions) => {
@@ -143,6 +145,7 @@ export function registerServe(program: Command): void {
             decisionTtlMs: seconds('--decision-ttl', opts.decisionTtl),
             logger,
             version: VERSION,
+            ...(opts.scan === true ? { scanner: await fileScanner(dirs) } : {}),
           });
         } catch (err) {
           await decisions.close();
@@ -184,4 +187,18 @@ export function registerServe(program: Command): void {
         return EXIT_PASS;
       }),
     );
+}
+
+/** `serve --scan`: the local scanner identity, the imported advisories, the per-sha256 scan cache. */
+async function fileScanner(dirs: { config: string; data: string; cache: string }): Promise<import('../app/scan.js').FileScanner> {
+  const [{ FileScanner }, { loadScannerIdentity }, { AdvisoryIndex, loadAdvisories }, { ScanCache }, { TyposquatIndex }] = await Promise.all([
+    import('../app/scan.js'),
+    import('../scan/identity.js'),
+    import('../scan/advisories.js'),
+    import('../scan/scan.js'),
+    import('../scan/typosquat.js'),
+  ]);
+  const signer = await loadScannerIdentity(dirs.config);
+  const advisories = new AdvisoryIndex(await loadAdvisories(dirs.data));
+  return new FileScanner({ typosquat: TyposquatIndex.shipped(), advisories, cache: new ScanCache(join(dirs.cache, 'scan')) }, signer);
 }

@@ -6,6 +6,7 @@ import { indexGraph, pathFromRoot, type Graph } from '../graph/graph.js';
 import { formatNumber, shortIdentity, type NodeReport, type PolicyReport } from '../trust/report.js';
 import type { SuggestReport } from '../trust/suggest.js';
 import { paint } from '../cli/output.js';
+import type { NotScanned, ScanSummary } from '../app/scan.js';
 
 export interface CheckContext {
   graph: Graph;
@@ -15,6 +16,8 @@ export interface CheckContext {
   policyFile?: string;
   /** Number of statements considered. */
   statements: number;
+  /** `check --scan`: the scanner's findings and the releases it could not read. */
+  scan?: ScanSummary;
 }
 
 export interface CheckJson {
@@ -27,6 +30,7 @@ export interface CheckJson {
   counts: PolicyReport['counts'];
   nodes: (NodeReport & { path: string[] | null })[];
   suggestions: SuggestReport;
+  scan?: ScanSummary;
 }
 
 export function checkToJson(ctx: CheckContext): CheckJson {
@@ -41,6 +45,7 @@ export function checkToJson(ctx: CheckContext): CheckJson {
     counts: ctx.report.counts,
     nodes: ctx.report.nodes.map((n) => ({ ...n, path: pathFromRoot(ctx.graph, n.name, index) ?? null })),
     suggestions: ctx.suggestions,
+    ...(ctx.scan === undefined ? {} : { scan: ctx.scan }),
   };
 }
 
@@ -65,6 +70,8 @@ export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbo
   out.push(
     `  ${count('pass')} pass, ${count('exempt')} exempt, ${count('fail')} fail${dependOnFailing > 0 ? `; ${dependOnFailing} ${dependOnFailing === 1 ? 'passes' : 'pass'} alone but ${dependOnFailing === 1 ? 'depends' : 'depend'} on a failing package` : ''}`,
   );
+
+  if (ctx.scan !== undefined) out.push(...scanLines(ctx.scan, color));
 
   const failing = report.nodes.filter((n) => n.verdict === 'fail');
   if (failing.length > 0) {
@@ -171,3 +178,19 @@ export function renderSuggestText(ctx: CheckContext, color: boolean): string {
 }
 
 
+
+/** The scanner's findings (a line each) and the releases it could not read (a note each). */
+function scanLines(scan: ScanSummary, color: boolean): string[] {
+  const out = [`  scan: ${plural(scan.findings.length, 'finding')}, ${plural(scan.statements, 'scanner statement')}${scan.notScanned.length === 0 ? '' : `, ${scan.notScanned.length} not scanned`}`];
+  for (const f of scan.findings) {
+    const where = f.file === undefined ? '' : ` ${f.file}${f.line === undefined ? '' : `:${f.line}`}`;
+    out.push(`    ${paint(color, 'yellow', f.severity)} ${f.name}${f.version === undefined ? '' : ` ${f.version}`}${where} [${f.rule}, ${f.kind}] ${f.message}`);
+  }
+  for (const n of scan.notScanned) out.push(`    ${paint(color, 'yellow', 'note')}: ${describeNotScanned(n)}`);
+  return out;
+}
+
+/** A line per release not scanned, for a note or a warning. */
+export function describeNotScanned(n: NotScanned): string {
+  return `${n.name} ${n.version}${n.filename === undefined ? '' : ` (${n.filename})`} was not scanned: ${n.reason}`;
+}

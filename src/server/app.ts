@@ -21,6 +21,8 @@ import { ServerMetrics } from './metrics.js';
 import { CLIENT_ABORTED, errorBody, HttpError, sendJson, sendText } from './respond.js';
 import { WebUi } from './ui.js';
 import type { Upstream } from './upstream.js';
+import type { FileScanner } from '../app/scan.js';
+import type { IndexFile } from '../simple/types.js';
 
 export interface ServerOptions {
   upstream: Upstream;
@@ -40,6 +42,8 @@ export interface ServerOptions {
   logger?: Logger;
   now?: () => Date;
   version?: string;
+  /** `serve --scan`: downloads are scanned (once per sha256) and the findings weighed. */
+  scanner?: FileScanner;
 }
 
 export interface RunningServer {
@@ -71,6 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ttlMs: decisionTtlMs,
     metrics,
     now,
+    ...(options.scanner === undefined ? {} : { scan: scanThrough(options.scanner, options.upstream) }),
   });
   const gate = new Gate({
     mode: options.mode,
@@ -327,4 +332,13 @@ function answerError(res: ServerResponse, err: unknown, head: boolean, logger: L
   }
   logger.log('error', 'unexpected error', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   sendJson(res, 500, errorBody(err), { head });
+}
+
+/** The scanner reads the very bytes the gate would serve (upstream's download checks the digest). */
+function scanThrough(scanner: FileScanner, upstream: Upstream): (project: string, file: IndexFile, version: string) => Promise<import('../attest/types.js').Statement[]> {
+  return (project, file, version) => {
+    const sha256 = file.hashes['sha256']?.toLowerCase();
+    if (sha256 === undefined) return Promise.resolve([]);
+    return scanner.statements(project, version, file.filename, sha256, () => upstream.download(file));
+  };
 }

@@ -57,17 +57,24 @@ export interface DeciderOptions {
   maxEntries?: number;
   metrics?: ServerMetrics;
   now?: () => Date;
+  /**
+   * `serve --scan`: the scanner's statements about one file, scanned from its bytes (cached per
+   * sha256). Consulted for downloads (strict decisions); a file it cannot scan is refused.
+   */
+  scan?: (project: string, file: IndexFile, version: string) => Promise<Statement[]>;
 }
 
 interface Entry {
   decision: FileDecision;
   at: number;
+  /** Whether the scanner's statements were weighed (a download needs that when scanning is on). */
+  scanned: boolean;
 }
 
 /** Decides files for the gated index through src/app (decideFile), caching per generation. */
 export class Decider {
   private readonly entries = new Map<string, Entry>();
-  private readonly statements = new Map<string, { generation: string; index: Promise<StatementIndex> }>();
+  private readonly statements = new Map<string, { generation: string; index: Promise<StatementIndex>; raw: Promise<Statement[]> }>();
   private trust: { generation: string; statements: Promise<Statement[]> } | undefined;
   private readonly ttlMs: number;
   private readonly maxEntries: number;
@@ -100,9 +107,10 @@ export class Decider {
     const now = this.now();
     const out: FileDecision[] = new Array<FileDecision>(files.length);
     const misses: number[] = [];
+    const scanning = strict && this.options.scan !== undefined;
     files.forEach((file, i) => {
       const hit = this.entries.get(keyOf(project, file));
-      if (hit !== undefined && hit.decision.generation === generation && now.getTime() - hit.at < this.ttlMs) {
+      if (hit !== undefined && hit.decision.generation === generation && now.getTime() - hit.at < this.ttlMs && (hit.scanned || !scanning)) {
         out[i] = { ...hit.decision, fresh: false };
       } else misses.push(i);
     });
@@ -114,11 +122,11 @@ export class Decider {
     const index = await this.statementIndex(project, generation);
     for (const i of misses) {
       const file = files[i]!;
-      const decision = decideFile({ project, file, statements: index, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
+      const decision = scanning ? await this.decideScanned(project, file, index, generation, now) : decideFile({ project, file, statements: index, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
       out[i] = decision;
       const key = keyOf(project, file);
       this.entries.delete(key);
-      this.entries.set(key, { decision, at: now.getTime() });
+      this.entries.set(key, { decision, at: now.getTime(), scanned: scanning });
     }
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next();
@@ -126,6 +134,24 @@ export class Decider {
       this.entries.delete(oldest.value);
     }
     return out;
+  }
+
+  /** A download's decision with the scanner's statements about the file weighed too. */
+  private async decideScanned(project: string, file: IndexFile, index: StatementIndex, generation: string, now: Date): Promise<FileDecision> {
+    const decide = (statements: StatementIndex): FileDecision => decideFile({ project, file, statements, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
+    const first = decide(index);
+    // Nothing to bind scanner statements to: the decision stands (it fails closed already).
+    if (first.verdict === 'error' || first.sha256 === null) return first;
+    let found: Statement[];
+    try {
+      found = await this.options.scan!(project, file, first.version);
+    } catch (err) {
+      const reason = `the scanner could not read ${file.filename}: ${err instanceof PyvouchError ? err.message : String(err)}`;
+      return { ...first, verdict: 'error', allowed: false, reasons: [reason], summary: `pyvouch: ${file.filename} cannot be checked: ${reason}` };
+    }
+    if (found.length === 0) return first;
+    const raw = await this.statements.get(project)?.raw;
+    return decide(indexStatements([...(raw ?? []), ...found]));
   }
 
   private statementIndex(project: string, generation: string): Promise<StatementIndex> {
@@ -139,11 +165,12 @@ export class Decider {
       });
     }
     const trust = this.trust.statements;
-    const index = (async () => {
+    const raw = (async () => {
       const [about, web] = await Promise.all([gatherStatements([this.projectSource], [project]), trust]);
-      return indexStatements([...about.statements, ...web]);
+      return [...about.statements, ...web];
     })();
-    this.statements.set(project, { generation, index });
+    const index = raw.then(indexStatements);
+    this.statements.set(project, { generation, index, raw });
     index.catch(() => {
       if (this.statements.get(project)?.index === index) this.statements.delete(project);
     });
