@@ -13,7 +13,8 @@ import { checkPublisherPinning } from '../provenance/pinning-commands.js';
 import { publishStatements } from '../provenance/statements.js';
 import type { ProvenanceTrust } from '../provenance/trusted-root.js';
 import { verifyProvenance } from '../provenance/verify.js';
-import type { PackageIndex } from '../simple/types.js';
+import { parseProvenanceJson } from '../provenance/attestation.js';
+import type { IndexFile, PackageIndex } from '../simple/types.js';
 import type { SetAside, StatementSource } from './sources.js';
 
 export const PROVENANCE_SOURCE_NAME = 'provenance';
@@ -67,12 +68,39 @@ export interface ProvenanceSourceOptions {
   name?: string;
 }
 
+/**
+ * One file's provenance verified against its sha256: the `publish` statements when it verifies
+ * (none, with the reason set aside, when it does not). For the gated index, file by file.
+ */
+export function fileProvenanceStatements(
+  file: { filename: string; sha256: string },
+  provenance: Provenance,
+  trust: ProvenanceTrust,
+  now: Date,
+  source = PROVENANCE_SOURCE_NAME,
+): { statements: Statement[]; setAside: SetAside[] } {
+  const result = verifyProvenance(file, provenance, trust);
+  if (!result.verified) {
+    return {
+      statements: [],
+      setAside: [
+        {
+          source,
+          what: file.filename,
+          code: 'PROVENANCE_UNVERIFIED',
+          message: `the provenance of ${file.filename} does not verify (${result.reason ?? 'unknown'}${result.detail === undefined ? '' : `: ${result.detail}`}); it counts for nothing`,
+        },
+      ],
+    };
+  }
+  return { statements: publishStatements(result, now.toISOString()), setAside: [] };
+}
+
 /** The verified publishers of one node's files, its publish statements, and what was set aside. */
 async function nodeProvenance(node: GraphNode, options: ProvenanceSourceOptions, name: string) {
   const statements: Statement[] = [];
   const setAside: SetAside[] = [];
   const publishers = new Set<string>();
-  const receivedAt = options.now.toISOString();
   for (const artifact of node.artifacts) {
     const what = `${artifact.filename}`;
     let provenance: Provenance | undefined;
@@ -88,17 +116,9 @@ async function nodeProvenance(node: GraphNode, options: ProvenanceSourceOptions,
       setAside.push({ source: name, what, code: 'PROVENANCE_UNVERIFIED', message: `the provenance of ${artifact.filename} cannot be checked: the lock records no sha256 for it` });
       continue;
     }
-    const result = verifyProvenance({ filename: artifact.filename, sha256: artifact.sha256 }, provenance, options.trust);
-    if (!result.verified) {
-      setAside.push({
-        source: name,
-        what,
-        code: 'PROVENANCE_UNVERIFIED',
-        message: `the provenance of ${artifact.filename} does not verify (${result.reason ?? 'unknown'}${result.detail === undefined ? '' : `: ${result.detail}`}); it counts for nothing`,
-      });
-      continue;
-    }
-    for (const s of publishStatements(result, receivedAt)) {
+    const verified = fileProvenanceStatements({ filename: artifact.filename, sha256: artifact.sha256.toLowerCase() }, provenance, options.trust, options.now, name);
+    setAside.push(...verified.setAside);
+    for (const s of verified.statements) {
       // The attestation names the file; the node is what the lock installs under that name.
       if (s.package !== undefined && (canonicalizeName(s.package.name) !== node.name || s.package.version !== node.version)) continue;
       statements.push(s);
@@ -142,5 +162,50 @@ export function provenanceSource(options: ProvenanceSourceOptions): StatementSou
       }
       return { statements, setAside };
     },
+  };
+}
+
+/**
+ * For the gated index (`serve --provenance`): a file's `publish` statements from the provenance
+ * upstream serves for it, verified against upstream's sha256. Anything that goes wrong (none served,
+ * unreachable, malformed, not verifying) yields nothing: the file is judged without provenance.
+ * Results are kept a while per file and digest, since a page asks for every file at once.
+ */
+export function upstreamProvenanceStatements(
+  upstream: { provenance(file: IndexFile): Promise<{ body: Uint8Array } | undefined> },
+  trust: ProvenanceTrust,
+  options: { ttlMs?: number; maxEntries?: number; onSetAside?: (s: SetAside) => void } = {},
+): (project: string, file: IndexFile, now: Date) => Promise<readonly Statement[]> {
+  const ttlMs = options.ttlMs ?? 300_000;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const cache = new Map<string, { at: number; statements: Promise<Statement[]> }>();
+  const load = async (file: IndexFile, sha256: string, now: Date): Promise<Statement[]> => {
+    try {
+      const served = await upstream.provenance(file);
+      if (served === undefined) return [];
+      const provenance = parseProvenanceJson(Buffer.from(served.body).toString('utf8'), file.provenance ?? file.url);
+      const verified = fileProvenanceStatements({ filename: file.filename, sha256 }, provenance, trust, now, 'upstream provenance');
+      for (const s of verified.setAside) options.onSetAside?.(s);
+      return verified.statements;
+    } catch (err) {
+      options.onSetAside?.({ source: 'upstream provenance', what: file.filename, code: isPyvouchError(err) ? err.code : 'UPSTREAM', message: `the provenance of ${file.filename} is unusable: ${(err as Error).message}` });
+      return [];
+    }
+  };
+  return async (_project, file, now) => {
+    const sha256 = file.hashes['sha256']?.toLowerCase();
+    if (file.provenance === undefined || sha256 === undefined) return [];
+    const key = `${file.filename}\u0000${sha256}`;
+    const hit = cache.get(key);
+    if (hit !== undefined && now.getTime() - hit.at < ttlMs) return hit.statements;
+    const statements = load(file, sha256, now);
+    cache.delete(key);
+    cache.set(key, { at: now.getTime(), statements });
+    while (cache.size > maxEntries) {
+      const oldest = cache.keys().next();
+      if (oldest.done === true) break;
+      cache.delete(oldest.value);
+    }
+    return statements;
   };
 }

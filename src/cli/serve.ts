@@ -23,6 +23,8 @@ interface ServeOptions {
   decisionTtl: string;
   logFormat: string;
   syncEvery?: string;
+  provenance?: boolean;
+  trustedRoot?: string;
 }
 
 /** `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to the loopback address. */
@@ -99,6 +101,8 @@ export function registerServe(program: Command): void {
     .option('--decision-ttl <seconds>', 'how long a per-file decision is reused at most (statements are re-read at once when they change)', '60')
     .addOption(new Option('--log-format <format>', 'format of the log on stderr').choices(['text', 'json']).default('text'))
     .option('--sync-every <duration>', 'sync followed feeds (pyvouch feed follow) on this schedule, e.g. 5m')
+    .option('--provenance', "weigh upstream's PEP 740 provenance in the decisions (verified offline with Sigstore; publishers parties count it)")
+    .option('--trusted-root <file>', 'with --provenance: Sigstore trusted_root.json instead of the shipped one')
     .action(
       run(async (opts: ServeOptions) => {
         const { host, port } = parseListen(opts.listen);
@@ -113,6 +117,11 @@ export function registerServe(program: Command): void {
         const mode = opts.mode as ServeMode;
         await checkUpstream(opts.upstream);
         const { policy, path: policyPath } = await policyFor(opts.policy);
+        if (opts.trustedRoot !== undefined && opts.provenance !== true) throw new PyvouchError('USAGE', '--trusted-root needs --provenance', { help: "add --provenance to weigh upstream's PEP 740 provenance" });
+        const provenance =
+          opts.provenance !== true
+            ? undefined
+            : await import('../provenance/trusted-root.js').then((m) => (opts.trustedRoot === undefined ? m.shippedTrustedRoot() : m.readTrustedRootFile(opts.trustedRoot)));
         const dirs = pyvouchDirs();
         const logger = createLogger({ format: opts.logFormat === 'json' ? 'json' : 'text' });
         const upstream = new Upstream(opts.upstream, {
@@ -143,6 +152,7 @@ export function registerServe(program: Command): void {
             decisionTtlMs: seconds('--decision-ttl', opts.decisionTtl),
             logger,
             version: VERSION,
+            ...(provenance === undefined ? {} : { provenance }),
           });
         } catch (err) {
           await decisions.close();

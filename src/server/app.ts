@@ -21,6 +21,8 @@ import { ServerMetrics } from './metrics.js';
 import { CLIENT_ABORTED, errorBody, HttpError, sendJson, sendText } from './respond.js';
 import { WebUi } from './ui.js';
 import type { Upstream } from './upstream.js';
+import type { ProvenanceTrust } from '../provenance/trusted-root.js';
+import { upstreamProvenanceStatements } from '../app/provenance-source.js';
 
 export interface ServerOptions {
   upstream: Upstream;
@@ -40,6 +42,8 @@ export interface ServerOptions {
   logger?: Logger;
   now?: () => Date;
   version?: string;
+  /** `serve --provenance`: weigh upstream's PEP 740 provenance, verified with this trusted root. */
+  provenance?: ProvenanceTrust;
 }
 
 export interface RunningServer {
@@ -71,6 +75,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ttlMs: decisionTtlMs,
     metrics,
     now,
+    ...(options.provenance === undefined
+      ? {}
+      : {
+          fileStatements: upstreamProvenanceStatements(options.upstream, options.provenance, {
+            onSetAside: (s) => logger.log('warn', 'provenance-ignored', { file: s.what, code: s.code, message: s.message }),
+          }),
+        }),
   });
   const gate = new Gate({
     mode: options.mode,

@@ -57,6 +57,11 @@ export interface DeciderOptions {
   maxEntries?: number;
   metrics?: ServerMetrics;
   now?: () => Date;
+  /**
+   * Statements about one file that no store holds, e.g. `publish` statements from upstream's
+   * verified PEP 740 provenance (`serve --provenance`). Weighed with the project's statements.
+   */
+  fileStatements?: (project: string, file: IndexFile, now: Date) => Promise<readonly Statement[]>;
 }
 
 interface Entry {
@@ -67,7 +72,7 @@ interface Entry {
 /** Decides files for the gated index through src/app (decideFile), caching per generation. */
 export class Decider {
   private readonly entries = new Map<string, Entry>();
-  private readonly statements = new Map<string, { generation: string; index: Promise<StatementIndex> }>();
+  private readonly statements = new Map<string, { generation: string; index: Promise<StatementIndex>; all: Promise<Statement[]> }>();
   private trust: { generation: string; statements: Promise<Statement[]> } | undefined;
   private readonly ttlMs: number;
   private readonly maxEntries: number;
@@ -111,10 +116,15 @@ export class Decider {
     this.options.metrics?.decisionCache.inc({ result: 'miss' }, misses.length);
 
     // The statements are read after the generation: a decision may be newer than its stamp, never older.
-    const index = await this.statementIndex(project, generation);
+    const pending = this.statementIndex(project, generation);
+    // Set with the index, synchronously: the project's statements for files that bring their own.
+    const all = this.statements.get(project)?.all;
+    const index = await pending;
     for (const i of misses) {
       const file = files[i]!;
-      const decision = decideFile({ project, file, statements: index, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
+      const extra = this.options.fileStatements === undefined ? [] : await this.options.fileStatements(project, file, now);
+      const statements = extra.length === 0 || all === undefined ? index : indexStatements([...(await all), ...extra]);
+      const decision = decideFile({ project, file, statements, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
       out[i] = decision;
       const key = keyOf(project, file);
       this.entries.delete(key);
@@ -139,11 +149,12 @@ export class Decider {
       });
     }
     const trust = this.trust.statements;
-    const index = (async () => {
+    const all = (async () => {
       const [about, web] = await Promise.all([gatherStatements([this.projectSource], [project]), trust]);
-      return indexStatements([...about.statements, ...web]);
+      return [...about.statements, ...web];
     })();
-    this.statements.set(project, { generation, index });
+    const index = all.then(indexStatements);
+    this.statements.set(project, { generation, index, all });
     index.catch(() => {
       if (this.statements.get(project)?.index === index) this.statements.delete(project);
     });
