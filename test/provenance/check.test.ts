@@ -19,6 +19,14 @@ import { localIdentity } from '../../src/provenance/local-identity.js';
 import type { Graph } from '../../src/graph/graph.js';
 
 const PUBLISHER = 'github:trailofbits/pypi-attestations';
+interface Out {
+  passed: boolean;
+  runs: { results: { ruleId: string; properties: { publishers?: string[] } }[] }[];
+}
+const parse = (text: string): Out => JSON.parse(text) as Out;
+interface Forged {
+  attestation_bundles: { attestations: { envelope: { signature: string } }[] }[];
+}
 
 function project(opts: { glob?: string; veto?: boolean; sha256?: string } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'pyvouch-provcheck-'));
@@ -48,7 +56,7 @@ describe('check --provenance', () => {
     assert.match(text.stdout, /published by github:trailofbits\/pypi-attestations \(workflow release\.yml\), verified by Sigstore/);
     const json = check(dir, home, '--format', 'json');
     assert.equal(json.code, 0, json.stderr);
-    const out = JSON.parse(json.stdout);
+    const out = parse(json.stdout);
     assert.equal(out.passed, true);
     assert.match(json.stdout, new RegExp(PUBLISHER));
     const html = check(dir, home, '--format', 'html');
@@ -60,7 +68,7 @@ describe('check --provenance', () => {
     const dir = project({ glob: 'github:pallets/*' });
     const r = check(dir, tempHome(), '--format', 'json');
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(JSON.parse(r.stdout).passed, false);
+    assert.equal(parse(r.stdout).passed, false);
   });
 
   it('counts nothing for provenance that does not match the locked sha256, and says why', () => {
@@ -74,8 +82,8 @@ describe('check --provenance', () => {
     const dir = project();
     const provDir = join(dir, 'prov');
     mkdirSync(provDir);
-    const forged = provenanceJson();
-    const env = forged.attestation_bundles[0].attestations[0].envelope;
+    const forged = provenanceJson() as Forged;
+    const env = forged.attestation_bundles[0]!.attestations[0]!.envelope;
     const sig = Buffer.from(env.signature, 'base64');
     sig[5] = sig[5]! ^ 1;
     env.signature = sig.toString('base64');
@@ -93,12 +101,12 @@ describe('check --provenance', () => {
     await pins.save(recordRelease(emptyPins('pypi-attestations'), { version: '0.0.18', publishers: ['github:someone/else'] }, '2025-01-01T00:00:00Z'));
     const failed = check(dir, home, '--format', 'json');
     assert.equal(failed.code, 1, failed.stderr);
-    const report = JSON.parse(failed.stdout);
+    const report = parse(failed.stdout);
     assert.match(failed.stdout, /publisher-changed/);
     assert.equal(report.passed, false);
     const sarif = check(dir, home, '--format', 'sarif');
     assert.equal(sarif.code, 1, sarif.stderr);
-    const result = JSON.parse(sarif.stdout).runs[0].results[0];
+    const result = parse(sarif.stdout).runs[0]!.results[0]!;
     assert.equal(result.ruleId, 'PV002');
     assert.deepEqual(result.properties.publishers, [PUBLISHER]);
     // The same change again (one release by a new publisher is not the new normal).

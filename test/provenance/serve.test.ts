@@ -79,8 +79,8 @@ describe('serve --provenance decisions', () => {
   });
 
   test('counts nothing for tampered or malformed provenance, or none served', async () => {
-    const forged = provenanceJson();
-    const env = forged.attestation_bundles[0].attestations[0].envelope;
+    const forged = provenanceJson() as { attestation_bundles: { attestations: { envelope: { signature: string } }[] }[] };
+    const env = forged.attestation_bundles[0]!.attestations[0]!.envelope;
     env.signature = flipBase64(env.signature, 3);
     for (const body of [Buffer.from(JSON.stringify(forged)), Buffer.from('{not json'), undefined]) {
       served = body;
