@@ -64,6 +64,17 @@ describe('check --provenance', () => {
     assert.match(html.stdout, new RegExp(PUBLISHER));
   });
 
+  it("finds the provenance through the index (--provenance index with --index DIR, or an index URL)", () => {
+    const dir = project();
+    const viaIndex = pyvouch(['check', join(dir, 'pylock.toml'), '--no-db', '--index', PEP740, '--provenance', 'index', '--format', 'json'], { home: tempHome() });
+    assert.equal(viaIndex.code, 0, viaIndex.stderr);
+    const viaUrl = pyvouch(['check', join(dir, 'pylock.toml'), '--no-db', '--provenance', `file://${PEP740}`, '--format', 'json'], { home: tempHome() });
+    assert.equal(viaUrl.code, 0, viaUrl.stderr);
+    const bad = pyvouch(['check', join(dir, 'pylock.toml'), '--no-db', '--provenance', join(dir, 'missing')], { home: tempHome() });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /error\[USAGE\]/);
+  });
+
   it('fails under a publisher glob that does not match', () => {
     const dir = project({ glob: 'github:pallets/*' });
     const r = check(dir, tempHome(), '--format', 'json');
