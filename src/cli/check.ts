@@ -17,7 +17,8 @@ import { renderCheckHtml } from '../render/html.js';
 import { checkToCycloneDx } from '../render/cyclonedx.js';
 import { checkToSarif, lockLineLocator } from '../render/sarif.js';
 import { reviewSizes } from './sizes.js';
-import { addResolveOptions, type ResolveInputOptions } from './resolve-options.js';
+import { addResolveOptions, DEFAULT_INDEX, type ResolveInputOptions } from './resolve-options.js';
+import { provenanceSourceFromOptions, type ProvenanceCliOptions } from './provenance-options.js';
 import { currentIo, makeSink, paint, parseFormat } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
@@ -25,7 +26,7 @@ import { addTargetOptions, selectionFromOptions, targetFromOptions, type TargetO
 
 import { VERSION } from '../version.js';
 
-interface CheckOptions extends TargetOptions, ResolveInputOptions {
+interface CheckOptions extends TargetOptions, ResolveInputOptions, ProvenanceCliOptions {
   policy?: string;
   format: string;
   output?: string;
@@ -91,6 +92,8 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
       sources.push(storeSource(store, undefined, { feedCriteria }));
     }
     if (opts.statements !== undefined && opts.statements.length > 0) sources.push(statementFilesSource(opts.statements, now));
+    const provenance = await provenanceSourceFromOptions(opts, graph, policy, now, pyvouchDirs(), DEFAULT_INDEX);
+    if (provenance !== undefined) sources.push(provenance);
     const dist = opts.dist;
     const measure =
       dist === undefined
@@ -108,7 +111,7 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
     const cooldown = opts.advisories === undefined ? undefined : { advisories: (await import('./advisory-files.js')).loadAdvisoryFiles(opts.advisories) };
     const result = await checkGraph({ graph, sources, policy, now, ...(measure === undefined ? {} : { measure }), ...(cooldown === undefined ? {} : { cooldown }) });
     // A statement that fails verification counts for nothing (fail closed), and the user is told.
-    for (const s of result.setAside) io.stderr(`${paint(io.color.stderr, 'yellow', 'warning')}: ignored ${s.source === '--statements' ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
+    for (const s of result.setAside) io.stderr(`${paint(io.color.stderr, 'yellow', 'warning')}: ignored ${s.source === '--statements' || s.source === provenance?.name ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
     return { ...result, ...(scanned === undefined ? {} : { scan: scanned.summary }), lockText: file === undefined ? '' : readFileSync(file, 'utf8') };
   } finally {
     await store?.close();
@@ -150,6 +153,9 @@ function checkCommand(program: Command, name: string, description: string): Comm
       .option('--at <time>', 'evaluate as of this time (RFC 3339) instead of now')
       .option('--advisories <file>', 'trusted advisories (OSV JSON) whose fixes may pass the min-age cooldown early (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
       .option('--scan', 'scan the packages first (typosquat, install-time code, metadata, advisories; cached per sha256) and weigh the findings as the scanner party; files are read from --index')
+      .option('--provenance <dir|index|url>', "weigh PEP 740 provenance: a directory of <filename>.provenance files, an index URL, or `index` (the --index one), verified offline with Sigstore")
+      .option('--trusted-root <file>', 'Sigstore trusted_root.json to verify provenance with instead of the shipped one')
+      .option('--no-pin', 'with --provenance: do not judge or record publisher pins (publisher-changed, attestation-missing)')
       .option('--dist <dir>', 'wheels and sdists at hand (e.g. from pip download): size the suggested reviews by the code to read')
       .option('-o, --output <path>', 'write to a file instead of stdout'),
   ));

@@ -24,6 +24,8 @@ interface ServeOptions {
   logFormat: string;
   syncEvery?: string;
   scan?: boolean;
+  provenance?: boolean;
+  trustedRoot?: string;
 }
 
 /** `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to the loopback address. */
@@ -101,6 +103,8 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--log-format <format>', 'format of the log on stderr').choices(['text', 'json']).default('text'))
     .option('--scan', 'scan each file before its first download (typosquat, install-time code, metadata, advisories) and weigh the findings as the scanner party')
     .option('--sync-every <duration>', 'sync followed feeds (pyvouch feed follow) on this schedule, e.g. 5m')
+    .option('--provenance', "weigh upstream's PEP 740 provenance in the decisions (verified offline with Sigstore; publishers parties count it)")
+    .option('--trusted-root <file>', 'with --provenance: Sigstore trusted_root.json instead of the shipped one')
     .action(
       run(async (opts: ServeOptions) => {
         const { host, port } = parseListen(opts.listen);
@@ -115,6 +119,11 @@ export function registerServe(program: Command): void {
         const mode = opts.mode as ServeMode;
         await checkUpstream(opts.upstream);
         const { policy, path: policyPath } = await policyFor(opts.policy);
+        if (opts.trustedRoot !== undefined && opts.provenance !== true) throw new PyvouchError('USAGE', '--trusted-root needs --provenance', { help: "add --provenance to weigh upstream's PEP 740 provenance" });
+        const provenance =
+          opts.provenance !== true
+            ? undefined
+            : await import('../provenance/trusted-root.js').then((m) => (opts.trustedRoot === undefined ? m.shippedTrustedRoot() : m.readTrustedRootFile(opts.trustedRoot)));
         const dirs = pyvouchDirs();
         const logger = createLogger({ format: opts.logFormat === 'json' ? 'json' : 'text' });
         const upstream = new Upstream(opts.upstream, {
@@ -146,6 +155,7 @@ export function registerServe(program: Command): void {
             logger,
             version: VERSION,
             ...(opts.scan === true ? { scanner: await fileScanner(dirs) } : {}),
+            ...(provenance === undefined ? {} : { provenance }),
           });
         } catch (err) {
           await decisions.close();

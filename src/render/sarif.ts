@@ -38,12 +38,14 @@ export function checkToSarif(ctx: CheckContext, opts: SarifOptions): object {
       const veto = n.missing.find((m) => m.kind === 'veto');
       const line = opts.locate?.(n.name, n.version);
       const why = n.missing.map((m) => m.message).join('; ');
+      // PEP 740 trusted publishers whose verified provenance counted (src/app/provenance-source.ts).
+      const publishers = [...new Set(n.contributions.filter((c) => c.kind === 'publisher').map((c) => c.agent))];
       return {
         ruleId: veto !== undefined ? 'PV002' : 'PV001',
         ruleIndex: veto !== undefined ? 1 : 0,
         level: 'error',
         message: {
-          text: `${n.name} ${n.version} fails the trust policy (score ${formatNumber(n.score)} of ${formatNumber(n.threshold)}): ${why}`,
+          text: `${n.name} ${n.version} fails the trust policy (score ${formatNumber(n.score)} of ${formatNumber(n.threshold)}): ${why}${publishers.length === 0 ? '' : ` (published by ${publishers.join(', ')}, verified by Sigstore)`}`,
         },
         locations: [
           {
@@ -62,6 +64,7 @@ export function checkToSarif(ctx: CheckContext, opts: SarifOptions): object {
           threshold: n.threshold,
           criteria: n.criteria,
           missing: n.missing,
+          ...(publishers.length === 0 ? {} : { publishers }),
         },
       };
     });

@@ -23,6 +23,8 @@ import { WebUi } from './ui.js';
 import type { Upstream } from './upstream.js';
 import type { FileScanner } from '../app/scan.js';
 import type { IndexFile } from '../simple/types.js';
+import type { ProvenanceTrust } from '../provenance/trusted-root.js';
+import { upstreamProvenanceStatements } from '../app/provenance-source.js';
 
 export interface ServerOptions {
   upstream: Upstream;
@@ -44,6 +46,8 @@ export interface ServerOptions {
   version?: string;
   /** `serve --scan`: downloads are scanned (once per sha256) and the findings weighed. */
   scanner?: FileScanner;
+  /** `serve --provenance`: weigh upstream's PEP 740 provenance, verified with this trusted root. */
+  provenance?: ProvenanceTrust;
 }
 
 export interface RunningServer {
@@ -76,6 +80,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     now,
     ...(options.scanner === undefined ? {} : { scan: scanThrough(options.scanner, options.upstream) }),
+    ...(options.provenance === undefined
+      ? {}
+      : {
+          fileStatements: upstreamProvenanceStatements(options.upstream, options.provenance, {
+            onSetAside: (s) => logger.log('warn', 'provenance-ignored', { file: s.what, code: s.code, message: s.message }),
+          }),
+        }),
   });
   const gate = new Gate({
     mode: options.mode,

@@ -62,6 +62,11 @@ export interface DeciderOptions {
    * sha256). Consulted for downloads (strict decisions); a file it cannot scan is refused.
    */
   scan?: (project: string, file: IndexFile, version: string) => Promise<Statement[]>;
+  /**
+   * Statements about one file that no store holds, e.g. `publish` statements from upstream's
+   * verified PEP 740 provenance (`serve --provenance`). Weighed with the project's statements.
+   */
+  fileStatements?: (project: string, file: IndexFile, now: Date) => Promise<readonly Statement[]>;
 }
 
 interface Entry {
@@ -119,10 +124,17 @@ export class Decider {
     this.options.metrics?.decisionCache.inc({ result: 'miss' }, misses.length);
 
     // The statements are read after the generation: a decision may be newer than its stamp, never older.
-    const index = await this.statementIndex(project, generation);
+    const pending = this.statementIndex(project, generation);
+    // Set with the index, synchronously: the project's statements for files that bring their own.
+    const raw = this.statements.get(project)?.raw;
+    const index = await pending;
     for (const i of misses) {
       const file = files[i]!;
-      const decision = scanning ? await this.decideScanned(project, file, index, generation, now) : decideFile({ project, file, statements: index, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
+      const extra = this.options.fileStatements === undefined ? [] : await this.options.fileStatements(project, file, now);
+      const statements = extra.length === 0 || raw === undefined ? index : indexStatements([...(await raw), ...extra]);
+      const decision = scanning
+        ? await this.decideScanned(project, file, statements, generation, now, extra)
+        : decideFile({ project, file, statements, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
       out[i] = decision;
       const key = keyOf(project, file);
       this.entries.delete(key);
@@ -137,7 +149,7 @@ export class Decider {
   }
 
   /** A download's decision with the scanner's statements about the file weighed too. */
-  private async decideScanned(project: string, file: IndexFile, index: StatementIndex, generation: string, now: Date): Promise<FileDecision> {
+  private async decideScanned(project: string, file: IndexFile, index: StatementIndex, generation: string, now: Date, extra: readonly Statement[]): Promise<FileDecision> {
     const decide = (statements: StatementIndex): FileDecision => decideFile({ project, file, statements, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
     const first = decide(index);
     // Nothing to bind scanner statements to: the decision stands (it fails closed already).
@@ -151,7 +163,7 @@ export class Decider {
     }
     if (found.length === 0) return first;
     const raw = await this.statements.get(project)?.raw;
-    return decide(indexStatements([...(raw ?? []), ...found]));
+    return decide(indexStatements([...(raw ?? []), ...extra, ...found]));
   }
 
   private statementIndex(project: string, generation: string): Promise<StatementIndex> {
