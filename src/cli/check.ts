@@ -2,6 +2,7 @@
 // about its packages (from the store and from --statements feeds), evaluate the policy, and render
 // the verdicts (text, JSON, SARIF, HTML) or the cheapest reviews that would make the graph pass.
 import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { checkGraph, resolvePolicy, statementFilesSource, type CheckResult } from '../app/check.js';
 import { storeSource, type StatementSource } from '../app/sources.js';
@@ -35,6 +36,8 @@ interface CheckOptions extends TargetOptions, ResolveInputOptions {
   verbose?: boolean;
   dist?: string;
   advisories?: string[];
+  offline?: boolean;
+  indexMirror?: string;
 }
 
 function evaluationTime(at: string | undefined): Date {
@@ -58,6 +61,23 @@ function checkDistDir(dir: string): void {
       help: 'pass the directory of downloaded wheels and sdists (e.g. pip download -d DIR -r requirements.txt)',
     });
   }
+}
+
+/** `--index-mirror DIR` must be a directory of project pages (DIR/<name>/index.json). */
+function checkMirrorDir(dir: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    throw new PyvouchError('USAGE', `--index-mirror '${dir}' is not a directory`, {
+      file: dir,
+      help: 'pass a snapshot of the index\'s project pages: DIR/<project>/index.json in PEP 691 JSON',
+    });
+  }
+  return dir;
 }
 
 /** Everything `check` and `suggest` share: graph, policy and sources in; the checked result out. */
@@ -96,7 +116,13 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
             return { sizes: measured.sizes, deltaSizes: measured.deltaSizes };
           };
     const cooldown = opts.advisories === undefined ? undefined : { advisories: (await import('./advisory-files.js')).loadAdvisoryFiles(opts.advisories) };
-    const result = await checkGraph({ graph, sources, policy, now, ...(measure === undefined ? {} : { measure }), ...(cooldown === undefined ? {} : { cooldown }) });
+    if (opts.offline === true && opts.indexMirror !== undefined) throw new PyvouchError('USAGE', 'give --offline or --index-mirror, not both', { help: '--index-mirror reads a local snapshot and fetches nothing' });
+    const confirm = {
+      ...(opts.offline === true ? { offline: true } : {}),
+      ...(opts.indexMirror === undefined ? {} : { mirror: checkMirrorDir(opts.indexMirror) }),
+      cacheDir: join(pyvouchDirs().cache, 'index'),
+    };
+    const result = await checkGraph({ graph, sources, policy, now, confirm, ...(measure === undefined ? {} : { measure }), ...(cooldown === undefined ? {} : { cooldown }) });
     // A statement that fails verification counts for nothing (fail closed), and the user is told.
     for (const s of result.setAside) io.stderr(`${paint(io.color.stderr, 'yellow', 'warning')}: ignored ${s.source === '--statements' ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
     return { ...result, lockText: file === undefined ? '' : readFileSync(file, 'utf8') };
@@ -118,6 +144,8 @@ function checkCommand(program: Command, name: string, description: string): Comm
       .option('--at <time>', 'evaluate as of this time (RFC 3339) instead of now')
       .option('--advisories <file>', 'trusted advisories (OSV JSON) whose fixes may pass the min-age cooldown early (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
       .option('--dist <dir>', 'wheels and sdists at hand (e.g. from pip download): size the suggested reviews by the code to read')
+      .option('--offline', 'consult no index: the policy\'s index parties vouch for nothing (said in the report)')
+      .option('--index-mirror <dir>', 'confirm the index parties against this snapshot of project pages (DIR/<project>/index.json, PEP 691) instead of the network')
       .option('-o, --output <path>', 'write to a file instead of stdout'),
   ));
 }
