@@ -40,6 +40,8 @@ export interface CheckGraphInput {
 export interface CheckResult extends CheckContext {
   /** Statements that count for nothing (bad signature, edited store row…), with the reason. */
   setAside: SetAside[];
+  /** How the index parties' indexes were consulted (offline, unreachable, a local snapshot). */
+  indexNotes: string[];
 }
 
 /** Gathers the statements about the graph's packages, evaluates the policy and suggests reviews. */

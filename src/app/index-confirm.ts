@@ -144,11 +144,13 @@ export async function confirmIndexes(graph: Graph, policy: Policy, options: Conf
         if (r === undefined) return `${party.index} was not asked about ${node.name}`;
         if ('error' in r) return `${party.index} could not be reached to confirm ${artifact.filename} (${r.error})`;
         if (r.page === undefined) return `${party.index} does not list the project ${node.name}`;
+        // The sha256 is what binds: a requirements file records no filename, only hashes.
+        const sha = artifact.sha256?.toLowerCase();
+        if (sha !== undefined && r.page.files.some((f) => f.hashes.sha256 === sha && (f.filename === artifact.filename || artifact.kind === 'other'))) return undefined;
         const listed = r.page.files.find((f) => f.filename === artifact.filename);
-        if (listed === undefined) return `${party.index} does not serve ${artifact.filename}`;
+        if (listed === undefined) return `${party.index} does not serve ${artifact.filename}${artifact.kind === 'other' ? ' (no file of the project has its sha256)' : ''}`;
         if (listed.hashes.sha256 === undefined) return `${party.index} lists ${artifact.filename} without a sha256`;
-        if (listed.hashes.sha256 !== artifact.sha256?.toLowerCase()) return `${party.index} serves ${artifact.filename} with another sha256 than the lock's`;
-        return undefined;
+        return `${party.index} serves ${artifact.filename} with another sha256 than the lock's`;
       },
     },
   };
