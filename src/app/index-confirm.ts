@@ -62,7 +62,7 @@ function mirrorIndex(dir: string, url: string): PackageIndex {
         text = readFileSync(file, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Promise.resolve(undefined);
-        return Promise.reject(err);
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
       return Promise.resolve(parseSimpleJson(text, pathToFileURL(file).href, canonical));
     },
