@@ -16,6 +16,7 @@ import type { Policy } from '../trust/policy.js';
 import type { PolicyReport } from '../trust/report.js';
 import { suggestReviews, type SuggestOptions } from '../trust/suggest.js';
 import { loadEnvelopes, describeRejection } from '../cli/envelope-files.js';
+import { confirmIndexes, type ConfirmOptions, type IndexConfirmation } from './index-confirm.js';
 import { gatherStatements, loadedSource, storeSource, type SetAside, type StatementSource } from './sources.js';
 
 export interface CheckGraphInput {
@@ -27,18 +28,33 @@ export interface CheckGraphInput {
   measure?: (graph: Graph, report: PolicyReport) => Promise<SuggestOptions>;
   /** Trusted advisories (and upload times) for the release-age cooldown (min-age). */
   cooldown?: CooldownInputs;
+  /**
+   * What the index parties' indexes are known to serve, when the caller knows it already (`serve`
+   * fetched the files from upstream). Otherwise the pages are fetched per `confirm`.
+   */
+  indexConfirmation?: IndexConfirmation;
+  /** How to confirm the locked files against the index parties' indexes (offline, mirror, cache). */
+  confirm?: ConfirmOptions;
 }
 
 export interface CheckResult extends CheckContext {
   /** Statements that count for nothing (bad signature, edited store row…), with the reason. */
   setAside: SetAside[];
+  /** How the index parties' indexes were consulted (offline, unreachable, a local snapshot). */
+  indexNotes: string[];
 }
 
 /** Gathers the statements about the graph's packages, evaluates the policy and suggests reviews. */
 export async function checkGraph(input: CheckGraphInput): Promise<CheckResult> {
   const { graph, policy, now } = input;
   const gathered = await gatherStatements(input.sources, graph.nodes.map((n) => n.name));
-  const report = evaluatePolicy(graph, gathered.statements, policy, { now, ...(input.cooldown === undefined ? {} : { cooldown: input.cooldown }) });
+  // The index is trusted only for what it serves: confirm the locked files before evaluating.
+  const confirmation = input.indexConfirmation ?? (await confirmIndexes(graph, policy, input.confirm ?? {}));
+  const report = evaluatePolicy(graph, gathered.statements, policy, {
+    now,
+    indexCheck: confirmation.check,
+    ...(input.cooldown === undefined ? {} : { cooldown: input.cooldown }),
+  });
   const sizes = input.measure === undefined ? {} : await input.measure(graph, report);
   const suggestions = suggestReviews(report, graph, policy, sizes);
   return {
@@ -47,6 +63,7 @@ export async function checkGraph(input: CheckGraphInput): Promise<CheckResult> {
     suggestions,
     statements: gathered.statements.length,
     setAside: gathered.setAside,
+    indexNotes: confirmation.notes,
     ...(policy.file === undefined ? {} : { policyFile: policy.file }),
   };
 }
@@ -84,6 +101,8 @@ export interface CheckLockOptions {
   now?: Date;
   target?: TargetDescription | TargetInput;
   selection?: SelectionOptions;
+  /** How to confirm the locked files against the policy's index parties (default: ask each index). */
+  confirm?: ConfirmOptions;
 }
 
 function isTargetDescription(t: TargetDescription | TargetInput): t is TargetDescription {
@@ -104,7 +123,7 @@ export async function checkLock(options: CheckLockOptions): Promise<CheckResult>
       sources.push(storeSource(opened));
     } else if (options.store !== undefined) sources.push(storeSource(options.store));
     if (options.statements !== undefined && options.statements.length > 0) sources.push(statementFilesSource(options.statements, now));
-    return await checkGraph({ graph, sources, policy, now });
+    return await checkGraph({ graph, sources, policy, now, ...(options.confirm === undefined ? {} : { confirm: options.confirm }) });
   } finally {
     await opened?.close();
   }

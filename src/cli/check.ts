@@ -38,6 +38,8 @@ interface CheckOptions extends TargetOptions, ResolveInputOptions, ProvenanceCli
   dist?: string;
   advisories?: string[];
   scan?: boolean;
+  offline?: boolean;
+  indexMirror?: string;
 }
 
 function evaluationTime(at: string | undefined): Date {
@@ -61,6 +63,23 @@ function checkDistDir(dir: string): void {
       help: 'pass the directory of downloaded wheels and sdists (e.g. pip download -d DIR -r requirements.txt)',
     });
   }
+}
+
+/** `--index-mirror DIR` must be a directory of project pages (DIR/<name>/index.json). */
+function checkMirrorDir(dir: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    throw new PyvouchError('USAGE', `--index-mirror '${dir}' is not a directory`, {
+      file: dir,
+      help: 'pass a snapshot of the index\'s project pages: DIR/<project>/index.json in PEP 691 JSON',
+    });
+  }
+  return dir;
 }
 
 /** Everything `check` and `suggest` share: graph, policy and sources in; the checked result out. */
@@ -109,7 +128,13 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
       for (const n of scanned.summary.notScanned) io.stderr(`${paint(io.color.stderr, 'yellow', 'note')}: ${describeNotScanned(n)}\n`);
     }
     const cooldown = opts.advisories === undefined ? undefined : { advisories: (await import('./advisory-files.js')).loadAdvisoryFiles(opts.advisories) };
-    const result = await checkGraph({ graph, sources, policy, now, ...(measure === undefined ? {} : { measure }), ...(cooldown === undefined ? {} : { cooldown }) });
+    if (opts.offline === true && opts.indexMirror !== undefined) throw new PyvouchError('USAGE', 'give --offline or --index-mirror, not both', { help: '--index-mirror reads a local snapshot and fetches nothing' });
+    const confirm = {
+      ...(opts.offline === true ? { offline: true } : {}),
+      ...(opts.indexMirror === undefined ? {} : { mirror: checkMirrorDir(opts.indexMirror) }),
+      cacheDir: join(pyvouchDirs().cache, 'index'),
+    };
+    const result = await checkGraph({ graph, sources, policy, now, confirm, ...(measure === undefined ? {} : { measure }), ...(cooldown === undefined ? {} : { cooldown }) });
     // A statement that fails verification counts for nothing (fail closed), and the user is told.
     for (const s of result.setAside) io.stderr(`${paint(io.color.stderr, 'yellow', 'warning')}: ignored ${s.source === '--statements' || s.source === provenance?.name ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
     return { ...result, ...(scanned === undefined ? {} : { scan: scanned.summary }), lockText: file === undefined ? '' : readFileSync(file, 'utf8') };
@@ -157,6 +182,8 @@ function checkCommand(program: Command, name: string, description: string): Comm
       .option('--trusted-root <file>', 'Sigstore trusted_root.json to verify provenance with instead of the shipped one')
       .option('--no-pin', 'with --provenance: do not judge or record publisher pins (publisher-changed, attestation-missing)')
       .option('--dist <dir>', 'wheels and sdists at hand (e.g. from pip download): size the suggested reviews by the code to read')
+      .option('--offline', 'consult no index: the policy\'s index parties vouch for nothing (said in the report)')
+      .option('--index-mirror <dir>', 'confirm the index parties against this snapshot of project pages (DIR/<project>/index.json, PEP 691) instead of the network')
       .option('-o, --output <path>', 'write to a file instead of stdout'),
   ));
 }

@@ -18,6 +18,8 @@ export interface CheckContext {
   statements: number;
   /** `check --scan`: the scanner's findings and the releases it could not read. */
   scan?: ScanSummary;
+  /** How the index parties' indexes were consulted (offline, unreachable, a local snapshot). */
+  indexNotes?: string[];
 }
 
 export interface CheckJson {
@@ -27,6 +29,8 @@ export interface CheckJson {
   environment: Graph['environment'];
   policy: { file: string | null; threshold: number; criteria: string[] };
   statements: number;
+  /** How the index parties' indexes were consulted (offline, unreachable, a local snapshot). */
+  indexNotes: string[];
   counts: PolicyReport['counts'];
   nodes: (NodeReport & { path: string[] | null })[];
   suggestions: SuggestReport;
@@ -42,6 +46,7 @@ export function checkToJson(ctx: CheckContext): CheckJson {
     environment: ctx.graph.environment,
     policy: { file: ctx.policyFile ?? null, threshold: ctx.report.threshold, criteria: ctx.report.criteria },
     statements: ctx.statements,
+    indexNotes: ctx.indexNotes ?? [],
     counts: ctx.report.counts,
     nodes: ctx.report.nodes.map((n) => ({ ...n, path: pathFromRoot(ctx.graph, n.name, index) ?? null })),
     suggestions: ctx.suggestions,
@@ -64,6 +69,7 @@ export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbo
   out.push(
     `${headline} (${where}, ${env.implementation} ${env.python} ${env.platform} ${env.machine}; threshold ${formatNumber(report.threshold)}, criteria ${report.criteria.join(', ')}; ${plural(ctx.statements, 'statement')})`,
   );
+  for (const note of ctx.indexNotes ?? []) out.push(`  ${paint(color, 'gray', `index: ${note}`)}`);
   // Counted from the verdicts themselves: a failing node is not one that "passes alone".
   const count = (verdict: NodeReport['verdict']): number => report.nodes.filter((n) => n.verdict === verdict).length;
   const dependOnFailing = report.nodes.filter((n) => n.verdict !== 'fail' && n.closure === 'fail').length;

@@ -11,7 +11,7 @@
 
 import type { Statement } from '../attest/types.js';
 import { PyvouchError } from '../errors.js';
-import type { Graph, GraphNode } from '../graph/graph.js';
+import type { Artifact, Graph, GraphNode } from '../graph/graph.js';
 import { SpecifierSet } from '../pep/specifier.js';
 import { CriteriaTable, criteriaKey } from './criteria.js';
 import {
@@ -57,6 +57,19 @@ export interface EvaluateOptions {
   rejected?: readonly { statement: Pick<Statement, 'id' | 'agent' | 'kind' | 'package'>; message?: string }[];
   /** Upload times, trusted advisories and earlier versions for the release-age cooldown. */
   cooldown?: CooldownInputs;
+  /**
+   * What the index parties' indexes are known to serve (src/app/index-confirm.ts). With it, an
+   * index party counts only for files the index confirms, and a lock that does not record a file's
+   * index is taken to mean the party's index (noted). Without it the caller vouches that every
+   * locked file came from the index it names (`serve`, which fetched them from upstream itself).
+   */
+  indexCheck?: IndexCheck;
+}
+
+/** Whether an index is known to serve a locked file. */
+export interface IndexCheck {
+  /** Why `party`'s index is not known to serve `artifact` of `node`, or undefined when it is. */
+  refusal(node: GraphNode, artifact: Artifact, party: IndexParty): string | undefined;
 }
 
 const EPSILON = 1e-9;
@@ -76,7 +89,7 @@ export function evaluatePolicy(
   const now = opts.now.getTime();
   if (Number.isNaN(now)) throw new PyvouchError('USAGE', 'policy evaluation needs a valid `now` date');
   const index = isStatementIndex(statements) ? statements : indexStatements(statements);
-  const evaluator = new Evaluator(policy, index, now, opts.rejected ?? [], opts.cooldown ?? {});
+  const evaluator = new Evaluator(policy, index, now, opts.rejected ?? [], opts.cooldown ?? {}, opts.indexCheck);
   const nodes = [...graph.nodes].sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version)).map((n) => evaluator.node(n));
   applyClosure(graph, nodes);
   const counts = { nodes: nodes.length, pass: 0, fail: 0, exempt: 0, closureFail: 0 };
@@ -182,6 +195,7 @@ class Evaluator {
     private readonly now: number,
     rejected: NonNullable<EvaluateOptions['rejected']>,
     private readonly cooldown: CooldownInputs = {},
+    private readonly indexCheck: IndexCheck | undefined = undefined,
   ) {
     this.table = new CriteriaTable(policy.criteriaDefinitions);
     for (const party of policy.parties) {
@@ -750,7 +764,14 @@ class Evaluator {
   private indexParties(ctx: NodeContext, state: NodeState): void {
     for (const party of this.policy.parties) {
       if (party.kind !== 'index') continue;
-      const why = indexRefusal(ctx.node, party);
+      const { why, assumed } = indexRefusal(ctx.node, party, this.indexCheck);
+      if (assumed.length > 0) {
+        state.notes.push({
+          kind: 'index',
+          party: party.name,
+          message: `${party.name}: the lock does not record which index ${assumed.join(', ')} ${assumed.length === 1 ? 'comes' : 'come'} from; taken to be the policy's ${party.index}`,
+        });
+      }
       if (why !== undefined) {
         state.notes.push({ kind: 'index', party: party.name, message: `${party.name} does not vouch: ${why}` });
         continue;
@@ -1187,14 +1208,23 @@ function publisherText(s: Statement): string {
   return `${p.id}${p.workflow === undefined ? '' : ` (workflow ${p.workflow})`}`;
 }
 
-/** Why an index party does not vouch for a node, or undefined when it does. */
-function indexRefusal(node: GraphNode, party: IndexParty): string | undefined {
-  if (node.artifacts.length === 0) return 'the lock records no files for it';
+/**
+ * Why an index party does not vouch for a node (undefined when it does), and the files whose index
+ * the lock does not record and that were taken to come from the party's (only with an IndexCheck,
+ * which then confirms them against that index).
+ */
+function indexRefusal(node: GraphNode, party: IndexParty, check: IndexCheck | undefined): { why: string | undefined; assumed: string[] } {
+  const assumed: string[] = [];
+  if (node.artifacts.length === 0) return { why: 'the lock records no files for it', assumed };
   for (const a of node.artifacts) {
-    if (a.sha256 === undefined || a.sha256 === '') return `${a.filename} has no locked sha256`;
+    if (a.sha256 === undefined || a.sha256 === '') return { why: `${a.filename} has no locked sha256`, assumed };
     const from = a.index ?? node.source?.location;
-    if (from === undefined) return `the lock does not say which index ${a.filename} comes from`;
-    if (normalizeIndexUrl(from) !== party.indexKey) return `${a.filename} comes from ${from}, not ${party.index}`;
+    if (from === undefined) {
+      if (check === undefined) return { why: `the lock does not say which index ${a.filename} comes from`, assumed };
+      assumed.push(a.filename);
+    } else if (normalizeIndexUrl(from) !== party.indexKey) return { why: `${a.filename} comes from ${from}, not ${party.index}`, assumed };
+    const refused = check?.refusal(node, a, party);
+    if (refused !== undefined) return { why: refused, assumed };
   }
-  return undefined;
+  return { why: undefined, assumed };
 }

@@ -21,7 +21,7 @@ test('the built package runs the README example through checkLock', { timeout: 3
       import { checkLock, evaluatePolicy, parsePolicy, suggestReviews, resolve, isPyvouchError } from 'pyvouch';
       const at = (p) => ${JSON.stringify(root)} + p;
       const now = new Date('2026-11-01T00:00:00Z');
-      const ok = await checkLock({ lock: at('examples/uv/uv.lock'), policy: at('examples/check/pyvouch.toml'), statements: [at('examples/check/statements')], now });
+      const ok = await checkLock({ lock: at('examples/uv/uv.lock'), policy: at('examples/check/pyvouch.toml'), statements: [at('examples/check/statements')], now, confirm: { mirror: at('examples/check/index') } });
       const bare = await checkLock({ lock: at('examples/uv/uv.lock'), policy: at('examples/check/pyvouch.toml'), now });
       let error;
       try { await checkLock({ lock: at('examples/uv/missing.lock'), policy: at('examples/check/pyvouch.toml'), now }); } catch (e) { error = isPyvouchError(e) ? e.code : 'not a PyvouchError'; }

@@ -11,7 +11,7 @@ import { runCli } from './in-process.js';
 const home = mkdtempSync(join(tmpdir(), 'pyvouch-snap-'));
 const env = { PYVOUCH_HOME: home, NO_COLOR: '1' };
 const AT = '2026-11-01T00:00:00Z';
-const example = ['examples/uv/uv.lock', '--policy', 'examples/check/pyvouch.toml', '--no-db', '--at', AT];
+const example = ['examples/uv/uv.lock', '--policy', 'examples/check/pyvouch.toml', '--no-db', '--index-mirror', 'examples/check/index', '--at', AT];
 const withStatements = [...example, '--statements', 'examples/check/statements'];
 
 const scenarios = [

@@ -15,7 +15,7 @@ import { runCli } from './in-process.js';
 import { buildZip } from '../artifact/archive-builders.js';
 
 const lock = 'examples/uv/uv.lock';
-const base = ['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z'];
+const base = ['check', lock, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z'];
 
 interface CheckDoc {
   passed: boolean;
@@ -75,14 +75,14 @@ test('the bundled example: passes, one failure with its reason, an exemption (ex
 
 test('one more internal review makes the example pass (exit 0)', async () => {
   const dir = withExtraStatements([{ signer: 'Bob (internal)', kind: 'review', name: 'urllib3', version: '2.7.0' }]);
-  const r = await runCli(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z']);
+  const r = await runCli(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /all 10 packages meet the policy/);
 });
 
 test('a malicious flag from a policy party vetoes a package whatever its score', async () => {
   const dir = withExtraStatements([{ signer: 'Example Curators', kind: 'flag', name: 'requests', version: '2.33.0' }]);
-  const r = await runCli(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z', '--format', 'json']);
+  const r = await runCli(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z', '--format', 'json']);
   assert.equal(r.code, 1);
   const requests = (JSON.parse(r.stdout) as CheckDoc).nodes.find((n) => n.name === 'requests')!;
   assert.equal(requests.verdict, 'fail');
@@ -93,7 +93,7 @@ test('a malicious flag from a policy party vetoes a package whatever its score',
 
 test('a statement signed by a key the policy does not name counts for nothing', async () => {
   const dir = withExtraStatements([{ signer: 'Mallory', kind: 'review', name: 'urllib3', version: '2.7.0' }]);
-  const r = await runCli(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z']);
+  const r = await runCli(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z']);
   assert.equal(r.code, 1);
 });
 
@@ -131,7 +131,7 @@ test('check without a policy says how to give one', () => {
 });
 
 test('suggest names the cheapest review and exits 1 while the graph fails', async () => {
-  const r = await runCli(['suggest', lock, '--policy', 'examples/check/pyvouch.toml', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z', '--format', 'json']);
+  const r = await runCli(['suggest', lock, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z', '--format', 'json']);
   assert.equal(r.code, 1);
   const doc = JSON.parse(r.stdout) as { suggestions: { name: string; reviews: { party: string; weight: number; command: string }[] }[] };
   assert.deepEqual(doc.suggestions.map((s) => s.name), ['urllib3']);

@@ -25,7 +25,7 @@ describe('the npm package', { timeout: 900_000 }, () => {
 
   test("the README's example runs from the installed package and fails on urllib3", () => {
     const ex = join(dir, 'node_modules', 'pyvouch', 'examples');
-    const r = npx(['pyvouch', 'check', join(ex, 'uv', 'uv.lock'), '--policy', join(ex, 'check', 'pyvouch.toml'), '--statements', join(ex, 'check', 'statements'), '--no-db']);
+    const r = npx(['pyvouch', 'check', join(ex, 'uv', 'uv.lock'), '--policy', join(ex, 'check', 'pyvouch.toml'), '--statements', join(ex, 'check', 'statements'), '--index-mirror', join(ex, 'check', 'index'), '--no-db']);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, /urllib3/);
     assert.match(r.stdout, /pyvouch review urllib3==/);

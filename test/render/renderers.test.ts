@@ -15,8 +15,8 @@ let passing: CheckResult;
 let failing: CheckResult;
 
 before(async () => {
-  passing = await checkLock({ lock, policy, statements: ['examples/check/statements'], now });
-  failing = await checkLock({ lock, policy, now });
+  passing = await checkLock({ lock, policy, statements: ['examples/check/statements'], now, confirm: { mirror: 'examples/check/index' } });
+  failing = await checkLock({ lock, policy, now, confirm: { mirror: 'examples/check/index' } });
 });
 
 describe('text', () => {
