@@ -121,6 +121,14 @@ interface Usable {
   unbound: boolean;
 }
 
+/** What gather collects: statements by identities of the web, and those from a source. */
+interface Gathered {
+  web: { item: Item; entry: TrustEntry }[];
+  source: Item[];
+  /** Ids taken, kept when a rejected statement may repeat one of them. */
+  seen: Set<string> | undefined;
+}
+
 /** What the node needs, fixed before its statements are looked at. */
 interface NodeContext {
   node: GraphNode;
@@ -298,42 +306,54 @@ class Evaluator {
   private gather(ctx: NodeContext, state: NodeState): { web: { item: Item; entry: TrustEntry }[]; source: Item[] } {
     const versions = this.index.packages.get(ctx.node.name);
     const entries = this.agentTable(ctx.web);
-    const web: { item: Item; entry: TrustEntry }[] = [];
-    const source: Item[] = [];
-    const seen = new Set<string>();
-    const take = (s: Statement, start: number, end: number, received: number, agent: number | undefined): void => {
-      if (seen.has(s.id)) return;
-      seen.add(s.id);
-      state.total++;
-      const item: Item = { statement: s, start, end, received, named: this.named(s, ctx.shas) };
-      if (s.source !== undefined && s.source.kind !== 'local' && s.source.kind !== 'file') source.push(item);
-      const entry = agent === undefined ? ctx.web.entries.get(s.agent) : entries[agent];
-      if (entry !== undefined && s.kind !== 'publish') web.push({ item, entry });
-      else if (s.source === undefined || s.source.kind === 'local' || s.source.kind === 'file') this.unknown(ctx, s, state);
-    };
-    const scan = (bucket: StatementBucket, onlyNamed: boolean): void => {
-      for (let i = 0; i < bucket.statements.length; i++) {
-        const s = bucket.statements[i]!;
-        if (onlyNamed && this.named(s, ctx.shas) === 0) continue;
-        take(s, bucket.starts[i]!, bucket.ends[i]!, bucket.received[i]!, bucket.agents[i]);
-      }
-    };
+    // The index holds each statement once, in one bucket or as a range flag: only a rejected
+    // statement can repeat one taken, so ids are kept only when the node has rejected ones.
+    const rejected = this.rejected.get(ctx.node.name)?.get(ctx.key) ?? [];
+    const g: Gathered = { web: [], source: [], seen: rejected.length === 0 ? undefined : new Set() };
+    // Build every bucket of the package first: their subjects are then interned in digestIds, and
+    // the locked files are matched as integers (a sha256 absent from digestIds is named by none).
     const own = versions?.get(ctx.key);
-    if (own !== undefined) scan(own, false);
-    // The same file under another version string is the same content: it matches by sha256.
+    const others: StatementBucket[] = [];
     if (versions !== undefined && versions.size > 1 && ctx.shas.size > 0) {
-      for (const key of versions.keys()) if (key !== ctx.key) scan(versions.get(key)!, true);
+      for (const key of versions.keys()) if (key !== ctx.key) others.push(versions.get(key)!);
     }
+    const locked = this.lockedDigestIds(ctx.shas);
+    if (own !== undefined) this.scan(ctx, state, g, entries, own, locked, false);
+    // The same file under another version string is the same content: it matches by sha256.
+    if (locked.length > 0) for (const bucket of others) this.scan(ctx, state, g, entries, bucket, locked, true);
     for (const e of this.index.rangeFlags.get(ctx.node.name) ?? []) {
-      if (this.inRange(e.statement, ctx.node.version)) take(e.statement, e.start, e.end, e.received, undefined);
+      if (this.inRange(e.statement, ctx.node.version)) this.take(ctx, state, g, { ...e, named: this.named(e.statement, ctx.shas) }, ctx.web.entries.get(e.statement.agent));
     }
-    for (const r of this.rejected.get(ctx.node.name)?.get(ctx.key) ?? []) {
-      if (seen.has(r.statement.id)) continue;
-      seen.add(r.statement.id);
+    for (const r of rejected) {
+      if (g.seen!.has(r.statement.id)) continue;
+      g.seen!.add(r.statement.id);
       state.total++;
       this.setAside(state, r.statement, 'bad-signature', `${r.statement.kind} ${shortStatementId(r.statement.id)} by ${shortIdentity(r.statement.agent)}: ${r.message ?? 'its envelope does not verify'}`);
     }
-    return { web, source };
+    return { web: g.web, source: g.source };
+  }
+
+  /** Takes the statements of `bucket` (with `onlyNamed`, those that name a locked file). */
+  private scan(ctx: NodeContext, state: NodeState, g: Gathered, entries: readonly (TrustEntry | undefined)[], bucket: StatementBucket, locked: Int32Array, onlyNamed: boolean): void {
+    for (let i = 0; i < bucket.statements.length; i++) {
+      const named = locked.length === 0 ? 0 : namedIn(bucket, i, locked);
+      if (onlyNamed && named === 0) continue;
+      const item: Item = { statement: bucket.statements[i]!, start: bucket.starts[i]!, end: bucket.ends[i]!, received: bucket.received[i]!, named };
+      this.take(ctx, state, g, item, entries[bucket.agents[i]!]);
+    }
+  }
+
+  private take(ctx: NodeContext, state: NodeState, g: Gathered, item: Item, entry: TrustEntry | undefined): void {
+    const s = item.statement;
+    if (g.seen !== undefined) {
+      if (g.seen.has(s.id)) return;
+      g.seen.add(s.id);
+    }
+    state.total++;
+    const fromSource = s.source !== undefined && s.source.kind !== 'local' && s.source.kind !== 'file';
+    if (fromSource) g.source.push(item);
+    if (entry !== undefined && s.kind !== 'publish') g.web.push({ item, entry });
+    else if (!fromSource) this.unknown(ctx, s, state);
   }
 
   private unknown(ctx: NodeContext, s: Statement, state: NodeState): void {
@@ -344,6 +364,19 @@ class Evaluator {
     } else {
       this.setAside(state, s, 'unknown-identity', `${s.kind} ${shortStatementId(s.id)} by ${shortIdentity(s.agent)}: an identity this policy does not trust`);
     }
+  }
+
+  /**
+   * The interned numbers of the locked files' sha256s that some built bucket names (distinct, as
+   * `shas` is a set); the others are named by no statement in a bucket.
+   */
+  private lockedDigestIds(shas: ReadonlySet<string>): Int32Array {
+    const ids: number[] = [];
+    for (const h of shas) {
+      const n = this.index.digestIds.get(h);
+      if (n !== undefined) ids.push(n);
+    }
+    return Int32Array.from(ids);
   }
 
   /** How many distinct locked files `s` names by sha256. */
@@ -410,13 +443,13 @@ class Evaluator {
       }
       // A finding about the release counts whatever files it names: fail closed.
       if (isFlag) {
-        out.push({ ...x, unbound: false });
+        out.push({ item: x.item, entry: x.entry, unbound: false });
         continue;
       }
       const bound = ctx.bindable && x.item.named === ctx.shas.size;
-      if (bound) out.push({ ...x, unbound: false });
+      if (bound) out.push({ item: x.item, entry: x.entry, unbound: false });
       else if (!this.policy.requireHashBinding && (x.item.named > 0 || s.subjects.length === 0 || !ctx.bindable)) {
-        out.push({ ...x, unbound: true });
+        out.push({ item: x.item, entry: x.entry, unbound: true });
       } else {
         state.unboundCount++;
         this.setAside(state, s, 'unbound-file', `${s.kind} ${shortStatementId(s.id)} by ${shortIdentity(s.agent)} ${this.unboundWhy(ctx, x.item)}`);
@@ -994,7 +1027,9 @@ class Evaluator {
   }
 
   private setAside(state: NodeState, s: Pick<Statement, 'id' | 'agent' | 'kind'>, reason: SetAsideReason, message: string, by?: string): void {
-    state.setAside.push({ statement: s.id, agent: s.agent, kind: s.kind, reason, ...(by === undefined ? {} : { by }), message });
+    state.setAside.push(
+      by === undefined ? { statement: s.id, agent: s.agent, kind: s.kind, reason, message } : { statement: s.id, agent: s.agent, kind: s.kind, reason, by, message },
+    );
   }
 
   /**
@@ -1159,6 +1194,36 @@ const TIME_WORDS: Record<'invalid-time' | 'not-yet-valid' | 'expired' | 'too-old
   expired: 'has expired (past its endTime)',
   'too-old': 'is older than the policy max-age',
 };
+
+/**
+ * How many distinct locked files statement `i` of `bucket` names, by interned sha256: `locked`
+ * holds distinct digest numbers, so a subject counts when it is the first to hit its entry.
+ */
+function namedIn(bucket: StatementBucket, i: number, locked: Int32Array): number {
+  const from = bucket.digestStart[i]!;
+  const to = bucket.digestStart[i + 1]!;
+  if (from === to) return 0;
+  let n = 0;
+  let hit = 0;
+  let hits: Set<number> | undefined;
+  for (let d = from; d < to; d++) {
+    const h = bucket.digests[d]!;
+    for (let j = 0; j < locked.length; j++) {
+      if (locked[j] !== h) continue;
+      if (j < 31) {
+        if ((hit & (1 << j)) === 0) {
+          hit |= 1 << j;
+          n++;
+        }
+      } else if (!(hits ??= new Set()).has(j)) {
+        hits.add(j);
+        n++;
+      }
+      break;
+    }
+  }
+  return n;
+}
 
 /** The budget a route draws on: the party member it starts from. */
 function rootOf(route: TrustRoute): string {

@@ -264,6 +264,8 @@ export function isRetracted(
   now: number,
   retiredAt: ReadonlyMap<string, number> | number | undefined,
 ): IndexedStatement | undefined {
+  // Most indexes hold no retraction: skip hashing the id then.
+  if (retractions.size === 0) return undefined;
   const list = retractions.get(e.statement.id);
   if (list === undefined) return undefined;
   for (const r of list) {
