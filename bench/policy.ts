@@ -193,7 +193,7 @@ if (!skip.has('check')) {
   writeFileSync(join(dir, 'requirements.txt'), `${lines.join('\n')}\n`);
   writeFileSync(join(dir, 'pyvouch.toml'), policyText(members, people[PARTY_SIZE]!.did));
 
-  let t0 = performance.now();
+  const t0 = performance.now();
   const stored: StoredStatement[] = [];
   for (let i = 0; i < n; i++) {
     const inLock = random() < 0.15;

@@ -288,7 +288,11 @@ function dependenciesOf(
       for (const req of p.extras.get(e) ?? []) {
         const parsed = parseExtraRequirement(req);
         if (parsed?.name !== p.name) continue;
-        for (const x of parsed.extras) if (!active.has(x)) (active.add(x), (grew = true));
+        for (const x of parsed.extras) {
+          if (active.has(x)) continue;
+          active.add(x);
+          grew = true;
+        }
       }
     }
   }

@@ -99,7 +99,7 @@ export function readGraphInWorker(job: GraphJob): Promise<Graph> {
 
 /** A PyvouchError again from its JSON form (errors cross the thread boundary as data). */
 function revive(json: Record<string, unknown>): PyvouchError {
-  const str = (k: string): string | undefined => (typeof json[k] === 'string' ? (json[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof json[k] === 'string' ? json[k] : undefined);
   const line = typeof json['line'] === 'number' ? json['line'] : undefined;
   const problems = Array.isArray(json['problems']) ? (json['problems'] as Record<string, unknown>[]).map(revive) : [];
   const file = str('file');

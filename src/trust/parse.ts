@@ -87,7 +87,7 @@ export function parsePolicyToml(text: string, options: { file?: string; pyprojec
   const file = options.file;
   let doc: Table;
   try {
-    doc = parseToml(text) as Table;
+    doc = parseToml(text);
   } catch (err) {
     if (err instanceof TomlError) {
       throw new PyvouchError('POLICY_INVALID', `the policy is not valid TOML: ${err.message.split('\n')[0] ?? ''}`, {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pyvouch } from '../cli/harness.js';
-import { PEP740, SDIST, WHEEL, provenanceJson, trustedRootJson } from './fixtures.js';
+import { PEP740, SDIST, WHEEL, firstAttestation, provenanceJson, trustedRootJson, type AttestationJson } from './fixtures.js';
 
 const dist = join(PEP740, SDIST);
 
@@ -60,7 +60,8 @@ describe('pyvouch provenance', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pyvouch-prov-'));
     copyFileSync(dist, join(dir, SDIST));
     const value = provenanceJson();
-    delete value.attestation_bundles[0].attestations[0].envelope.signature;
+    const envelope: Partial<AttestationJson['envelope']> = firstAttestation(value).envelope;
+    delete envelope.signature;
     writeFileSync(join(dir, `${SDIST}.provenance`), JSON.stringify(value));
     const r = pyvouch(['provenance', join(dir, SDIST), '--format', 'json']);
     assert.equal(r.code, 2);
