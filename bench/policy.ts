@@ -208,7 +208,7 @@ if (!skip.has('check')) {
     });
     stored.push(verifyStatementEnvelope(envelope));
   }
-  const store = await openSqliteStore(join(dir, 'pyvouch.db'));
+  const store = openSqliteStore(join(dir, 'pyvouch.db'));
   for (let i = 0; i < stored.length; i += 5000) await store.put(stored.slice(i, i + 5000));
   await store.close();
   console.log(`B. 300-package lock, ${fmt(n)} signed statements in SQLite (made in ${fmt((performance.now() - t0) / 1000, 1)} s)`);

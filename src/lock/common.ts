@@ -473,7 +473,8 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (isTable(value)) return 'a table';
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  return typeof value;
 }
 
 /** A string field, or undefined when absent; a value of another type is recorded as a problem. */

@@ -790,7 +790,8 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'object') return 'a table';
   if (typeof v === 'string') return `the string '${v}'`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
+  return typeof v;
 }
 
 function toError(problems: readonly Problem[], options: ParsePolicyOptions): PyvouchError {
