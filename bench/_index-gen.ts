@@ -88,9 +88,14 @@ export function generateIndex(dir: string, count = 2000, seed = 1): GeneratedInd
     let patch = 0;
     for (let v = 0; v < n; v++) {
       const r = random();
-      if (r < 0.1) (major++, (minor = 0), (patch = 0));
-      else if (r < 0.45) (minor++, (patch = 0));
-      else patch++;
+      if (r < 0.1) {
+        major++;
+        minor = 0;
+        patch = 0;
+      } else if (r < 0.45) {
+        minor++;
+        patch = 0;
+      } else patch++;
       out.push(`${major}.${minor}.${patch}`);
     }
     return out;

@@ -72,7 +72,7 @@ async function importInto(store: StatementStore): Promise<number> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pyvouch-bench-import-'));
-const sqlite = await openSqliteStore(join(dir, 'pyvouch.db'));
+const sqlite = openSqliteStore(join(dir, 'pyvouch.db'));
 const sqliteRate = await importInto(sqlite);
 await sqlite.close();
 rmSync(dir, { recursive: true, force: true });

@@ -193,7 +193,7 @@ if (!skip.has('check')) {
   writeFileSync(join(dir, 'requirements.txt'), `${lines.join('\n')}\n`);
   writeFileSync(join(dir, 'pyvouch.toml'), policyText(members, people[PARTY_SIZE]!.did));
 
-  let t0 = performance.now();
+  const t0 = performance.now();
   const stored: StoredStatement[] = [];
   for (let i = 0; i < n; i++) {
     const inLock = random() < 0.15;
@@ -208,7 +208,7 @@ if (!skip.has('check')) {
     });
     stored.push(verifyStatementEnvelope(envelope));
   }
-  const store = await openSqliteStore(join(dir, 'pyvouch.db'));
+  const store = openSqliteStore(join(dir, 'pyvouch.db'));
   for (let i = 0; i < stored.length; i += 5000) await store.put(stored.slice(i, i + 5000));
   await store.close();
   console.log(`B. 300-package lock, ${fmt(n)} signed statements in SQLite (made in ${fmt((performance.now() - t0) / 1000, 1)} s)`);

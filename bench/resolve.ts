@@ -30,7 +30,7 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise
 }
 
 const dir = join(tmpdir(), 'pyvouch-bench-index');
-let t0 = performance.now();
+const t0 = performance.now();
 const index = generateIndex(dir, Number(values.projects), 1);
 console.log(`resolver benchmark: ${fmt(index.projects.length)} projects (index ready in ${fmt((performance.now() - t0) / 1000, 1)} s); ${cpus().length} cpus, load ${loadavg()[0]!.toFixed(1)}`);
 const { server, url } = await serveStatic(dir);

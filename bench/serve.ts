@@ -122,10 +122,10 @@ async function startPyvouch(upstream: string, policy: string): Promise<{ origin:
   children.push(child);
   let stdout = '';
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const origin = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`pyvouch serve did not start within 20 s:\n${stderr}`)), 20_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       const m = /listening on (http:\/\/[^/\s]+)\/simple\//.exec(stdout);
       if (m !== null) {
@@ -185,7 +185,7 @@ async function startNginx(dir: string, docroot: string, port: number, workers: s
   const child = spawn('nginx', ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   await waitFor(`http://127.0.0.1:${port}/`, 'nginx', child, () => stderr);
   return child;
 }
@@ -373,7 +373,7 @@ async function startNodeFloor(file: string, port: number, headers: Headers): Pro
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   await waitFor(`http://127.0.0.1:${port}/`, 'the node:http reference server', child, () => stderr);
   return child;
 }

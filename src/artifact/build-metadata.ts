@@ -166,7 +166,7 @@ async function readHookResult(file: string): Promise<HookResult | undefined> {
   try {
     const text = await readLimited(file, RESULT_LIMIT);
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as HookResult) : undefined;
+    return typeof value === 'object' && value !== null ? (value) : undefined;
   } catch {
     return undefined;
   }
@@ -224,7 +224,7 @@ function signalOf(exitCode: number | null): string | undefined {
 /** The last lines the build printed, so the error shows why without a trip to a log. */
 function tail(run: SandboxRun): string {
   // The build chose these bytes: escape sequences must not reach the user's terminal.
-  // eslint-disable-next-line no-control-regex
+   
   const printable = run.stderr.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?');
   const lines = printable.trimEnd().split('\n').filter((l) => l.trim() !== '');
   if (lines.length === 0) return '';

@@ -19,7 +19,7 @@ export interface ArchiveMember {
 }
 
 /** Control characters in names can rewrite a terminal line, so a report could lie about a name. */
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const DRIVE = /^[A-Za-z]:/;
 

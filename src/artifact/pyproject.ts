@@ -34,7 +34,7 @@ export interface Pyproject {
 export function parsePyproject(text: string, file: string): Pyproject {
   let doc: Record<string, unknown>;
   try {
-    doc = parse(text) as Record<string, unknown>;
+    doc = parse(text);
   } catch (err) {
     const line = err instanceof TomlError ? err.line : undefined;
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

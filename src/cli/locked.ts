@@ -26,7 +26,7 @@ const PYTHONS = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 export function lockedReleases(lock: string): { graph: Graph; nodes: Map<string, GraphNode> } {
   const nodes = new Map<string, GraphNode>();
   let first: Graph | undefined;
-  let lastError: unknown;
+  let lastError: PyvouchError | undefined;
   for (const python of PYTHONS) {
     for (const t of TARGETS) {
       let graph: Graph;

@@ -90,7 +90,7 @@ export async function main(argv: readonly string[] = process.argv, io?: CommandI
   setIo(io);
   takeOutcome();
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
     return takeOutcome() ?? EXIT_PASS;
   } catch (err) {
     if (err instanceof CommanderError) {

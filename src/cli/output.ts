@@ -20,8 +20,9 @@ export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv 
 
 /** Where a command's output goes: the process's streams, or a test's buffers. */
 export interface CommandIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
+  // Callbacks, not methods: commander and the commands call them detached from this object.
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
   /** Whether stdout and stderr take colour. */
   color: { stdout: boolean; stderr: boolean };
 }

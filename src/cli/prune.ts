@@ -8,7 +8,7 @@ import { parse as parseToml } from 'smol-toml';
 import { PyvouchError } from '../errors.js';
 import { canonicalizeName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
-import { evaluatePolicy } from '../trust/evaluate.js';
+import { unneededExemptions, type PruneDecision } from '../app/prune.js';
 import { findPolicy, loadPolicy } from '../trust/load.js';
 import { collectOption, gatherStatements, lockedReleases, type StatementSourceOptions } from './locked.js';
 import { run } from './run.js';
@@ -20,11 +20,7 @@ interface PruneOptions extends StatementSourceOptions {
   format: string;
 }
 
-export interface PruneDecision {
-  name: string;
-  version: string;
-  why: 'gone' | 'passes';
-}
+export type { PruneDecision } from '../app/prune.js';
 
 const EXEMPTION_HEADER = /^\s*\[\[\s*(?:tool\s*\.\s*pyvouch\s*\.\s*)?exemption\s*\]\]\s*(?:#.*)?$/;
 const ANY_HEADER = /^\s*\[/;
@@ -97,24 +93,7 @@ export function registerPrune(program: Command): void {
         if (Number.isNaN(now.getTime())) throw new PyvouchError('USAGE', `cannot read --at '${opts.at}'`, { help: 'use an RFC 3339 time' });
         const { graph, nodes } = lockedReleases(lock);
         const statements = await gatherStatements([...new Set(graph.nodes.map((n) => n.name))], opts, now);
-        // The exemption is waived for this evaluation: does the release pass without it?
-        const without = { ...policy, exemptions: [] };
-        const report = evaluatePolicy(graph, statements, without, { now });
-        const passes = new Set(report.nodes.filter((n) => n.verdict === 'pass').map((n) => `${n.name}==${n.version}`));
-        // A baselined version that a counted delta review builds on stays, even when it left the lock.
-        const bases = new Set<string>();
-        for (const n of evaluatePolicy(graph, statements, policy, { now }).nodes) {
-          for (const c of n.contributions) for (const v of c.delta?.chain ?? []) bases.add(`${n.name}==${v}`);
-        }
-        const decisions: PruneDecision[] = [];
-        const seen = new Set<string>();
-        for (const ex of policy.exemptions) {
-          const key = `${ex.name}==${ex.version}`;
-          if (seen.has(key) || bases.has(key)) continue;
-          seen.add(key);
-          if (!nodes.has(key)) decisions.push({ name: ex.name, version: ex.version, why: 'gone' });
-          else if (passes.has(key)) decisions.push({ name: ex.name, version: ex.version, why: 'passes' });
-        }
+        const decisions: PruneDecision[] = unneededExemptions(graph, statements, policy, nodes, now);
         const drop = new Set(decisions.map((d) => `${d.name}==${d.version}`));
         const text = readFileSync(policy.file, 'utf8');
         const edited = removeExemptions(text, (name, version) => drop.has(`${name}==${version}`));

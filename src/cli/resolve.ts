@@ -85,7 +85,7 @@ export function openIndexes(locations: readonly string[], opts: ResolveInputOpti
 }
 
 function rulesOf(opts: ResolveInputOptions): ResolverRules {
-  if (opts.rules === undefined || opts.rules === 'pip' || opts.rules === 'uv') return (opts.rules ?? 'pip') as ResolverRules;
+  if (opts.rules === undefined || opts.rules === 'pip' || opts.rules === 'uv') return (opts.rules ?? 'pip');
   throw new PyvouchError('USAGE', `unknown rules '${opts.rules}'`, { help: 'use --rules pip or --rules uv' });
 }
 

@@ -91,7 +91,7 @@ export class FeedFetcher implements Fetcher {
     const chunks: Buffer[] = [];
     let size = 0;
     if (response.body === null) return Buffer.alloc(0);
-    const reader = response.body.getReader();
+    const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
     try {
       for (;;) {
         const { done, value } = await reader.read();

@@ -22,7 +22,7 @@ export const USER_REGISTRY_FILE = 'feed-registry.toml';
 export function parseRegistry(text: string, file: string): RegistryEntry[] {
   let data: Record<string, unknown>;
   try {
-    data = parseToml(text) as Record<string, unknown>;
+    data = parseToml(text);
   } catch (err) {
     throw new PyvouchError('CONFIG_INVALID', `${file} is not TOML: ${(err as Error).message}`, { file, cause: err });
   }

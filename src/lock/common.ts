@@ -38,7 +38,7 @@ export function isTable(value: unknown): value is TomlTable {
 /** Parse TOML; a syntax error becomes LOCK_PARSE naming the file and line. */
 export function parseTomlDocument(text: string, file: string): TomlTable {
   try {
-    return parseToml(text) as TomlTable;
+    return parseToml(text);
   } catch (err) {
     if (err instanceof TomlError) {
       const firstLine = err.message.split('\n')[0] ?? err.message;
@@ -473,7 +473,8 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (isTable(value)) return 'a table';
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  return typeof value;
 }
 
 /** A string field, or undefined when absent; a value of another type is recorded as a problem. */
@@ -495,7 +496,7 @@ export function stringList(table: TomlTable, key: string, problems: Problems, at
     problems.add(at === undefined ? key : `${at}.${key}`, `'${key}' must be an array of strings, found ${describe(value)}`);
     return [];
   }
-  return value as string[];
+  return value;
 }
 
 /** One dependency a walk may follow: the child it resolved to and what the edge asks of it. */

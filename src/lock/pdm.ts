@@ -248,7 +248,7 @@ function readPackage(raw: unknown, i: number, problems: Problems, legacyFiles: T
       problems.addError(`${at}.requires_python`, err);
     }
   }
-  const str = (k: string): string | undefined => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof raw[k] === 'string' ? (raw[k]) : undefined);
   if (str('git') !== undefined) pkg.source = { kind: 'vcs', location: `git+${str('git')!}${str('revision') === undefined ? '' : `@${str('revision')!}`}` };
   else if (str('path') !== undefined) pkg.source = { kind: raw['editable'] === true ? 'editable' : 'path', location: str('path')! };
   else if (str('url') !== undefined) pkg.source = { kind: 'url', location: str('url')! };

@@ -88,14 +88,16 @@ export function readPoetryLock(
   const metadata = isTable(doc['metadata']) ? doc['metadata'] : undefined;
   if (metadata === undefined) problems.add('metadata', `the [metadata] table is missing (Poetry writes lock-version and content-hash there)`);
   problems.throwIfAny();
-  const lockVersion = metadata!['lock-version'] ?? '1.0';
-  if (typeof lockVersion !== 'string' || !/^\d+\.\d+$/.test(lockVersion)) {
-    problems.add('metadata.lock-version', `'lock-version' must look like "2.1", found ${describe(lockVersion)}`);
+  const rawLockVersion = metadata!['lock-version'] ?? '1.0';
+  if (typeof rawLockVersion !== 'string' || !/^\d+\.\d+$/.test(rawLockVersion)) {
+    problems.add('metadata.lock-version', `'lock-version' must look like "2.1", found ${describe(rawLockVersion)}`);
     problems.throwIfAny();
   }
-  const major = Number(String(lockVersion).split('.')[0]);
+  // throwIfAny has thrown for anything else; the fallback only keeps the type honest.
+  const lockVersion = typeof rawLockVersion === 'string' ? rawLockVersion : '0.0';
+  const major = Number(lockVersion.split('.')[0]);
   if (!SUPPORTED_MAJORS.has(major)) {
-    throw new PyvouchError('LOCK_UNSUPPORTED', `Poetry lock-version ${String(lockVersion)} is not supported; pyvouch reads 1.x and 2.x`, {
+    throw new PyvouchError('LOCK_UNSUPPORTED', `Poetry lock-version ${lockVersion} is not supported; pyvouch reads 1.x and 2.x`, {
       file,
       path: 'metadata.lock-version',
       ...(locate('metadata.lock-version') === undefined ? {} : { line: locate('metadata.lock-version')! }),
@@ -193,7 +195,7 @@ export function readPoetryLock(
       if (inGroups.some((g) => packageHolds(p, g))) roots.push({ pkg: p, extras: [] });
     }
     // Since lock-version 2.1 Poetry records, per group, the marker under which a package is installed.
-    if (Number(String(lockVersion).split('.')[1]) >= 1 && major === 2) {
+    if (Number(lockVersion.split('.')[1]) >= 1 && major === 2) {
       lockInstalls = packages.filter((p) => !p.optional && p.groups.some((g) => groups.has(canonical(g)) && packageHolds(p, g)));
     }
     builder.diagnose(
@@ -288,7 +290,11 @@ function dependenciesOf(
       for (const req of p.extras.get(e) ?? []) {
         const parsed = parseExtraRequirement(req);
         if (parsed?.name !== p.name) continue;
-        for (const x of parsed.extras) if (!active.has(x)) (active.add(x), (grew = true));
+        for (const x of parsed.extras) {
+          if (active.has(x)) continue;
+          active.add(x);
+          grew = true;
+        }
       }
     }
   }

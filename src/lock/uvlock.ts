@@ -384,7 +384,7 @@ function readPackage(
 }
 
 function readSource(s: TomlTable): NodeSource | undefined {
-  const str = (k: string): string | undefined => (typeof s[k] === 'string' ? (s[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof s[k] === 'string' ? (s[k]) : undefined);
   if (str('registry') !== undefined) return { kind: 'registry', location: str('registry')! };
   if (str('editable') !== undefined) return { kind: 'editable', location: str('editable')! };
   if (str('virtual') !== undefined) return { kind: 'virtual', location: str('virtual')! };

@@ -317,6 +317,11 @@ export class Specifier {
  * Keeps the matching items in order. With `prereleases` unset, PEP 440's rule applies: pre-releases
  * only when no final release matched (strings that are not versions count as finals).
  */
+/** The version an item names (null when a string is not a valid version). */
+function asVersion(item: string | Version): Version | null {
+  return typeof item === 'string' ? Version.tryParse(item) : item;
+}
+
 function filterMatches<T extends string | Version>(
   versions: Iterable<T>,
   prereleases: boolean | undefined,
@@ -327,7 +332,7 @@ function filterMatches<T extends string | Version>(
     const all: T[] = [];
     let sawFinal = false;
     for (const item of versions) {
-      const parsed = typeof item === 'string' ? Version.tryParse(item) : (item as Version);
+      const parsed = asVersion(item);
       if (!matches(item, parsed)) continue;
       all.push(item);
       if (parsed === null || !parsed.isPrerelease) {
@@ -338,7 +343,7 @@ function filterMatches<T extends string | Version>(
     return sawFinal ? kept : all;
   }
   for (const item of versions) {
-    const parsed = typeof item === 'string' ? Version.tryParse(item) : (item as Version);
+    const parsed = asVersion(item);
     if (!matches(item, parsed)) continue;
     if (prereleases === false && parsed !== null && parsed.isPrerelease) continue;
     kept.push(item);

@@ -427,7 +427,7 @@ export class Version {
   }
 
   /** Total order of PEP 440 as packaging implements it; strings are parsed (and may throw). */
-  static compare(a: Version | string, b: Version | string): -1 | 0 | 1 {
+  static compare(this: void, a: Version | string, b: Version | string): -1 | 0 | 1 {
     const ka = (typeof a === 'string' ? new Version(a) : a).sortKey;
     const kb = (typeof b === 'string' ? new Version(b) : b).sortKey;
     return ka < kb ? -1 : ka > kb ? 1 : 0;

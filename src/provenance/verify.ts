@@ -8,7 +8,7 @@ import { Verifier, VerificationError, toSignedEntity, type TrustMaterial } from 
 import type { PublisherIdentity } from '../attest/types.js';
 import { isObject } from '../attest/problems.js';
 import { attestationToBundle, type Attestation, type Provenance } from './attestation.js';
-import { IdentityMismatch, matchClaimedPublisher, publisherFromCertificate, type CertificateIdentity } from './publisher.js';
+import { matchClaimedPublisher, publisherFromCertificate, type CertificateIdentity } from './publisher.js';
 import type { ProvenanceTrust } from './trusted-root.js';
 
 export const PYPI_PUBLISH_V1 = 'https://docs.pypi.org/attestations/publish/v1';

@@ -21,7 +21,7 @@ export function markerHolds(req: Requirement, env: MarkerEnvironment, extra: str
   let envId = environmentIds.get(env);
   if (envId === undefined) environmentIds.set(env, (envId = nextEnvironmentId++));
   let byExtra = markerCache.get(req);
-  if (byExtra === undefined) markerCache.set(req, (byExtra = new Map()));
+  if (byExtra === undefined) markerCache.set(req, (byExtra = new Map<string, boolean>()));
   const key = `${envId}|${extra}`;
   let holds = byExtra.get(key);
   if (holds === undefined) {

@@ -522,7 +522,7 @@ export class Solver {
   /** Joins release `index` to the runs of neighbours that share the dependency `signature`. */
   #dependerRange(pkg: Package, universe: ProjectUniverse, index: number, signature: string): VersionRange {
     let bySignature = this.#runs.get(pkg.id);
-    if (bySignature === undefined) this.#runs.set(pkg.id, (bySignature = new Map()));
+    if (bySignature === undefined) this.#runs.set(pkg.id, (bySignature = new Map<string, { lo: number; hi: number }[]>()));
     const runs = bySignature.get(signature) ?? [];
     let lo = index;
     let hi = index;

@@ -32,7 +32,7 @@ export interface Folded {
 
 /** Folds a name to the ASCII a reader would see: `rеquеsts` (Cyrillic е) becomes `requests`. */
 export function foldToAscii(name: string): Folded {
-  // eslint-disable-next-line no-control-regex
+   
   const hadNonAscii = /[^\u0000-\u007f]/.test(name);
   if (!hadNonAscii) return { ascii: name.toLowerCase(), hadNonAscii, unmapped: false };
   // NFKD splits accents off their letters (é → e + ◌́) and folds compatibility forms (ｒ → r).

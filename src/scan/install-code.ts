@@ -384,7 +384,7 @@ function lineOfNode(file: ParsedFile, n: Node): number {
 function isExecuted(n: Node, file: ParsedFile): boolean {
   for (let p: Node | null = n; p !== null; p = p.parent) {
     if (p.name === 'CallExpression' && callAt(file, p) !== undefined) return true;
-    if (p.name === 'FunctionDefinition') return file.calls.some((c) => c.node.from >= p!.from && c.node.to <= p!.to);
+    if (p.name === 'FunctionDefinition') return file.calls.some((c) => c.node.from >= p.from && c.node.to <= p.to);
   }
   return true;
 }
@@ -462,7 +462,7 @@ function resolveMember(files: ReadonlyMap<string, string>, from: string, value: 
 }
 
 function shorten(text: string, max = 60): string {
-  // eslint-disable-next-line no-control-regex
+   
   const safe = text.replace(/[\u0000-\u001f\u007f]/g, '?');
   return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
 }

@@ -95,7 +95,7 @@ export function lineOf(lines: readonly number[], pos: number): number {
 export function excerptAt(file: Pick<ParsedFile, 'text' | 'lines'>, line: number, max = 160): string {
   const start = file.lines[line - 1] ?? 0;
   const end = file.lines[line] ?? file.text.length;
-  // eslint-disable-next-line no-control-regex
+   
   let text = file.text.slice(start, end).trim().replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   if (text.length > max) text = `${text.slice(0, max - 1)}…`;
   return text;

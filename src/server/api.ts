@@ -4,7 +4,7 @@
 //   GET /api/status            mode, upstream, policy, store and generation
 // Public like the simple API: it tells no more than a failing download would.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { PyvouchError } from '../errors.js';
 import { Version } from '../pep/version.js';
 import { canonicalizeName, isValidName } from '../pep/name.js';

@@ -40,12 +40,17 @@ export function graphLimitProblem(graph: Graph): string | undefined {
   const index = indexGraph(graph);
   const depth = new Map<string, number>();
   const queue: string[] = [];
-  for (const r of graph.roots) if (!depth.has(r)) (depth.set(r, 1), queue.push(r));
+  const reach = (id: string, d: number): void => {
+    if (depth.has(id)) return;
+    depth.set(id, d);
+    queue.push(id);
+  };
+  for (const r of graph.roots) reach(r, 1);
   for (let i = 0; i < queue.length; i++) {
     const cur = queue[i]!;
     const d = depth.get(cur)!;
     if (d > MAX_GRAPH_DEPTH) return `a dependency chain is more than ${MAX_GRAPH_DEPTH} packages deep (at '${cur}')`;
-    for (const e of index.children(cur)) if (!depth.has(e.to)) (depth.set(e.to, d + 1), queue.push(e.to));
+    for (const e of index.children(cur)) reach(e.to, d + 1);
   }
   return undefined;
 }
@@ -99,7 +104,7 @@ export function readGraphInWorker(job: GraphJob): Promise<Graph> {
 
 /** A PyvouchError again from its JSON form (errors cross the thread boundary as data). */
 function revive(json: Record<string, unknown>): PyvouchError {
-  const str = (k: string): string | undefined => (typeof json[k] === 'string' ? (json[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof json[k] === 'string' ? json[k] : undefined);
   const line = typeof json['line'] === 'number' ? json['line'] : undefined;
   const problems = Array.isArray(json['problems']) ? (json['problems'] as Record<string, unknown>[]).map(revive) : [];
   const file = str('file');

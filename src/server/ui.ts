@@ -258,10 +258,15 @@ function pathsFromRoots(graph: Graph): Map<string, string[]> {
   const index = indexGraph(graph);
   const prev = new Map<string, string | null>();
   const queue: string[] = [];
-  for (const r of graph.roots) if (!prev.has(r)) (prev.set(r, null), queue.push(r));
+  const visit = (id: string, from: string | null): void => {
+    if (prev.has(id)) return;
+    prev.set(id, from);
+    queue.push(id);
+  };
+  for (const r of graph.roots) visit(r, null);
   for (let i = 0; i < queue.length; i++) {
     const cur = queue[i]!;
-    for (const e of index.children(cur)) if (!prev.has(e.to)) (prev.set(e.to, cur), queue.push(e.to));
+    for (const e of index.children(cur)) visit(e.to, cur);
   }
   const out = new Map<string, string[]>();
   for (const name of prev.keys()) {

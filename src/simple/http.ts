@@ -274,7 +274,7 @@ export class HttpClient {
     }
     const hash = createHash('sha256');
     if (res.body === null) return { body: new Uint8Array(), sha256: hash.digest('hex') };
-    const reader = res.body.getReader();
+    const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
     const chunks: Uint8Array[] = [];
     let length = 0;
     for (;;) {

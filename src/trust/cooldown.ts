@@ -25,6 +25,12 @@ export function parseDurationText(v: unknown): number | undefined {
   return m === null ? undefined : Number(m[1]) * UNITS[m[2]!]!;
 }
 
+/** A rejected min-age value as it was written: strings quoted, other TOML values as JSON. */
+function quoteValue(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  return JSON.stringify(v) ?? typeof v;
+}
+
 /** A duration as people write it: the largest unit that divides it. */
 export function formatDuration(ms: number): string {
   for (const u of ['y', 'w', 'd', 'h', 'm'] as const) {
@@ -48,7 +54,7 @@ export function parseCooldown(doc: Table, add: AddProblem): CooldownSettings {
   if (isPlainTable(policy)) {
     if (policy['min-age'] !== undefined) {
       const ms = parseDurationText(policy['min-age']);
-      if (ms === undefined) add(['policy', 'min-age'], `'${String(policy['min-age'])}' is not a duration`, help);
+      if (ms === undefined) add(['policy', 'min-age'], `${quoteValue(policy['min-age'])} is not a duration`, help);
       else out.minAge = ms;
     }
     const ex = policy['min-age-exempt'];
@@ -70,7 +76,7 @@ export function parseCooldown(doc: Table, add: AddProblem): CooldownSettings {
       const path: Segment[] = ['package', raw, 'min-age'];
       const ms = parseDurationText(body['min-age']);
       const name = packageName(raw);
-      if (ms === undefined) add(path, `'${String(body['min-age'])}' is not a duration`, help);
+      if (ms === undefined) add(path, `${quoteValue(body['min-age'])} is not a duration`, help);
       else if (name !== undefined) out.packages.set(name, ms);
     }
   }

@@ -219,7 +219,7 @@ class Evaluator {
       const pkg = r.statement.package;
       if (pkg === undefined) continue;
       let byKey = this.rejected.get(pkg.name);
-      if (byKey === undefined) this.rejected.set(pkg.name, (byKey = new Map()));
+      if (byKey === undefined) this.rejected.set(pkg.name, (byKey = new Map<string, Rejected[]>()));
       const key = versionKey(pkg.version);
       byKey.set(key, [...(byKey.get(key) ?? []), r]);
     }

@@ -9,13 +9,18 @@ function isTable(v: unknown): v is Table {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
+/** Array.isArray narrows `unknown` to `any[]`; decoded TOML arrays hold values still to be checked. */
+function isList(v: unknown): v is readonly unknown[] {
+  return Array.isArray(v);
+}
+
 /** Arrays of tables are appended to; everything else the child sets replaces the base's value. */
 export function mergePolicyDocuments(base: Table, child: Table): Table {
   const out: Table = { ...base };
   for (const [key, value] of Object.entries(child)) {
     const cur = out[key];
     if (isTable(cur) && isTable(value)) out[key] = mergePolicyDocuments(cur, value);
-    else if (Array.isArray(cur) && Array.isArray(value) && (cur.some(isTable) || value.some(isTable))) out[key] = [...cur, ...value];
+    else if (isList(cur) && isList(value) && (cur.some(isTable) || value.some(isTable))) out[key] = [...cur, ...value];
     else out[key] = value;
   }
   return out;

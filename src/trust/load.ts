@@ -144,7 +144,7 @@ async function fetchPolicyText(target: string, from: string, options: LoadPolicy
 function policyTable(text: string, file: string, pyproject: boolean): Table {
   let doc: Table;
   try {
-    doc = parseToml(text) as Table;
+    doc = parseToml(text);
   } catch (err) {
     if (err instanceof TomlError) {
       throw new PyvouchError('POLICY_INVALID', `the policy is not valid TOML: ${err.message.split('\n')[0] ?? ''}`, { file, line: err.line, help: 'fix the TOML syntax at that line', cause: err });

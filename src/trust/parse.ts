@@ -87,7 +87,7 @@ export function parsePolicyToml(text: string, options: { file?: string; pyprojec
   const file = options.file;
   let doc: Table;
   try {
-    doc = parseToml(text) as Table;
+    doc = parseToml(text);
   } catch (err) {
     if (err instanceof TomlError) {
       throw new PyvouchError('POLICY_INVALID', `the policy is not valid TOML: ${err.message.split('\n')[0] ?? ''}`, {
@@ -790,7 +790,8 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'object') return 'a table';
   if (typeof v === 'string') return `the string '${v}'`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
+  return typeof v;
 }
 
 function toError(problems: readonly Problem[], options: ParsePolicyOptions): PyvouchError {

@@ -99,7 +99,7 @@ class LazyVersions extends Map<string, StatementBucket> {
   }
 
   override keys(): MapIterator<string> {
-    return [...super.keys(), ...this.pending.keys()].sort()[Symbol.iterator]() as MapIterator<string>;
+    return [...super.keys(), ...this.pending.keys()].sort()[Symbol.iterator]();
   }
 
   override get size(): number {

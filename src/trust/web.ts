@@ -144,7 +144,7 @@ function collect(
     if (t.level === 'distrust') {
       // Distrust is never scoped by criteria: whom D calls untrustworthy D extends to for nothing.
       let cut = distrust.get(s.agent);
-      if (cut === undefined) distrust.set(s.agent, (cut = new Map()));
+      if (cut === undefined) distrust.set(s.agent, (cut = new Map<string, string>()));
       cut.set(t.subject, s.id);
       continue;
     }
@@ -218,7 +218,7 @@ function relax(
     }
     for (const [id, route] of best) {
       let byParty = out.get(id);
-      if (byParty === undefined) out.set(id, (byParty = new Map()));
+      if (byParty === undefined) out.set(id, (byParty = new Map<string, TrustRoute>()));
       byParty.set(party.name, route);
     }
   });

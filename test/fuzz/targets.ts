@@ -123,7 +123,10 @@ export const targets: FuzzTarget[] = [
     seeds: [envelopeSeed],
     maxLength: 200_000,
     run: (s) => verifyStatementEnvelope(parseEnvelopeJson(s, 'statement.json')),
-    grow: (n) => JSON.stringify({ ...JSON.parse(envelopeSeed), signatures: Array.from({ length: n }, () => JSON.parse(envelopeSeed).signatures[0]) }),
+    grow: (n) => {
+      const seed = JSON.parse(envelopeSeed) as { signatures: unknown[] };
+      return JSON.stringify({ ...seed, signatures: Array.from({ length: n }, () => seed.signatures[0]) });
+    },
   },
   {
     name: 'simple html',

@@ -4,15 +4,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pyvouch } from '../cli/harness.js';
-import { PEP740, SDIST, WHEEL, provenanceJson, trustedRootJson } from './fixtures.js';
+import { PEP740, SDIST, WHEEL, firstAttestation, provenanceJson, trustedRootJson, type AttestationJson } from './fixtures.js';
 
 const dist = join(PEP740, SDIST);
+
+/** `pyvouch provenance --format json` output (src/cli), as these tests read it. */
+interface ProvenanceOutput {
+  verified: boolean;
+  filename: string;
+  reason: string | null;
+  publisher: Record<string, unknown> | null;
+  error: { code: string; path: string };
+}
+const output = (stdout: string): ProvenanceOutput => JSON.parse(stdout) as ProvenanceOutput;
 
 describe('pyvouch provenance', () => {
   it('exits 0 and names the publisher when the provenance verifies (JSON)', () => {
     const r = pyvouch(['provenance', dist, '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout);
+    const out = output(r.stdout);
     assert.equal(out.verified, true);
     assert.equal(out.filename, SDIST);
     assert.equal(out.reason, null);
@@ -34,7 +44,7 @@ describe('pyvouch provenance', () => {
     writeFileSync(join(dir, SDIST), bytes);
     const r = pyvouch(['provenance', join(dir, SDIST), '--provenance', join(PEP740, `${SDIST}.provenance`), '--format', 'json']);
     assert.equal(r.code, 1, r.stderr);
-    const out = JSON.parse(r.stdout);
+    const out = output(r.stdout);
     assert.equal(out.verified, false);
     assert.equal(out.reason, 'digest-mismatch');
     assert.equal(out.publisher, null);
@@ -43,7 +53,7 @@ describe('pyvouch provenance', () => {
   it('exits 1 with a chain error for the staging attestation against the shipped root', () => {
     const r = pyvouch(['provenance', join(PEP740, WHEEL), '--provenance', join(PEP740, `${WHEEL}.publish.attestation`), '--format', 'json']);
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(JSON.parse(r.stdout).reason, 'certificate-chain');
+    assert.equal(output(r.stdout).reason, 'certificate-chain');
   });
 
   it('uses --trusted-root instead of the shipped root', () => {
@@ -53,18 +63,19 @@ describe('pyvouch provenance', () => {
     writeFileSync(join(dir, 'root.json'), JSON.stringify(root));
     const r = pyvouch(['provenance', dist, '--trusted-root', join(dir, 'root.json'), '--format', 'json']);
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(JSON.parse(r.stdout).reason, 'certificate-chain');
+    assert.equal(output(r.stdout).reason, 'certificate-chain');
   });
 
   it('exits 2 with PROVENANCE_INVALID for malformed provenance, in JSON too', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pyvouch-prov-'));
     copyFileSync(dist, join(dir, SDIST));
     const value = provenanceJson();
-    delete value.attestation_bundles[0].attestations[0].envelope.signature;
+    const envelope: Partial<AttestationJson['envelope']> = firstAttestation(value).envelope;
+    delete envelope.signature;
     writeFileSync(join(dir, `${SDIST}.provenance`), JSON.stringify(value));
     const r = pyvouch(['provenance', join(dir, SDIST), '--format', 'json']);
     assert.equal(r.code, 2);
-    const err = JSON.parse(r.stdout).error;
+    const err = output(r.stdout).error;
     assert.equal(err.code, 'PROVENANCE_INVALID');
     assert.equal(err.path, 'attestation_bundles[0].attestations[0].envelope.signature');
   });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { readProvenance } from '../../src/provenance/attestation.js';
 import { shippedTrustedRoot } from '../../src/provenance/trusted-root.js';
 import { verifyProvenance } from '../../src/provenance/verify.js';
-import { SDIST, SDIST_SHA256, sdistAttestation } from './fixtures.js';
+import { SDIST, SDIST_SHA256, at, sdistAttestation } from './fixtures.js';
 
 const root = shippedTrustedRoot();
 type Part = 'certificate' | 'signature' | 'statement' | 'set' | 'proof-hash' | 'root-hash';
@@ -20,7 +20,7 @@ function flipBit(text: string, position: number, bit: number): string {
 
 function forge(part: Part, position: number, bit: number): unknown {
   const value = sdistAttestation();
-  const entry = value.verification_material.transparency_entries[0];
+  const entry = at(value.verification_material.transparency_entries, 0);
   switch (part) {
     case 'certificate':
       value.verification_material.certificate = flipBit(value.verification_material.certificate, position, bit);

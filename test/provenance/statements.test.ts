@@ -4,14 +4,14 @@ import { readProvenance } from '../../src/provenance/attestation.js';
 import { publishStatements, releaseOfFilename } from '../../src/provenance/statements.js';
 import { shippedTrustedRoot } from '../../src/provenance/trusted-root.js';
 import { verifyProvenance } from '../../src/provenance/verify.js';
-import { SDIST, SDIST_SHA256, file, provenanceJson } from './fixtures.js';
+import { SDIST, SDIST_SHA256, at, file, provenanceJson } from './fixtures.js';
 
 const RECEIVED = '2026-12-01T10:00:00.000Z';
 
 describe('publish statements from verified attestations', () => {
   it('makes one publish statement per verified attestation, sourced from provenance', () => {
     const value = provenanceJson();
-    value.attestation_bundles[0].publisher.environment = 'release';
+    at(value.attestation_bundles, 0).publisher['environment'] = 'release';
     const result = verifyProvenance({ filename: SDIST, bytes: file(SDIST) }, readProvenance(value), shippedTrustedRoot());
     const [statement, ...rest] = publishStatements(result, RECEIVED);
     assert.equal(rest.length, 0);

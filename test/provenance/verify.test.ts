@@ -8,7 +8,9 @@ import {
   SDIST,
   SDIST_SHA256,
   WHEEL,
+  at,
   file,
+  firstAttestation,
   flipBase64,
   provenanceJson,
   sdistAttestation,
@@ -60,7 +62,7 @@ describe('PEP 740 verification of the real attestations', () => {
 
   it('keeps the environment PyPI names for the publisher', () => {
     const value = provenanceJson();
-    value.attestation_bundles[0].publisher.environment = 'pypi';
+    at(value.attestation_bundles, 0).publisher['environment'] = 'pypi';
     assert.equal(verify(value).publisher?.environment, 'pypi');
   });
 });
@@ -84,8 +86,8 @@ describe('PEP 740 verification of forged variants', () => {
 
   it('rejects a statement re-typed or re-pointed after signing (signature)', () => {
     const value = sdistAttestation();
-    const statement = JSON.parse(Buffer.from(value.envelope.statement, 'base64').toString());
-    statement.predicateType = 'https://slsa.dev/provenance/v1';
+    const statement = JSON.parse(Buffer.from(value.envelope.statement, 'base64').toString()) as Record<string, unknown>;
+    statement['predicateType'] = 'https://slsa.dev/provenance/v1';
     value.envelope.statement = Buffer.from(JSON.stringify(statement)).toString('base64');
     fails(value, 'signature');
   });
@@ -104,8 +106,8 @@ describe('PEP 740 verification of forged variants', () => {
 
   it("rejects the Fulcio intermediate itself offered as the signing certificate", () => {
     const value = sdistAttestation();
-    const chain = trustedRootJson().certificateAuthorities[1].certChain.certificates;
-    value.verification_material.certificate = chain[0].rawBytes;
+    const chain = at(trustedRootJson().certificateAuthorities, 1).certChain.certificates;
+    value.verification_material.certificate = at(chain, 0).rawBytes;
     const result = verify(value);
     assert.equal(result.verified, false);
     assert.ok(result.reason === 'certificate-chain' || result.reason === 'signature', result.reason);
@@ -119,13 +121,13 @@ describe('PEP 740 verification of forged variants', () => {
 
   it("rejects a certificate issued outside its CA's validity window (expired CA)", () => {
     const rootJson = trustedRootJson();
-    rootJson.certificateAuthorities[1].validFor = { start: '2022-04-13T20:06:15Z', end: '2024-06-30T00:00:00Z' };
+    at(rootJson.certificateAuthorities, 1).validFor = { start: '2022-04-13T20:06:15Z', end: '2024-06-30T00:00:00Z' };
     fails(provenanceJson(), 'expired-ca', sdist, loadTrustedRoot(rootJson, 'ca-ended.json'));
   });
 
   it('rejects a rewritten Rekor integration time (transparency log)', () => {
     const value = sdistAttestation();
-    const entry = value.verification_material.transparency_entries[0];
+    const entry = at(value.verification_material.transparency_entries, 0);
     entry.integratedTime = String(Number(entry.integratedTime) + 60);
     fails(value, 'transparency-log');
   });
@@ -145,16 +147,16 @@ describe('PEP 740 verification of forged variants', () => {
   for (const [what, change] of claims) {
     it(`rejects a provenance whose claimed publisher names ${what} (publisher mismatch)`, () => {
       const value = provenanceJson();
-      change(value.attestation_bundles[0].publisher);
+      change(at(value.attestation_bundles, 0).publisher);
       fails(value, 'publisher-mismatch');
     });
   }
 
   it('fails the whole provenance when one of two attestations is forged', () => {
     const value = provenanceJson();
-    const forged = structuredClone(value.attestation_bundles[0].attestations[0]);
+    const forged = structuredClone(firstAttestation(value));
     forged.envelope.signature = flipBase64(forged.envelope.signature, 10);
-    value.attestation_bundles[0].attestations.push(forged);
+    at(value.attestation_bundles, 0).attestations.push(forged);
     const result = verify(value);
     assert.equal(result.reason, 'signature');
     assert.match(result.detail ?? '', /attestations\[1\]/);

@@ -17,7 +17,7 @@ interface Doc {
 
 test('check --format cyclonedx validates against the CycloneDX 1.6 JSON schema', async () => {
   const json = checkToCycloneDx(await exampleContext(), { toolVersion: '0.0.0-test' });
-  const error = await new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6).validate(json);
+  const error: unknown = await new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6).validate(json);
   assert.equal(error, null, JSON.stringify(error, null, 2));
 });
 
@@ -62,6 +62,6 @@ test('the dependency tree follows the graph edges', async () => {
 test('the schema check is live: a component without a name is refused', async () => {
   const doc = JSON.parse(checkToCycloneDx(await exampleContext(), { toolVersion: '0.0.0-test' })) as { components: Record<string, unknown>[] };
   delete doc.components[0]!.name;
-  const error = await new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6).validate(JSON.stringify(doc));
+  const error: unknown = await new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6).validate(JSON.stringify(doc));
   assert.notEqual(error, null);
 });

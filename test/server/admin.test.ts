@@ -63,7 +63,7 @@ describe('admin API', () => {
     assert.equal(res.status, 201);
     assert.equal(res.json.ids.length, 1);
     assert.deepEqual(res.json.inserted, res.json.ids);
-    assert.ok((await s.store.get(res.json.ids[0])) !== undefined);
+    assert.ok((await s.store.get(res.json.ids[0]!)) !== undefined);
     const again = await postStatements(s.origin, [envelope]);
     assert.equal(again.status, 201);
     assert.deepEqual(again.json.duplicates, res.json.ids);

@@ -163,14 +163,26 @@ async function readText(path: string): Promise<string> {
   return readFile(path, 'utf8');
 }
 
+/**
+ * The JSON answer of POST /statements (src/server/api.ts) as the tests read it: the success fields
+ * on 201, `error` (and `rejected`) on a refusal; a test reading the wrong one fails on it.
+ */
+export interface StatementsAnswer {
+  ids: string[];
+  inserted: string[];
+  duplicates: string[];
+  error: { code: string; message: string };
+  rejected: { index: number }[];
+}
+
 /** POSTs to /statements with the admin token (`null`: without any Authorization header). */
-export async function postStatements(origin: string, body: unknown, token: string | null = TOKEN): Promise<{ status: number; json: any }> {
+export async function postStatements(origin: string, body: unknown, token: string | null = TOKEN): Promise<{ status: number; json: StatementsAnswer }> {
   const res = await fetch(`${origin}/statements`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(token === null ? {} : { Authorization: `Bearer ${token}` }) },
     body: JSON.stringify(body),
   });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: (await res.json()) as StatementsAnswer };
 }
 
 export const PIP_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
@@ -195,11 +207,11 @@ export async function spawnServe(args: readonly string[], env: Record<string, st
   });
   let stdout = '';
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const origin = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`pyvouch serve did not start within 20 s:\n${stderr}`)), 20_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       const m = /listening on (http:\/\/[^/\s]+)\/simple\//.exec(stdout);
       if (m !== null) {

@@ -55,14 +55,36 @@ function outputDir(): string {
   return dir;
 }
 
-async function postGraph(origin: string, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${origin}/api/graph`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, json: text === '' ? null : JSON.parse(text) };
+/** The answer of POST /api/graph (src/server/ui.ts) as these tests read it: a graph, or `error`. */
+interface GraphNodeJson {
+  name: string;
+  state: string;
+  path: string[];
+  report: { missing: { message: string }[]; contributions: { party: string }[] };
+}
+interface GraphAnswer {
+  passed: boolean;
+  source: { format: string; path: string };
+  nodes: GraphNodeJson[];
+  edges: { from: string; to: string }[];
+  layout: { width: number; boxHeight: number };
+  diagnostics: { message: string }[];
+  error: { code: string; message: string };
 }
 
-// This project compiles without the DOM types, so page-side functions reach the document untyped
-// (functions, not strings: the page's CSP forbids the eval that string predicates need).
+async function postGraph(origin: string, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }): Promise<{ status: number; json: GraphAnswer }> {
+  const res = await fetch(`${origin}/api/graph`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: (text === '' ? null : JSON.parse(text)) as GraphAnswer };
+}
+
+// This project compiles without the DOM types, so page-side functions see the document through
+// this small declared shape (functions, not strings: the page's CSP forbids the eval that string
+// predicates need; the cast is type-only, so nothing outside the function reaches the page).
+interface InPage {
+  document: { getElementById(id: string): { textContent: string | null; value: string; innerHTML: string } };
+  __pwned?: unknown;
+}
 describe('web UI', () => {
   let index: FakeIndex;
   let s: InProcess;
@@ -122,14 +144,14 @@ describe('web UI', () => {
       assert.equal(status, 200, JSON.stringify(json));
       assert.equal(json.passed, false);
       assert.equal(json.source.format, 'uv.lock');
-      const byName = new Map<string, any>(json.nodes.map((n: any) => [n.name, n]));
-      assert.equal(byName.get('evilpkg').state, 'fail');
-      assert.deepEqual(byName.get('evilpkg').path, ['demo-app', 'goodpkg', 'evilpkg']);
-      assert.match(byName.get('evilpkg').report.missing[0].message, /^vetoed: reviewers .* flags it malicious, severity critical$/);
-      assert.equal(byName.get('goodpkg').state, 'closure-fail');
-      assert.equal(byName.get('goodpkg').report.contributions[0].party, 'reviewers');
-      assert.deepEqual(json.edges.map((e: any) => `${e.from}>${e.to}`).sort(), ['demo-app>goodpkg', 'goodpkg>evilpkg']);
-      assert.equal(byName.get('demo-app').state, 'exempt', 'the project itself is first-party');
+      const byName = new Map(json.nodes.map((n) => [n.name, n]));
+      assert.equal(byName.get('evilpkg')?.state, 'fail');
+      assert.deepEqual(byName.get('evilpkg')?.path, ['demo-app', 'goodpkg', 'evilpkg']);
+      assert.match(byName.get('evilpkg')?.report.missing[0]?.message ?? '', /^vetoed: reviewers .* flags it malicious, severity critical$/);
+      assert.equal(byName.get('goodpkg')?.state, 'closure-fail');
+      assert.equal(byName.get('goodpkg')?.report.contributions[0]?.party, 'reviewers');
+      assert.deepEqual(json.edges.map((e) => `${e.from}>${e.to}`).sort(), ['demo-app>goodpkg', 'goodpkg>evilpkg']);
+      assert.equal(byName.get('demo-app')?.state, 'exempt', 'the project itself is first-party');
       assert.ok(json.layout.width > 0 && json.layout.boxHeight > 0);
     });
 
@@ -154,8 +176,8 @@ describe('web UI', () => {
       const { status, json } = await postGraph(s.origin, { lock: '-r /etc/passwd\ngoodpkg==1.0\n', filename: '/etc/requirements.txt' });
       assert.equal(status, 200, JSON.stringify(json));
       assert.equal(json.source.path, 'requirements.txt', 'only the base name is kept');
-      assert.deepEqual(json.nodes.map((n: any) => n.name), ['goodpkg']);
-      assert.ok(json.diagnostics.some((d: any) => /'\/etc\/passwd' is included but no file reader was given/.test(d.message)));
+      assert.deepEqual(json.nodes.map((n) => n.name), ['goodpkg']);
+      assert.ok(json.diagnostics.some((d) => /'\/etc\/passwd' is included but no file reader was given/.test(d.message)));
     });
   });
 
@@ -190,7 +212,7 @@ describe('web UI', () => {
 
     test('searching the failing package shows its verdict, what the server does and why', async () => {
       await page.goto(`${s.origin}/ui/`);
-      await page.waitForFunction(() => /mode deny/.test((globalThis as any).document.getElementById('status').textContent));
+      await page.waitForFunction(() => /mode deny/.test((globalThis as unknown as InPage).document.getElementById('status').textContent ?? ''));
       await page.fill('#package-name', 'EvilPkg');
       await page.click('#package-form button[type=submit]');
       const file = page.locator(`.file[data-filename="${evil.filename}"]`);
@@ -208,7 +230,7 @@ describe('web UI', () => {
       assert.equal(await old.locator('span.muted').textContent(), ` yanked: ${HOSTILE}`);
       assert.match((await old.locator('ul.reasons li').first().textContent()) ?? '', /nobody has reviewed it/);
       assert.equal(await page.locator('img').count(), 0);
-      assert.equal(await page.evaluate(() => typeof (globalThis as any).__pwned), 'undefined');
+      assert.equal(await page.evaluate(() => typeof (globalThis as unknown as InPage).__pwned), 'undefined');
       await page.screenshot({ path: join(outputDir(), 'ui-package.png'), fullPage: true });
     });
 
@@ -219,7 +241,7 @@ describe('web UI', () => {
       assert.equal(await row.getAttribute('data-action'), 'refuse');
       assert.equal(await row.locator('td a').textContent(), 'evilpkg');
       await page.selectOption('#log-verdict', 'pass');
-      await page.waitForFunction(() => (globalThis as any).document.getElementById('log-result').textContent === 'No decisions match these filters.');
+      await page.waitForFunction(() => (globalThis as unknown as InPage).document.getElementById('log-result').textContent === 'No decisions match these filters.');
       await page.selectOption('#log-verdict', 'fail');
       await page.locator('table.log tbody tr[data-verdict="fail"]').first().waitFor();
       assert.equal(await page.locator('table.log tbody tr:not([data-verdict="fail"])').count(), 0);
@@ -228,7 +250,7 @@ describe('web UI', () => {
     test('a lock file loaded into the graph view is drawn by verdict; clicking the failing node explains it', async () => {
       await page.click('nav a[data-view="graph"]');
       await page.setInputFiles('#graph-file', { name: 'uv.lock', mimeType: 'text/plain', buffer: Buffer.from(uvLock(index.url)) });
-      await page.waitForFunction(() => (globalThis as any).document.getElementById('graph-lock').value.includes('evilpkg'));
+      await page.waitForFunction(() => (globalThis as unknown as InPage).document.getElementById('graph-lock').value.includes('evilpkg'));
       await page.click('#graph-form button[type=submit]');
       const node = page.locator('#graph-canvas svg g.node[data-name="evilpkg"]');
       await node.waitFor();
@@ -260,7 +282,7 @@ describe('web UI', () => {
       // The CSP's Trusted Types clause makes any HTML-string sink throw, should the script grow one.
       const sink = await page.evaluate(() => {
         try {
-          (globalThis as any).document.getElementById('graph-details').innerHTML = '<i>x</i>';
+          (globalThis as unknown as InPage).document.getElementById('graph-details').innerHTML = '<i>x</i>';
           return 'assigned';
         } catch (err) {
           return String(err);

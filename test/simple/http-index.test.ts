@@ -131,7 +131,7 @@ describe('HttpIndex pages', () => {
       const page = await http.project('tiny-dep');
       assert.equal(page?.url, `${index.origin}/mirror/simple/tiny-dep/`);
       assert.ok(page?.files.every((f) => f.url.startsWith(`${index.origin}/mirror/files/`)));
-      const bytes = await http.download(page!.files[1]!);
+      const bytes = await http.download(page.files[1]!);
       assert.equal(sha256(bytes), sha256(wheel.content));
     } finally {
       await index.close();

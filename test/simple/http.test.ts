@@ -60,7 +60,7 @@ describe('HttpClient', () => {
         ],
       );
       const root = await new HttpClient().get(index.url, { headers: { Accept: 'application/vnd.pypi.simple.v1+json' } });
-      assert.deepEqual(JSON.parse(new TextDecoder().decode(root.body)).projects, [{ name: 'Tiny_Dep' }]);
+      assert.deepEqual((JSON.parse(new TextDecoder().decode(root.body)) as { projects: unknown }).projects, [{ name: 'Tiny_Dep' }]);
     } finally {
       await index.close();
     }

@@ -27,7 +27,7 @@ function envelopes(count: number): Envelope[] {
 }
 
 test('imports in overlapped batches, rejects forgeries by position and deduplicates', async () => {
-  const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), 'pyvouch-import-')), 'db'));
+  const store = openSqliteStore(join(mkdtempSync(join(tmpdir(), 'pyvouch-import-')), 'db'));
   try {
     const input: unknown[] = envelopes(25);
     const forged = { ...(input[7] as Envelope), payload: (input[8] as Envelope).payload };

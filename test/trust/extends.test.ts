@@ -90,7 +90,7 @@ test('policy show prints the effective policy, which parses back to the same pol
   const p = await loadPolicy(file);
   const doc = effectivePolicyDocument(p);
   delete doc['extended-from'];
-  const again = parsePolicy(parseToml(stringify(doc)) as Record<string, unknown>);
+  const again = parsePolicy(parseToml(stringify(doc)));
   assert.equal(again.threshold, 1);
   assert.equal(again.minAge, p.minAge);
   assert.deepEqual(again.deny, p.deny);

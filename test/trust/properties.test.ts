@@ -62,11 +62,11 @@ function statementArb(agents: readonly string[]): fc.Arbitrary<Statement> {
   const files = fc.constantFrom([FILE], [FILE, SDIST], ['other.whl'], [] as string[]);
   return fc.oneof(
     fc.tuple(agent, when, files, fc.constantFrom(['safe-to-deploy'], ['safe-to-run'])).map(([a, start, f, criteria]) => assess(a, 'six', '1.0', { start, files: f, criteria: [...criteria] })),
-    fc.tuple(agent, when, files, fc.constantFrom('positive', 'negative', 'strong', 'neutral') as fc.Arbitrary<Statement['rating']>).map(([a, start, f, rating]) => review(a, 'six', '1.0', { start, files: f, rating })),
+    fc.tuple(agent, when, files, fc.constantFrom<Statement['rating']>('positive', 'negative', 'strong', 'neutral')).map(([a, start, f, rating]) => review(a, 'six', '1.0', { start, files: f, rating })),
     fc.tuple(agent, when, files).map(([a, start, f]) => like(a, 'six', '1.0', { start, files: f })),
-    fc.tuple(agent, when, fc.constantFrom('for', 'against') as fc.Arbitrary<'for' | 'against'>).map(([a, start, v]) => vote(a, 'six', '1.0', v, { start })),
+    fc.tuple(agent, when, fc.constantFrom<'for' | 'against'>('for', 'against')).map(([a, start, v]) => vote(a, 'six', '1.0', v, { start })),
     fc.tuple(agent, when).map(([a, start]) => flag(a, 'six', '1.0', 'unmaintained', { start, severity: 'low' })),
-    fc.tuple(agent, fc.constantFrom(...everyone), fc.constantFrom('high', 'medium', 'low', 'distrust') as fc.Arbitrary<'high' | 'medium' | 'low' | 'distrust'>, when).map(([a, subject, level, start]) =>
+    fc.tuple(agent, fc.constantFrom(...everyone), fc.constantFrom<'high' | 'medium' | 'low' | 'distrust'>('high', 'medium', 'low', 'distrust'), when).map(([a, subject, level, start]) =>
       trust(a, subject, level, { start }),
     ),
   );
