@@ -43,6 +43,9 @@ interface CheckJson {
 describe('check --scan', () => {
   let dir = '';
   let indexDir = '';
+  // The index party vouches only for files the index is known to serve (issue #10): a snapshot of
+  // its PEP 691 pages, as `check --index-mirror` reads them.
+  let mirrorDir = '';
   let hostileLock = '';
   let benignLock = '';
   before(async () => {
@@ -57,6 +60,12 @@ describe('check --scan', () => {
     };
     const benign = { name: 'acme-internal-tools', version: '1.0', ...wheel('acme-internal-tools', '1.0', { 'acme_internal_tools/__init__.py': '__version__ = "1.0"\n' }) };
     for (const d of [squat, hostile, benign]) writeFileSync(join(indexDir, d.filename), d.bytes);
+    mirrorDir = join(dir, 'mirror');
+    for (const d of [squat, hostile, benign]) {
+      mkdirSync(join(mirrorDir, d.name), { recursive: true });
+      const page = { meta: { 'api-version': '1.1' }, name: d.name, files: [{ filename: d.filename, url: `https://files.pypi.example/${d.filename}`, hashes: { sha256: sha(d.bytes) } }] };
+      writeFileSync(join(mirrorDir, d.name, 'index.json'), JSON.stringify(page));
+    }
     hostileLock = join(dir, 'hostile', 'pylock.toml');
     benignLock = join(dir, 'benign', 'pylock.toml');
     mkdirSync(join(dir, 'hostile'));
@@ -68,7 +77,7 @@ describe('check --scan', () => {
   const check = (lock: string, policyText: string, args: string[] = [], home = tempHome()) => {
     const p = join(mkdtempSync(join(tmpdir(), 'checkscan-policy-')), 'pyvouch.toml');
     writeFileSync(p, policyText);
-    return pyvouch(['check', lock, '--policy', p, '--no-db', ...args], { home });
+    return pyvouch(['check', lock, '--policy', p, '--no-db', '--index-mirror', mirrorDir, ...args], { home });
   };
 
   it('passes the lock without --scan (the index party alone meets the threshold)', () => {
