@@ -50,14 +50,16 @@ function evaluationTime(at: string | undefined): Date {
 }
 
 /** `--dist DIR` must be a directory: a missing one is the user's to fix, not a crash. */
-function checkDistDir(dir: string): void {
-  let isDir = false;
+function isDirectory(dir: string): boolean {
   try {
-    isDir = statSync(dir).isDirectory();
+    return statSync(dir).isDirectory();
   } catch {
-    isDir = false;
+    return false;
   }
-  if (!isDir) {
+}
+
+function checkDistDir(dir: string): void {
+  if (!isDirectory(dir)) {
     throw new PyvouchError('USAGE', `--dist '${dir}' is not a directory`, {
       file: dir,
       help: 'pass the directory of downloaded wheels and sdists (e.g. pip download -d DIR -r requirements.txt)',
@@ -67,13 +69,7 @@ function checkDistDir(dir: string): void {
 
 /** `--index-mirror DIR` must be a directory of project pages (DIR/<name>/index.json). */
 function checkMirrorDir(dir: string): string {
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    isDir = false;
-  }
-  if (!isDir) {
+  if (!isDirectory(dir)) {
     throw new PyvouchError('USAGE', `--index-mirror '${dir}' is not a directory`, {
       file: dir,
       help: 'pass a snapshot of the index\'s project pages: DIR/<project>/index.json in PEP 691 JSON',
