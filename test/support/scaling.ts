@@ -21,9 +21,7 @@ function timeOnce(fn: (input: string) => unknown, input: string): number {
   return performance.now() - t0;
 }
 
-export function growth(make: (n: number) => string, fn: (input: string) => unknown, n: number, runs = 3): Growth {
-  const smallInput = make(n);
-  const largeInput = make(10 * n);
+function measure(smallInput: string, largeInput: string, fn: (input: string) => unknown, runs: number): Growth {
   // Warm up the JIT and caches on both sizes, so neither measurement pays for compilation.
   timeOnce(fn, smallInput);
   timeOnce(fn, largeInput);
@@ -36,6 +34,24 @@ export function growth(make: (n: number) => string, fn: (input: string) => unkno
   // Sub-millisecond timings are noise: floor the small run so the ratio stays meaningful.
   small = Math.max(small, 0.5);
   return { small, large, ratio: large / small };
+}
+
+/**
+ * The growth from n to 10n. A loaded machine (CI under coverage, a garbage collection in one of
+ * the large runs) can inflate one measurement, never deflate it: so up to `attempts` measurements
+ * are taken and the lowest ratio kept, stopping as soon as one is under LINEAR_RATIO. Quadratic
+ * code is over the bound on every attempt, so the verdict stays honest.
+ */
+export function growth(make: (n: number) => string, fn: (input: string) => unknown, n: number, runs = 3, attempts = 4): Growth {
+  const smallInput = make(n);
+  const largeInput = make(10 * n);
+  let best: Growth | undefined;
+  for (let a = 0; a < attempts; a++) {
+    const g = measure(smallInput, largeInput, fn, runs);
+    if (best === undefined || g.ratio < best.ratio) best = g;
+    if (best.ratio < LINEAR_RATIO) break;
+  }
+  return best as Growth;
 }
 
 /** The bound tests use for "linear": 10x input may take up to this many times as long. */
