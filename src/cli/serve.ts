@@ -1,7 +1,9 @@
 // `pyvouch serve`: runs the gated package index (src/server) until SIGINT or SIGTERM. SIGHUP
-// re-reads the policy, like POST /policy/reload.
+// re-reads the policy, like POST /policy/reload. With `--workers N` this process becomes the
+// primary of N worker processes (src/server/cluster.ts), each of which runs this same command.
+import cluster from 'node:cluster';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { PyvouchError } from '../errors.js';
 import { openDecisionLog, SERVE_MODES, type ServeMode } from '../store/decisions.js';
@@ -26,6 +28,16 @@ interface ServeOptions {
   scan?: boolean;
   provenance?: boolean;
   trustedRoot?: string;
+  workers: string;
+  renderTo?: string;
+  accelDir?: string;
+  accelPrefix: string;
+}
+
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new PyvouchError('USAGE', `--workers takes a whole number from 1 to 256, got '${value}'`);
+  return n;
 }
 
 /** `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to the loopback address. */
@@ -105,17 +117,20 @@ export function registerServe(program: Command): void {
     .option('--sync-every <duration>', 'sync followed feeds (pyvouch feed follow) on this schedule, e.g. 5m')
     .option('--provenance', "weigh upstream's PEP 740 provenance in the decisions (verified offline with Sigstore; publishers parties count it)")
     .option('--trusted-root <file>', 'with --provenance: Sigstore trusted_root.json instead of the shipped one')
+    .option('--workers <n>', 'worker processes sharing the address (node:cluster); a dead one is replaced', '1')
+    .option('--render-to <dir>', 'render project pages as decided into DIR for nginx or a CDN to serve (docs/deploy.md)')
+    .option('--accel-dir <dir>', 'send allowed files through X-Accel-Redirect from this checked file store (docs/deploy.md)')
+    .option('--accel-prefix <path>', "with --accel-dir: nginx's internal location for it", '/_pyvouch/files/')
     .action(
       run(async (opts: ServeOptions) => {
         const { host, port } = parseListen(opts.listen);
+        const workers = workerCount(opts.workers);
         if (opts.syncEvery !== undefined) (await import('../feed/tuf.js')).parseDuration(opts.syncEvery, '--sync-every');
+        if (!/^\/[^\s?#]*$/.test(opts.accelPrefix)) throw new PyvouchError('USAGE', `--accel-prefix '${opts.accelPrefix}' is not an absolute path`, { help: 'e.g. --accel-prefix /_pyvouch/files/' });
+        const { workerLink } = await import('../server/cluster.js');
+        const link = workerLink();
         // The server's modules load only for this command, so other commands start as fast as before.
-        const [{ startServer }, { PolicyHolder }, { createLogger }, { Upstream }] = await Promise.all([
-          import('../server/app.js'),
-          import('../server/decide.js'),
-          import('../server/log.js'),
-          import('../server/upstream.js'),
-        ]);
+        const { createLogger } = await import('../server/log.js');
         const mode = opts.mode as ServeMode;
         await checkUpstream(opts.upstream);
         const { policy, path: policyPath } = await policyFor(opts.policy);
@@ -126,77 +141,135 @@ export function registerServe(program: Command): void {
             : await import('../provenance/trusted-root.js').then((m) => (opts.trustedRoot === undefined ? m.shippedTrustedRoot() : m.readTrustedRootFile(opts.trustedRoot)));
         const dirs = pyvouchDirs();
         const logger = createLogger({ format: opts.logFormat === 'json' ? 'json' : 'text' });
-        const upstream = new Upstream(opts.upstream, {
-          cacheDir: opts.cacheDir ?? join(dirs.cache, 'index'),
-          pageTtlMs: seconds('--upstream-ttl', opts.upstreamTtl),
-        });
-        const store = await openStore(opts.store, dirs.data);
-        let decisions;
-        try {
-          decisions = await openDecisionLog(opts.store, dirs.data);
-        } catch (err) {
-          await store.close();
-          throw err;
-        }
-        const token = process.env['PYVOUCH_ADMIN_TOKEN'];
-        const holder = new PolicyHolder(policy, policyPath);
-        let server;
-        try {
-          server = await startServer({
-            upstream,
-            store,
-            decisions,
-            policy: holder,
-            mode,
-            ...(token === undefined || token === '' ? {} : { adminToken: token }),
-            host,
-            port,
-            decisionTtlMs: seconds('--decision-ttl', opts.decisionTtl),
+        if (workers > 1 && cluster.isPrimary) {
+          // Everything above checked the arguments once; the workers open the stores.
+          const { runPrimary } = await import('../server/cluster.js');
+          return runPrimary({
+            workers,
             logger,
-            version: VERSION,
-            ...(opts.scan === true ? { scanner: await fileScanner(dirs) } : {}),
-            ...(provenance === undefined ? {} : { provenance }),
+            onListening: (origin) => {
+              process.stdout.write(`listening on ${origin}/simple/ (mode ${mode}, ${workers} workers, upstream ${opts.upstream})\n`);
+              logger.log('info', 'started', { origin, mode, workers, upstream: opts.upstream, policy: policyPath });
+            },
           });
-        } catch (err) {
-          await decisions.close();
-          await store.close();
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'EADDRINUSE' || code === 'EACCES') {
-            throw new PyvouchError('USAGE', `cannot listen on ${opts.listen}: ${(err as Error).message}`, { help: 'choose another address with --listen HOST:PORT' });
-          }
-          throw err;
         }
-        process.stdout.write(`listening on ${server.origin}/simple/ (mode ${mode}, upstream ${upstream.url}, store ${store.location})\n`);
-        const feeds = opts.syncEvery === undefined ? undefined : await scheduleFeeds(opts.syncEvery, dirs.config, store, () => server.freshness.bump(), logger);
-        if (token === undefined || token === '') logger.log('warn', 'PYVOUCH_ADMIN_TOKEN is not set: POST /statements and /policy/reload are refused');
-        logger.log('info', 'started', { origin: server.origin, mode, upstream: upstream.url, policy: policyPath, store: store.location });
-
-        await new Promise<void>((resolve) => {
-          const stop = (signal: NodeJS.Signals): void => {
-            logger.log('info', 'stopping', { signal });
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-          process.on('SIGHUP', () => {
-            holder.reload().then(
-              () => {
-                server.freshness.bump();
-                logger.log('info', 'policy reloaded', { policy: policyPath, signal: 'SIGHUP' });
-              },
-              (err: unknown) => logger.log('warn', 'policy reload refused; the previous policy stays in force', { error: err instanceof PyvouchError ? err.describe() : String(err) }),
-            );
-          });
-        });
-        await feeds?.stop();
-        await server.close();
-        await decisions.close();
-        await store.close();
-        return EXIT_PASS;
+        try {
+          return await serveOne(opts, { host, port, mode, policy, policyPath, provenance, dirs, logger, link });
+        } finally {
+          link?.leave();
+        }
       }),
     );
+}
+
+interface Prepared {
+  host: string;
+  port: number;
+  mode: ServeMode;
+  policy: Policy;
+  policyPath: string | undefined;
+  provenance: import('../provenance/trusted-root.js').ProvenanceTrust | undefined;
+  dirs: ReturnType<typeof pyvouchDirs>;
+  logger: import('../server/log.js').Logger;
+  link: import('../server/cluster.js').WorkerLink | undefined;
+}
+
+/** One server (the only one, or a worker of `--workers`) until it is told to stop. */
+async function serveOne(opts: ServeOptions, p: Prepared): Promise<number> {
+  const { host, port, mode, policy, policyPath, provenance, dirs, logger, link } = p;
+  const [{ startServer }, { PolicyHolder }, { Upstream }] = await Promise.all([import('../server/app.js'), import('../server/decide.js'), import('../server/upstream.js')]);
+  const upstream = new Upstream(opts.upstream, {
+    cacheDir: opts.cacheDir ?? join(dirs.cache, 'index'),
+    pageTtlMs: seconds('--upstream-ttl', opts.upstreamTtl),
+  });
+  const store = await openStore(opts.store, dirs.data);
+  let decisions;
+  try {
+    decisions = await openDecisionLog(opts.store, dirs.data);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const token = process.env['PYVOUCH_ADMIN_TOKEN'];
+  const holder = new PolicyHolder(policy, policyPath);
+  let server;
+  try {
+    server = await startServer({
+      upstream,
+      store,
+      decisions,
+      policy: holder,
+      mode,
+      ...(token === undefined || token === '' ? {} : { adminToken: token }),
+      host,
+      port,
+      decisionTtlMs: seconds('--decision-ttl', opts.decisionTtl),
+      logger,
+      version: VERSION,
+      ...(opts.scan === true ? { scanner: await fileScanner(dirs) } : {}),
+      ...(provenance === undefined ? {} : { provenance }),
+      ...(opts.renderTo === undefined ? {} : { renderTo: { dir: resolve(opts.renderTo) } }),
+      ...(opts.accelDir === undefined ? {} : { accel: { dir: resolve(opts.accelDir), prefix: opts.accelPrefix } }),
+      ...(link === undefined ? {} : { announce: (what: 'policy' | 'statements') => link.changed(what) }),
+    });
+  } catch (err) {
+    await decisions.close();
+    await store.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new PyvouchError('USAGE', `cannot listen on ${opts.listen}: ${(err as Error).message}`, { help: 'choose another address with --listen HOST:PORT' });
+    }
+    throw err;
+  }
+  const reload = (why: string): void => {
+    holder.reload().then(
+      () => {
+        server.freshness.bump();
+        logger.log('info', 'policy reloaded', { policy: policyPath, by: why });
+      },
+      (err: unknown) => logger.log('warn', 'policy reload refused; the previous policy stays in force', { error: err instanceof PyvouchError ? err.describe() : String(err) }),
+    );
+  };
+  if (link === undefined) {
+    process.stdout.write(`listening on ${server.origin}/simple/ (mode ${mode}, upstream ${upstream.url}, store ${store.location})\n`);
+    logger.log('info', 'started', { origin: server.origin, mode, upstream: upstream.url, policy: policyPath, store: store.location });
+  } else {
+    link.listening(server.origin);
+    logger.log('info', 'worker listening', { worker: link.slot, pid: process.pid, origin: server.origin });
+  }
+  // One schedule per server: in a cluster only the first worker syncs, and tells the others.
+  const feeds =
+    opts.syncEvery === undefined || (link !== undefined && link.slot !== 0)
+      ? undefined
+      : await scheduleFeeds(opts.syncEvery, dirs.config, store, () => {
+          server.freshness.bump();
+          link?.changed('statements');
+        }, logger);
+  if ((token === undefined || token === '') && (link === undefined || link.slot === 0)) logger.log('warn', 'PYVOUCH_ADMIN_TOKEN is not set: POST /statements and /policy/reload are refused');
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.log('info', 'stopping', { signal, ...(link === undefined ? {} : { worker: link.slot }) });
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    // A worker stops when its primary says so; a terminal's Ctrl-C reaches it too, and so
+    // does a SIGTERM sent to the whole process group: each means the same.
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (link === undefined) process.on('SIGHUP', () => reload('SIGHUP'));
+    else {
+      // The primary relays SIGHUP; a worker's own SIGHUP is ignored rather than fatal.
+      process.on('SIGHUP', () => undefined);
+      link.on({ reload: () => reload('another worker'), bump: () => server.freshness.bump(), stop: () => stop('primary') });
+    }
+  });
+  await feeds?.stop();
+  await server.close();
+  await decisions.close();
+  await store.close();
+  return EXIT_PASS;
 }
 
 /** `serve --scan`: the local scanner identity, the imported advisories, the per-sha256 scan cache. */

@@ -25,6 +25,9 @@ import type { FileScanner } from '../app/scan.js';
 import type { IndexFile } from '../simple/types.js';
 import type { ProvenanceTrust } from '../provenance/trusted-root.js';
 import { upstreamProvenanceStatements } from '../app/provenance-source.js';
+import { AccelFiles, type AccelOptions } from './accel.js';
+import { ReadinessProbe } from './ready.js';
+import { PageRenderer, RENDER_HEADER } from './render-to.js';
 
 export interface ServerOptions {
   upstream: Upstream;
@@ -48,6 +51,15 @@ export interface ServerOptions {
   scanner?: FileScanner;
   /** `serve --provenance`: weigh upstream's PEP 740 provenance, verified with this trusted root. */
   provenance?: ProvenanceTrust;
+  /** `serve --render-to DIR`: project pages rendered into DIR for nginx (render-to.ts). */
+  renderTo?: { dir: string; intervalMs?: number };
+  /** `serve --accel-dir DIR`: allowed files leave through X-Accel-Redirect (accel.ts). */
+  accel?: AccelOptions;
+  /**
+   * Called after this server stored statements or reloaded its policy (not for changes it only
+   * learnt of), so `serve --workers` can tell the other workers.
+   */
+  announce?: (what: 'policy' | 'statements') => void;
 }
 
 export interface RunningServer {
@@ -57,11 +69,13 @@ export interface RunningServer {
   readonly metrics: ServerMetrics;
   readonly freshness: Freshness;
   readonly decider: Decider;
+  readonly readiness: ReadinessProbe;
+  readonly renderer: PageRenderer | undefined;
   /** Stops accepting, ends open connections and the store subscription; leaves the stores open. */
   close(): Promise<void>;
 }
 
-type Route = 'root' | 'project-list' | 'project' | 'file' | 'api' | 'metrics' | 'health' | 'admin' | 'ui' | 'other';
+type Route = 'root' | 'project-list' | 'project' | 'file' | 'api' | 'metrics' | 'health' | 'ready' | 'admin' | 'ui' | 'other';
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const now = options.now ?? (() => new Date());
@@ -98,7 +112,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     decisionTtlMs,
     now,
+    ...(options.accel === undefined ? {} : { accel: new AccelFiles(options.accel, options.upstream) }),
   });
+  const readiness = new ReadinessProbe({ decisions: options.decisions, policy: options.policy, upstream: options.upstream });
+  let origin = '';
+  const renderer = options.renderTo === undefined ? undefined : new PageRenderer({ dir: options.renderTo.dir, origin: () => origin, intervalMs: options.renderTo.intervalMs ?? decisionTtlMs, logger });
+  if (renderer !== undefined) freshness.onChange(() => renderer.changed());
   const api = new Api({
     mode: options.mode,
     upstream: options.upstream,
@@ -119,6 +138,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     logger,
     now,
+    ...(options.announce === undefined ? {} : { announce: options.announce }),
+    ...(renderer === undefined ? {} : { settle: () => settleWithin(renderer, 5000) }),
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<Route> => {
@@ -129,6 +150,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const simple = SIMPLE_PAGE.exec(target);
     if (simple !== null && (method === 'GET' || method === 'HEAD')) {
       await gate.projectPage(req, res, simple[1]!, NO_QUERY, method === 'HEAD');
+      // A page nginx had no rendering of: render it from now on.
+      if (renderer !== undefined && res.statusCode === 200 && req.headers[RENDER_HEADER] === undefined) renderer.want(simple[1]!);
       return 'project';
     }
     let url: URL;
@@ -187,6 +210,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (second !== undefined) break;
         if (read()) sendText(res, 200, 'ok', { head });
         return 'health';
+      case 'readyz': {
+        if (second !== undefined) break;
+        if (!read()) return 'ready';
+        const state = await readiness.check();
+        sendJson(res, state.ready ? 200 : 503, state, { head, ...(state.ready ? {} : { headers: { 'Retry-After': '1' } }) });
+        return 'ready';
+      }
       case 'statements':
         if (second !== undefined) break;
         if (allow(res, method, ['POST'])) await postStatements(req, res, admin);
@@ -205,7 +235,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return 'other';
   };
 
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const start = process.hrtime.bigint();
     const done = (route: Route): void => {
       metrics.requests.inc(requestLabels(route, res.statusCode));
@@ -215,7 +245,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       answerError(res, err, req.method === 'HEAD', logger);
       done(routeOfError(req.url));
     });
-  });
+  };
+  const server: Server = createServer(listener);
   // A client that stalls mid-request must not hold a connection for ever.
   server.requestTimeout = 120_000;
   server.headersTimeout = 30_000;
@@ -234,6 +265,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // The renderer asks this very process (not the shared port of `--workers`, which may reach a
+  // worker that has not yet heard of a change) on a loopback port of its own.
+  let internal: Server | undefined;
+  try {
+    if (renderer !== undefined) {
+      internal = createServer(listener);
+      await new Promise<void>((resolve, reject) => {
+        internal!.once('error', reject);
+        internal!.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => resolve());
+      });
+      origin = `http://127.0.0.1:${(internal.address() as AddressInfo).port}`;
+      await renderer.start();
+    }
+  } catch (err) {
+    internal?.close();
+    server.close();
+    await freshness.close();
+    throw err;
+  }
   let closing: Promise<void> | undefined;
   return {
     origin: `http://${host}:${address.port}`,
@@ -241,8 +291,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     freshness,
     decider,
+    readiness,
+    renderer,
     close() {
       closing ??= (async () => {
+        readiness.drain();
+        await renderer?.close();
+        internal?.close();
+        internal?.closeAllConnections();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -266,6 +322,7 @@ const ROOT_TEXT = [
   '  /api/status              mode, upstream, policy and store (JSON)',
   '  POST /api/graph          a lock file\'s graph with verdicts (JSON in and out)',
   '  /metrics                 Prometheus metrics',
+  '  /healthz, /readyz        liveness; readiness (store, policy, upstream, not draining) as JSON',
   '  POST /statements         submit signed statements (admin token)',
   '  POST /policy/reload      re-read the policy file (admin token)',
 ].join('\n');
@@ -352,4 +409,11 @@ function scanThrough(scanner: FileScanner, upstream: Upstream): (project: string
     if (sha256 === undefined) return Promise.resolve([]);
     return scanner.statements(project, version, file.filename, sha256, () => upstream.download(file));
   };
+}
+
+/** The renderer's sweep, awaited at most `ms`: a slow upstream must not hold an admin answer for ever. */
+async function settleWithin(renderer: PageRenderer, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([renderer.settled(), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
