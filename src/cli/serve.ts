@@ -221,7 +221,7 @@ async function serveOne(opts: ServeOptions, p: Prepared): Promise<number> {
     }
     throw err;
   }
-  const reload = (why: string): void => {
+  const reload = (why: string): Promise<void> =>
     holder.reload().then(
       () => {
         server.freshness.bump();
@@ -229,7 +229,6 @@ async function serveOne(opts: ServeOptions, p: Prepared): Promise<number> {
       },
       (err: unknown) => logger.log('warn', 'policy reload refused; the previous policy stays in force', { error: err instanceof PyvouchError ? err.describe() : String(err) }),
     );
-  };
   if (link === undefined) {
     process.stdout.write(`listening on ${server.origin}/simple/ (mode ${mode}, upstream ${upstream.url}, store ${store.location})\n`);
     logger.log('info', 'started', { origin: server.origin, mode, upstream: upstream.url, policy: policyPath, store: store.location });
@@ -243,7 +242,7 @@ async function serveOne(opts: ServeOptions, p: Prepared): Promise<number> {
       ? undefined
       : await scheduleFeeds(opts.syncEvery, dirs.config, store, () => {
           server.freshness.bump();
-          link?.changed('statements');
+          void link?.changed('statements');
         }, logger);
   if ((token === undefined || token === '') && (link === undefined || link.slot === 0)) logger.log('warn', 'PYVOUCH_ADMIN_TOKEN is not set: POST /statements and /policy/reload are refused');
 
@@ -258,7 +257,7 @@ async function serveOne(opts: ServeOptions, p: Prepared): Promise<number> {
     // does a SIGTERM sent to the whole process group: each means the same.
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    if (link === undefined) process.on('SIGHUP', () => reload('SIGHUP'));
+    if (link === undefined) process.on('SIGHUP', () => void reload('SIGHUP'));
     else {
       // The primary relays SIGHUP; a worker's own SIGHUP is ignored rather than fatal.
       process.on('SIGHUP', () => undefined);

@@ -30,7 +30,7 @@ export interface AdminContext {
   logger: Logger;
   now: () => Date;
   /** Tells other workers of `serve --workers` (cluster.ts) what this one changed. */
-  announce?: (what: 'policy' | 'statements') => void;
+  announce?: (what: 'policy' | 'statements') => Promise<void>;
   /** Waits (bounded) until pages rendered for nginx show the change (`serve --render-to`). */
   settle?: () => Promise<void>;
 }
@@ -119,7 +119,7 @@ export async function postStatements(req: IncomingMessage, res: ServerResponse, 
   }
   // This process forgets its decisions at once; others learn it from the store (freshness.ts).
   ctx.freshness.bump();
-  ctx.announce?.('statements');
+  await ctx.announce?.('statements');
   // The 201 comes after the pages nginx serves were rendered again, so no client that saw the
   // answer is shown a page decided before it.
   await ctx.settle?.();
@@ -151,7 +151,7 @@ export async function reloadPolicy(req: IncomingMessage, res: ServerResponse, ct
     return;
   }
   ctx.freshness.bump();
-  ctx.announce?.('policy');
+  await ctx.announce?.('policy');
   await ctx.settle?.();
   ctx.logger.log('info', 'policy reloaded', { policy: ctx.policy.path });
   sendJson(res, 200, { policy: ctx.policy.path ?? null, reloadedAt: ctx.now().toISOString() });

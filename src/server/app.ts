@@ -59,7 +59,7 @@ export interface ServerOptions {
    * Called after this server stored statements or reloaded its policy (not for changes it only
    * learnt of), so `serve --workers` can tell the other workers.
    */
-  announce?: (what: 'policy' | 'statements') => void;
+  announce?: (what: 'policy' | 'statements') => Promise<void>;
 }
 
 export interface RunningServer {

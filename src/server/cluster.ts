@@ -15,9 +15,11 @@ import type { Logger } from './log.js';
 /** Messages between primary and workers; all carry `pyvouch` so other IPC traffic is ignored. */
 export type ClusterMessage =
   | { pyvouch: 'listening'; origin: string }
-  | { pyvouch: 'changed'; what: 'policy' | 'statements' }
-  | { pyvouch: 'reload' }
-  | { pyvouch: 'bump' }
+  | { pyvouch: 'changed'; what: 'policy' | 'statements'; id: number }
+  | { pyvouch: 'reload'; id: number }
+  | { pyvouch: 'bump'; id: number }
+  | { pyvouch: 'applied'; id: number }
+  | { pyvouch: 'relayed'; id: number }
   | { pyvouch: 'stop' };
 
 function isClusterMessage(value: unknown): value is ClusterMessage {
@@ -36,6 +38,8 @@ export interface PrimaryOptions {
   stopTimeoutMs?: number;
   /** A worker that keeps dying sooner than this after its start is not replaced for ever (ms). */
   minUptimeMs?: number;
+  /** How long a relayed change waits for the other workers' acknowledgements (ms). */
+  relayTimeoutMs?: number;
 }
 
 /**
@@ -51,6 +55,23 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
   let stopping = false;
   let quickDeaths = 0;
   let announced = false;
+  const relayTimeoutMs = options.relayTimeoutMs ?? 5000;
+  let relays = 0;
+  /** Relays under way: who asked (under its own id), and which workers have yet to apply it. */
+  const pending = new Map<number, { from: Worker; fromId: number; waiting: Set<Worker>; timer: NodeJS.Timeout }>();
+  const settle = (id: number): void => {
+    const relay = pending.get(id);
+    if (relay === undefined) return;
+    pending.delete(id);
+    clearTimeout(relay.timer);
+    if (relay.from.isConnected()) relay.from.send({ pyvouch: 'relayed', id: relay.fromId } satisfies ClusterMessage);
+  };
+  const applied = (worker: Worker, id: number): void => {
+    const relay = pending.get(id);
+    if (relay === undefined) return;
+    relay.waiting.delete(worker);
+    if (relay.waiting.size === 0) settle(id);
+  };
 
   return new Promise<number>((resolve) => {
     let exitCode = 0;
@@ -86,12 +107,22 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
             options.onListening(message.origin);
           }
         } else if (message.pyvouch === 'changed') {
-          broadcast(message.what === 'policy' ? { pyvouch: 'reload' } : { pyvouch: 'bump' }, worker);
+          // The asking worker hears back once every other worker applied the change (or the wait
+          // ran out), so its answer to the client comes after the whole cluster changed.
+          const id = ++relays;
+          const waiting = new Set([...slots.keys()].filter((w) => w !== worker && w.isConnected()));
+          pending.set(id, { from: worker, fromId: message.id, waiting, timer: setTimeout(() => settle(id), relayTimeoutMs) });
+          broadcast(message.what === 'policy' ? { pyvouch: 'reload', id } : { pyvouch: 'bump', id }, worker);
+          if (waiting.size === 0) settle(id);
+        } else if (message.pyvouch === 'applied') {
+          applied(worker, message.id);
         }
       });
       worker.on('exit', (code, signal) => {
         const state = slots.get(worker);
         slots.delete(worker);
+        // A dead worker applies nothing: do not wait for it.
+        for (const id of [...pending.keys()]) applied(worker, id);
         if (stopping) {
           if (slots.size === 0) {
             clearTimeout(killTimer);
@@ -145,7 +176,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     };
     const onHangup = (): void => {
       logger.log('info', 'SIGHUP: asking every worker to reload the policy');
-      broadcast({ pyvouch: 'reload' });
+      broadcast({ pyvouch: 'reload', id: ++relays });
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -158,12 +189,21 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
 /** A worker's side of the relay (undefined outside a cluster worker). */
 export interface WorkerLink {
   readonly slot: number;
+  /** Whether the primary asked this worker to stop (possibly before it listened). */
+  readonly stopAsked: boolean;
   listening(origin: string): void;
-  changed(what: 'policy' | 'statements'): void;
-  /** Handlers for what the primary relays. */
-  on(handlers: { reload(): void; bump(): void; stop(): void }): void;
+  /** Tells the other workers; resolves once they applied it (or the primary stopped waiting). */
+  changed(what: 'policy' | 'statements'): Promise<void>;
+  /** Handlers for what the primary relays; `reload` resolves once the policy is in force. */
+  on(handlers: WorkerHandlers): void;
   /** Leaves the cluster once the worker has closed everything, so the process can exit. */
   leave(): void;
+}
+
+export interface WorkerHandlers {
+  reload(): Promise<void>;
+  bump(): void;
+  stop(): void;
 }
 
 export function workerLink(): WorkerLink | undefined {
@@ -173,17 +213,46 @@ export function workerLink(): WorkerLink | undefined {
   const send = (message: ClusterMessage): void => {
     if (worker.isConnected()) worker.send(message);
   };
+  // Listening from the start: a stop that arrives while the worker is still starting is kept and
+  // acted on once it can stop, rather than lost (the primary would have to kill the worker).
+  let handlers: WorkerHandlers | undefined;
+  let stopAsked = false;
+  let asked = 0;
+  const waiting = new Map<number, () => void>();
+  worker.on('message', (message: unknown) => {
+    if (!isClusterMessage(message)) return;
+    if (message.pyvouch === 'stop') {
+      stopAsked = true;
+      handlers?.stop();
+    } else if (message.pyvouch === 'reload') {
+      const { id } = message;
+      // A failed reload is logged by the handler; the previous policy stays, and the ack still goes.
+      void (handlers?.reload() ?? Promise.resolve()).catch(() => undefined).then(() => send({ pyvouch: 'applied', id }));
+    } else if (message.pyvouch === 'bump') {
+      handlers?.bump();
+      send({ pyvouch: 'applied', id: message.id });
+    } else if (message.pyvouch === 'relayed') {
+      waiting.get(message.id)?.();
+      waiting.delete(message.id);
+    }
+  });
   return {
     slot: Number.isInteger(slot) ? slot : 0,
+    get stopAsked() {
+      return stopAsked;
+    },
     listening: (origin) => send({ pyvouch: 'listening', origin }),
-    changed: (what) => send({ pyvouch: 'changed', what }),
-    on(handlers) {
-      worker.on('message', (message: unknown) => {
-        if (!isClusterMessage(message)) return;
-        if (message.pyvouch === 'reload') handlers.reload();
-        else if (message.pyvouch === 'bump') handlers.bump();
-        else if (message.pyvouch === 'stop') handlers.stop();
+    changed(what) {
+      if (!worker.isConnected()) return Promise.resolve();
+      const id = ++asked;
+      return new Promise<void>((resolve) => {
+        waiting.set(id, resolve);
+        send({ pyvouch: 'changed', what, id });
       });
+    },
+    on(h) {
+      handlers = h;
+      if (stopAsked) h.stop();
     },
     leave() {
       // exitedAfterDisconnect: the process then ends with its own exit code once idle.

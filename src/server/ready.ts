@@ -18,6 +18,8 @@ export interface ReadyCheck {
 export interface Readiness {
   ready: boolean;
   checks: { store: ReadyCheck; policy: ReadyCheck; upstream: ReadyCheck; draining: ReadyCheck };
+  /** Which process answered (a worker of `serve --workers` says its slot too). */
+  process: { pid: number; worker?: number };
 }
 
 export interface ReadinessOptions {
@@ -54,7 +56,12 @@ export class ReadinessProbe {
     const [store, upstream] = await Promise.all([this.#store(), this.#upstreamCheck()]);
     const policy: ReadyCheck = this.o.policy.policy === undefined ? { ok: false, detail: 'no policy loaded' } : { ok: true, ...(this.o.policy.path === undefined ? {} : { detail: this.o.policy.path }) };
     const draining: ReadyCheck = this.#draining ? { ok: false, detail: 'stopping: draining requests in flight' } : { ok: true };
-    return { ready: store.ok && policy.ok && upstream.ok && draining.ok, checks: { store, policy, upstream, draining } };
+    const slot = process.env['PYVOUCH_WORKER_SLOT'];
+    return {
+      ready: store.ok && policy.ok && upstream.ok && draining.ok,
+      checks: { store, policy, upstream, draining },
+      process: { pid: process.pid, ...(slot === undefined ? {} : { worker: Number(slot) }) },
+    };
   }
 
   async #store(): Promise<ReadyCheck> {
