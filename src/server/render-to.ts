@@ -166,13 +166,15 @@ async function atomicWrite(path: string, body: Buffer): Promise<void> {
 
 /** Points `index` at `content` (hard link, then rename over the old index: atomic). */
 async function publish(content: string, index: string): Promise<void> {
+  const [from, to] = await Promise.all([stat(content), stat(index).catch(() => undefined)]);
+  if (to !== undefined && to.ino === from.ino && to.dev === from.dev) return;
   const temp = tempName(index);
   try {
     await link(content, temp);
     await rename(temp, index);
-  } catch (err) {
+  } finally {
+    // rename(2) leaves both names when they are links to one file (another writer was quicker).
     await unlink(temp).catch(() => undefined);
-    throw err;
   }
 }
 
