@@ -116,7 +116,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const readiness = new ReadinessProbe({ decisions: options.decisions, policy: options.policy, upstream: options.upstream });
   let origin = '';
-  const renderer = options.renderTo === undefined ? undefined : new PageRenderer({ dir: options.renderTo.dir, origin: () => origin, intervalMs: options.renderTo.intervalMs ?? decisionTtlMs, logger });
+  const renderer =
+    options.renderTo === undefined
+      ? undefined
+      : new PageRenderer({
+          dir: options.renderTo.dir,
+          origin: () => origin,
+          intervalMs: options.renderTo.intervalMs ?? decisionTtlMs,
+          logger,
+          // The store's part of the generation token (`local.store`).
+          generation: async () => (await freshness.current(true)).split('.').slice(1).join('.'),
+        });
   if (renderer !== undefined) freshness.onChange(() => renderer.changed());
   const api = new Api({
     mode: options.mode,

@@ -14,7 +14,7 @@
 // directory that the server would not serve now.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalizeName, isValidName } from '../pep/name.js';
 import type { Logger } from './log.js';
@@ -38,6 +38,12 @@ export interface PageRendererOptions {
   logger: Logger;
   /** Pages rendered at once (default 4). */
   concurrency?: number;
+  /**
+   * The store's statement generation, read now (strictly), before a page is asked for: the page
+   * is then decided under that generation or a newer one. Replicas sharing DIR use it so a sweep
+   * that started before a change cannot publish over a page rendered after it.
+   */
+  generation?: () => Promise<string>;
 }
 
 export class PageRenderer {
@@ -58,9 +64,7 @@ export class PageRenderer {
   /** Adopts the projects already rendered in DIR (by this or another replica) and starts the sweeps. */
   async start(): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
-    for (const entry of await readdir(this.#dir, { withFileTypes: true })) {
-      if (entry.isDirectory() && isValidName(entry.name) && canonicalizeName(entry.name) === entry.name) this.#projects.add(entry.name);
-    }
+    await this.#adopt();
     this.#timer = setInterval(() => this.changed(), Math.max(this.o.intervalMs, 50));
     this.#timer.unref();
     if (this.#projects.size > 0) this.changed();
@@ -94,6 +98,8 @@ export class PageRenderer {
   async #sweepWhileDirty(): Promise<void> {
     while (this.#dirty && !this.#closed) {
       this.#dirty = false;
+      // Pages another replica rendered into a shared DIR are kept fresh here too.
+      await this.#adopt().catch(() => undefined);
       const queue = [...this.#projects];
       const work = async (): Promise<void> => {
         for (let name = queue.shift(); name !== undefined && !this.#closed; name = queue.shift()) {
@@ -104,9 +110,21 @@ export class PageRenderer {
     }
   }
 
+  async #adopt(): Promise<void> {
+    for (const entry of await readdir(this.#dir, { withFileTypes: true })) {
+      if (entry.isDirectory() && isValidName(entry.name) && canonicalizeName(entry.name) === entry.name) this.#projects.add(entry.name);
+    }
+  }
+
   async #render(name: string): Promise<void> {
     const dir = join(this.#dir, name);
     const keep = new Set<string>();
+    const generation = parseGeneration(await this.o.generation?.());
+    const newer = async (): Promise<boolean> => {
+      if (generation === undefined) return false;
+      const stamped = parseGeneration(await readFile(join(dir, GENERATION_FILE), 'utf8').catch(() => undefined));
+      return stamped !== undefined && stamped > generation;
+    };
     for (const variant of RENDERED_VARIANTS) {
       const res = await fetch(`${this.o.origin()}/simple/${name}/`, { headers: { Accept: variant.accept, [RENDER_HEADER]: '1' } });
       const body = Buffer.from(await res.arrayBuffer());
@@ -122,8 +140,11 @@ export class PageRenderer {
       await mkdir(dir, { recursive: true });
       const path = join(dir, content);
       if (!(await exists(path))) await atomicWrite(path, body);
+      // Someone rendered this page under a newer generation meanwhile: theirs stays.
+      if (await newer()) return;
       for (const index of variant.index) await publish(path, join(dir, index));
     }
+    if (generation !== undefined && !(await newer())) await atomicWrite(join(dir, GENERATION_FILE), Buffer.from(`${generation}\n`));
     this.written++;
     // Older renderings are no longer linked from an index; readers that opened one keep it.
     for (const entry of await readdir(dir)) {
@@ -140,6 +161,14 @@ export class PageRenderer {
     }
     if (forget) this.#projects.delete(name);
   }
+}
+
+/** The store generation the pages of a project directory were last rendered under. */
+const GENERATION_FILE = 'generation';
+
+function parseGeneration(text: string | undefined): bigint | undefined {
+  if (text === undefined || !/^\s*\d+\s*$/.test(text)) return undefined;
+  return BigInt(text.trim());
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -65,7 +65,7 @@ describe('serve --render-to and --accel-dir (filter mode)', () => {
     assert.equal(rendered('demo', 'index.v1_html'), html);
     const names = readdirSync(join(render, 'simple', 'demo')).sort();
     const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
-    assert.deepEqual(names, [`${digest(html)}.demo.html`, `${digest(json)}.demo.v1_json`, 'index.html', 'index.v1_html', 'index.v1_json'].sort());
+    assert.deepEqual(names, [`${digest(html)}.demo.html`, `${digest(json)}.demo.v1_json`, 'generation', 'index.html', 'index.v1_html', 'index.v1_json'].sort());
     // Nobody vouched yet: filter mode hides both files on the static page too.
     assert.deepEqual(listedFiles('demo'), []);
   });
