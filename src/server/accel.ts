@@ -5,10 +5,15 @@
 // code writes, each file only after upstream's bytes matched the digest, and atomically (a
 // temporary name, then rename), so nginx never sees a partial or unchecked file. Several replicas
 // may share DIR: two writers of one digest write the same bytes.
+//
+// Only a request that came through such an nginx gets the redirect: nginx marks it with the header
+// `X-Pyvouch-Accel: on` (docs/deploy.md). Asked directly, the server sends the bytes itself, so a
+// client that bypasses nginx never receives an empty file.
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import type { IndexFile } from '../simple/types.js';
 import type { Upstream } from './upstream.js';
 
@@ -17,6 +22,9 @@ export interface AccelOptions {
   /** The internal nginx location that maps onto `dir` (default `/_pyvouch/files/`). */
   prefix?: string;
 }
+
+/** The request header nginx sets to say it follows X-Accel-Redirect. */
+export const ACCEL_HEADER = 'x-pyvouch-accel';
 
 export class AccelFiles {
   readonly dir: string;
@@ -41,10 +49,12 @@ export class AccelFiles {
   }
 
   /**
-   * Makes sure the checked bytes of `file` are in DIR and returns the X-Accel-Redirect target.
+   * Makes sure the checked bytes of `file` are in DIR and returns the X-Accel-Redirect target;
+   * undefined when the request did not come through nginx (the server then sends the bytes).
    * Throws what upstream's download throws (DIGEST_MISMATCH, INDEX_HTTP, IO).
    */
-  async prepare(file: IndexFile, sha256: string): Promise<string> {
+  async prepare(req: IncomingMessage, file: IndexFile, sha256: string): Promise<string | undefined> {
+    if (req.headers[ACCEL_HEADER] !== 'on') return undefined;
     const relative = AccelFiles.relativePath(sha256);
     if (relative === undefined) throw new Error(`'${sha256}' is not a sha256 digest`);
     const path = join(this.dir, relative);

@@ -37,7 +37,7 @@ export interface GateOptions {
   decisionTtlMs: number;
   now: () => Date;
   /** `serve --accel-dir`: allowed files leave through nginx's X-Accel-Redirect (accel.ts). */
-  accel?: { prepare(file: IndexFile, sha256: string): Promise<string> };
+  accel?: { prepare(req: IncomingMessage, file: IndexFile, sha256: string): Promise<string | undefined> };
 }
 
 interface Rendered {
@@ -196,10 +196,8 @@ export class Gate {
     let bytes: Uint8Array;
     let accel: string | undefined;
     try {
-      if (this.o.accel !== undefined && d.sha256 !== null) {
-        accel = await this.o.accel.prepare(file, d.sha256);
-        bytes = new Uint8Array(0);
-      } else bytes = await this.o.upstream.download(file);
+      accel = this.o.accel === undefined || d.sha256 === null ? undefined : await this.o.accel.prepare(req, file, d.sha256);
+      bytes = accel === undefined ? await this.o.upstream.download(file) : new Uint8Array(0);
     } catch (err) {
       const mismatch = isPyvouchError(err) && err.code === 'DIGEST_MISMATCH';
       const reason = mismatch

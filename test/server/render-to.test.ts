@@ -27,6 +27,8 @@ const render = join(dir, 'render');
 const accel = join(dir, 'accel');
 const storePath = join(dir, 'store.db');
 const INTERVAL_MS = 300;
+/** What nginx configured as docs/deploy.md says adds to every request it passes on. */
+const NGINX = { 'X-Pyvouch-Accel': 'on' };
 
 function rendered(name: string, index: string): string | undefined {
   const path = join(render, 'simple', name, index);
@@ -81,7 +83,7 @@ describe('serve --render-to and --accel-dir (filter mode)', () => {
 
   test('a download is decided, recorded, then handed to nginx by X-Accel-Redirect; a refusal never is', async () => {
     const sha = createHash('sha256').update(one!.content).digest('hex');
-    const res = await fetch(`${server.origin}/files/demo/${one!.filename}`);
+    const res = await fetch(`${server.origin}/files/demo/${one!.filename}`, { headers: NGINX });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-accel-redirect'), `/_pyvouch/files/${sha.slice(0, 2)}/${sha.slice(2)}`);
     assert.equal((await res.arrayBuffer()).byteLength, 0, 'the bytes do not pass through Node');
@@ -89,7 +91,12 @@ describe('serve --render-to and --accel-dir (filter mode)', () => {
     const log = (await (await fetch(`${server.origin}/api/log?project=demo&action=serve`)).json()) as { entries: { filename: string }[] };
     assert.ok(log.entries.some((e) => e.filename === one!.filename), 'served downloads are in the decision log');
 
-    const refused = await fetch(`${server.origin}/files/demo/${two!.filename}`);
+    // Asked directly, not through nginx: the bytes come from the server itself.
+    const direct = await fetch(`${server.origin}/files/demo/${one!.filename}`);
+    assert.equal(direct.headers.get('x-accel-redirect'), null);
+    assert.deepEqual(Buffer.from(await direct.arrayBuffer()), Buffer.from(one!.content));
+
+    const refused = await fetch(`${server.origin}/files/demo/${two!.filename}`, { headers: NGINX });
     assert.equal(refused.status, 403);
     assert.equal(refused.headers.get('x-accel-redirect'), null);
     const sha2 = createHash('sha256').update(two!.content).digest('hex');
@@ -100,7 +107,7 @@ describe('serve --render-to and --accel-dir (filter mode)', () => {
     const { status } = await postStatements(server.origin, flag(alice, 'demo', '1.0', [one!]));
     assert.equal(status, 201);
     assert.deepEqual(listedFiles('demo'), []);
-    const res = await fetch(`${server.origin}/files/demo/${one!.filename}`);
+    const res = await fetch(`${server.origin}/files/demo/${one!.filename}`, { headers: NGINX });
     assert.equal(res.status, 403);
     assert.equal(res.headers.get('x-accel-redirect'), null);
   });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -205,6 +205,7 @@ describe('replicas on one PostgreSQL store', { skip: pgTarget.url === undefined 
       assert.equal(Number(res.headers['content-length']), files[2]!.content.length);
       const bytes = Buffer.from(await (await fetch(fileUrl(origin, 2))).arrayBuffer());
       assert.equal(createHash('sha256').update(bytes).digest('hex'), sha);
+      assert.ok(existsSync(join(accel, sha.slice(0, 2), sha.slice(2))), 'nginx sent it from the checked file store');
       // The location nginx serves the bytes from is closed to clients.
       assert.equal((await httpGet(`${origin}/_pyvouch/files/${sha.slice(0, 2)}/${sha.slice(2)}`)).status, 404);
     });
