@@ -1,5 +1,5 @@
 // The gated index past one process (issue 16), measured in one run against nginx alone:
-//   node --import tsx bench/serve-scale.ts [--duration 5] [--warmup 1] [--connections 32] [--threads 2]
+//   node --import tsx bench/serve-scale.ts [--duration 5] [--warmup 2] [--rounds 1] [--connections 32] [--threads 2]
 //                                          [--vetoes 100] [--kill-seconds 8] [--nginx-workers 1]
 // Runs the built server (`npm run build` first) as child processes over a directory of real
 // wheels, on a PostgreSQL store (PYVOUCH_BENCH_POSTGRES, else the test database, in a schema of its
@@ -35,7 +35,7 @@ import { sha256, wheelFile, type FakeFile } from '../test/support/fake-index.js'
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '32' },
     threads: { type: 'string', default: '2' },
     vetoes: { type: 'string', default: '100' },
@@ -81,7 +81,9 @@ const children: ChildProcess[] = [];
 let work = '';
 process.on('exit', () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  if (work !== '') rmSync(work, { recursive: true, force: true });
+  // PYVOUCH_BENCH_KEEP=1 keeps the directory (nginx's error logs, the rendered pages).
+  if (work !== '' && process.env['PYVOUCH_BENCH_KEEP'] !== '1') rmSync(work, { recursive: true, force: true });
+  else if (work !== '') console.log(`kept ${work}`);
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
@@ -387,11 +389,15 @@ async function run(spec: string): Promise<void> {
     { name: 'nginx alone (peer)', url: `http://127.0.0.1:${alonePort}${path}` },
     { name: 'static fronting: nginx + 3 replicas', url: `${front}${path}` },
     { name: '3 replicas behind nginx, proxied', url: `${front}${path}${JSON_QUERY}` },
+    { name: 'one of the replicas, asked directly', url: `${replica(1)}${path}${JSON_QUERY}` },
     { name: 'pyvouch serve, 1 process', url: `http://127.0.0.1:${onePort}${path}` },
     // The query the proxied row uses (it sends the request past nginx's files): its cost alone.
     { name: 'pyvouch serve, 1 process, ?format=', url: `http://127.0.0.1:${onePort}${path}${JSON_QUERY}` },
     { name: 'pyvouch serve --workers 2', url: `http://127.0.0.1:${workersPort}${path}` },
   ];
+  // Each replica warms its own JIT on the proxied path first: three cold processes behind nginx
+  // measured in a short run give the warm-up, not the steady state.
+  for (let i = 0; i < 3; i++) wrk(`${replica(i)}${path}${JSON_QUERY}`, Math.max(2, warmup), script);
   const best = new Map<string, WrkResult>();
   for (let round = 1; round <= rounds; round++) {
     for (const t of targets) {
