@@ -13,6 +13,7 @@ import { writePylock } from '../lock/pylock-write.js';
 import { markerEnvironmentFor, parseTarget } from '../pep/environment.js';
 import { Requirement } from '../pep/requirement.js';
 import { graphToJson, renderGraphText } from '../render/graph.js';
+import { BuildEnvironments } from '../resolve/build-deps.js';
 import { IndexProvider } from '../resolve/index-provider.js';
 import { defaultMatrix, resolveMatrix, type MatrixReport } from '../resolve/matrix.js';
 import { resolve } from '../resolve/resolve.js';
@@ -145,7 +146,9 @@ async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions)
   const inputs = gatherInputs(args, opts, targets[0]!);
   const progress = createStderrProgress();
   const indexes = openIndexes(inputs.indexes, opts, progress);
-  const report = await resolveMatrix(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false }), targets, {
+  // One set of build environments for every target: build requirements are fetched and unpacked once.
+  const buildEnvironments = new BuildEnvironments({ indexes });
+  const report = await resolveMatrix(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments }), targets, {
     constraints: inputs.constraints,
     rules: rulesOf(opts),
     ...(opts.pre === true ? { prereleases: true } : {}),
@@ -166,6 +169,13 @@ async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions)
     if (report.edges.length > 0) {
       lines.push('', paint(c, 'bold', 'Edges that differ:'));
       for (const d of report.edges) lines.push(`  ${d.from} -> ${d.to}: only on ${d.present.join(', ')}`);
+    }
+    if (report.platformDependent.length > 0) {
+      lines.push('', paint(c, 'bold', 'Platform-dependent sdists (their build answered differently per target):'));
+      for (const d of report.platformDependent) {
+        lines.push(`  ${d.name} ${d.version}: ${paint(c, 'yellow', 'platform-dependent')}`);
+        for (const [label, deps] of Object.entries(d.requiresDist)) lines.push(`    ${label}: ${deps.length === 0 ? '(none)' : deps.join(', ')}`);
+      }
     }
     lines.push('', ...matrixSummary(report));
     sink.write(`${lines.join('\n')}\n`);
