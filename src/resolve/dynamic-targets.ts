@@ -22,7 +22,7 @@ export function comparePlatformDependence(entries: readonly { label: string; gra
       if (n.metadataBuild === undefined) continue;
       const key = `${n.name}\u0000${n.version}`;
       let answers = byNode.get(key);
-      if (answers === undefined) byNode.set(key, (answers = new Map()));
+      if (answers === undefined) byNode.set(key, (answers = new Map<string, string[]>()));
       answers.set(e.label, [...n.metadataBuild.requiresDist].sort());
     }
   }
