@@ -182,12 +182,11 @@ def main(argv):
             result["dist_info"] = os.path.basename(hook(metadata_dir, {}))
         status = 0
     except HookError as exc:
-        traceback.print_exc()
-        result = {"error": exc.kind, "message": str(exc)}
+        # The traceback stays out of stderr: the report's "last lines" are the backend's own output.
+        result = {"error": exc.kind, "message": str(exc), "traceback": traceback.format_exc()[-4000:]}
         status = 1
     except BaseException as exc:  # SystemExit from setup.py included: report it, do not vanish
-        traceback.print_exc()
-        result = {"error": "hook-failed", "message": "%s: %s" % (type(exc).__name__, exc)}
+        result = {"error": "hook-failed", "message": "%s: %s" % (type(exc).__name__, exc), "traceback": traceback.format_exc()[-4000:]}
         if "invalid command 'bdist_wheel'" in str(exc):
             # setuptools before 70.1 borrows bdist_wheel from the separate `wheel` distribution.
             result = {
