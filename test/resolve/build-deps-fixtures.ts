@@ -2,18 +2,19 @@
 // build tools (setuptools, wheel, hatchling and its dependencies) found on the machine, plus the
 // sdists and runtime wheels a test writes; and a Python that lacks `wheel` and `hatchling`.
 //
-// Where the wheels come from, first found wins: $PYVOUCH_TEST_WHEELS, /usr/share/python-wheels
-// (Debian's python3-setuptools-whl and python3-wheel-whl), /opt/pypi/files (this machine's local
-// package mirror, which has hatchling's wheels; Debian packages hatchling but not its dependency
-// `editables` as a wheel).
+// Where the wheels come from, first found wins: $PYVOUCH_TEST_WHEELS, test/fixtures/wheels
+// (hatchling and its dependencies, committed with their licences: Debian packages hatchling but not
+// as a wheel), /usr/share/python-wheels (Debian's python3-setuptools-whl and python3-wheel-whl).
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildTarGz, buildZip, type TarEntrySpec } from '../artifact/archive-builders.js';
 
-const WHEEL_DIRS = [process.env['PYVOUCH_TEST_WHEELS'], '/usr/share/python-wheels', '/opt/pypi/files'].filter(
+const BUNDLED = fileURLToPath(new URL('../fixtures/wheels', import.meta.url));
+const WHEEL_DIRS = [process.env['PYVOUCH_TEST_WHEELS'], BUNDLED, '/usr/share/python-wheels'].filter(
   (d): d is string => d !== undefined && d !== '' && existsSync(d),
 );
 
