@@ -28,7 +28,7 @@ async function pipInstall(venv: string, origin: string, pkg: string): Promise<{ 
     const { stdout, stderr } = await run(
       join(venv, 'bin', 'pip'),
       ['install', '--no-cache-dir', '--retries', '0', '--timeout', '20', '--index-url', `${origin}/simple/`, pkg],
-      { env: pipEnv(), timeout: 60_000 },
+      { env: pipEnv(), timeout: 300_000 },
     );
     return { code: 0, output: stdout + stderr };
   } catch (err) {
@@ -56,7 +56,7 @@ describe('pip install through pyvouch serve', { skip: hasPip ? false : `${python
   before(async () => {
     const common = ['--upstream', upstream, '--policy', policy, '--store', store, '--cache-dir', join(dir, 'cache')];
     // The venv takes seconds: build it while the servers start.
-    const making = run(python, ['-m', 'venv', venv], { env: pipEnv(), timeout: 60_000 });
+    const making = run(python, ['-m', 'venv', venv], { env: pipEnv(), timeout: 300_000 });
     deny = await spawnServe([...common, '--mode', 'deny'], { PYVOUCH_HOME: dir });
     filter = await spawnServe([...common, '--mode', 'filter'], { PYVOUCH_HOME: dir });
     const reviews = [review(alice, 'pvlib', '1.0', [pvlib!]), review(alice, 'pvutil', '1.0', [pvutil!]), review(alice, 'pvapp', '1.0', [pvapp!])];
