@@ -68,6 +68,8 @@ function clientEnv(): NodeJS.ProcessEnv {
     TMPDIR: join(home, 'tmp'),
     NO_COLOR: '1',
     TERM: 'dumb',
+    // pdm's console wraps at 80 columns, which would cut the reason in two.
+    COLUMNS: '400',
     PYTHONDONTWRITEBYTECODE: '1',
     PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring',
     PIP_CONFIG_FILE: '/dev/null',
