@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { FakeFile } from '../support/fake-index.js';
-import { postStatements, review, reviewer, sha256, spawnServe, tempDir, writePolicy, writeWheels, type ServeProcess } from './support.js';
+import { postStatements, review, reviewer, sha256, startInProcess, tempDir, TOKEN, writePolicy, writeWheels, type InProcess } from './support.js';
 
 const run = promisify(execFile);
 const VENV_PYTHON = process.env['PYVOUCH_TEST_PYTHON'] ?? 'python3';
@@ -264,7 +264,7 @@ describe('real clients through pyvouch serve', { skip: anyClient ? false : 'no P
   ]);
   const byName = new Map<string, FakeFile>(wheels.map((w) => [w.filename, w]));
   const wheel = (name: string, version: string): FakeFile => byName.get(`${name}-${version}-py3-none-any.whl`)!;
-  const servers: Partial<Record<Mode, ServeProcess>> = {};
+  const servers: Partial<Record<Mode, InProcess>> = {};
   const origin = (mode: Mode): string => servers[mode]!.origin;
   /** Per client: the project whose lock took pvlib 1.0 in filter mode (the tampering tests copy it). */
   const lockedWork = new Map<string, string>();
@@ -276,19 +276,21 @@ describe('real clients through pyvouch serve', { skip: anyClient ? false : 'no P
   };
 
   before(async () => {
-    const policy = writePolicy(dir, alice);
-    const common = ['--upstream', upstream, '--policy', policy, '--store', join(dir, 'pyvouch.db'), '--cache-dir', join(dir, 'cache')];
+    const policyPath = writePolicy(dir, alice);
     const making = hasVenv ? run(VENV_PYTHON, ['-m', 'venv', venv], { env: clientEnv(), timeout: 120_000 }) : Promise.resolve();
-    servers.deny = await spawnServe([...common, '--mode', 'deny'], { PYVOUCH_HOME: dir });
-    servers.filter = await spawnServe([...common, '--mode', 'filter'], { PYVOUCH_HOME: dir });
+    // In this process (the clients are the subject here; test/server/e2e-pip.test.ts spawns the
+    // CLI): two servers over one SQLite store, so one POST of the reviews reaches both.
+    const storeSpec = join(dir, 'pyvouch.db');
+    servers.deny = await startInProcess({ upstream, policyPath, mode: 'deny', storeSpec, token: TOKEN });
+    servers.filter = await startInProcess({ upstream, policyPath, mode: 'filter', storeSpec, token: TOKEN });
     const trusted: Array<[string, string]> = [['pvutil', '1.0'], ['pvtop', '1.0'], ['pvbad', '1.0'], ['pvlib', '1.0'], ['pvapp', '1.0'], ['pvnew', '1.0']];
     const posted = await postStatements(servers.deny.origin, trusted.map(([n, v]) => review(alice, n, v, [wheel(n, v)])));
     assert.equal(posted.status, 201, JSON.stringify(posted.json));
     await making;
   });
   after(async () => {
-    await servers.deny?.stop();
-    await servers.filter?.stop();
+    await servers.deny?.close();
+    await servers.filter?.close();
     // Some thirty virtual environments: keep them only when asked to look at a failure.
     if (process.env['PYVOUCH_KEEP_CLIENT_DIRS'] === undefined) rmSync(dir, { recursive: true, force: true });
   });
