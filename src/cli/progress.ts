@@ -61,6 +61,7 @@ class LineProgress implements Progress, ProgressReporter {
   private total: number | undefined;
   private requests = { inFlight: 0, done: 0, bytes: 0, retries: 0 };
   private drawn = false;
+  private lastText = '';
   private stopped = false;
   private readonly startedAt: number;
   private timer: NodeJS.Timeout | undefined;
@@ -128,8 +129,11 @@ class LineProgress implements Progress, ProgressReporter {
     let text = this.line();
     const width = this.stream.columns;
     if (width !== undefined && width > 1 && text.length >= width) text = text.slice(0, width - 1);
+    // An unchanged line is not written again: a terminal log of the session stays short.
+    if (this.drawn && text === this.lastText) return;
     this.stream.write(`\r\x1b[2K${this.color ? `\x1b[2m${text}\x1b[0m` : text}`);
     this.drawn = true;
+    this.lastText = text;
   }
 
   private schedule(): void {

@@ -35,10 +35,15 @@ describe('progress on stderr', () => {
     (progress as unknown as Drawable).draw();
     assert.equal(stream.writes.length, 1);
     assert.equal(stream.writes[0], '\r\x1b[2K\x1b[2mfeed sync upstream 1/3 · 2s\x1b[0m');
+    (progress as unknown as Drawable).draw();
+    assert.equal(stream.writes.length, 1, 'an unchanged line is not written again');
+    progress.step('feed sync mirror', 2, 3);
+    (progress as unknown as Drawable).draw();
+    assert.equal(stream.writes[1], '\r\x1b[2K\x1b[2mfeed sync mirror 2/3 · 2s\x1b[0m');
     progress.stop();
     assert.equal(stream.writes.at(-1), '\r\x1b[2K', 'stop clears the line');
     (progress as unknown as Drawable).draw();
-    assert.equal(stream.writes.length, 2, 'nothing after stop');
+    assert.equal(stream.writes.length, 3, 'nothing after stop');
   });
 
   test('joins the index client’s requests and bytes to the line', () => {
