@@ -6,7 +6,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { PyvouchError } from '../errors.js';
 import type { Graph, TargetDescription } from '../graph/graph.js';
 import { openIndex } from '../simple/open.js';
-import { createStderrProgress } from '../simple/progress.js';
+import { createProgress } from './progress.js';
 import type { PackageIndex } from '../simple/types.js';
 import { readRequirementsInput } from '../lock/requirements.js';
 import { writePylock } from '../lock/pylock-write.js';
@@ -76,7 +76,7 @@ export function gatherInputs(args: readonly string[], opts: ResolveInputOptions,
   return { requirements, constraints, indexes, label: opts.requirement?.join(', ') ?? args.join(' ') };
 }
 
-export function openIndexes(locations: readonly string[], opts: ResolveInputOptions, progress = createStderrProgress()): PackageIndex[] {
+export function openIndexes(locations: readonly string[], opts: ResolveInputOptions, progress = createProgress()): PackageIndex[] {
   return locations.map((loc) =>
     openIndex(/^[a-z][a-z0-9+.-]*:\/\//i.test(loc) ? loc : resolvePath(loc), {
       progress,
@@ -94,7 +94,8 @@ function rulesOf(opts: ResolveInputOptions): ResolverRules {
 export async function resolveGraph(args: readonly string[], opts: ResolveInputOptions): Promise<Graph> {
   const target = targetFromOptions(opts);
   const inputs = gatherInputs(args, opts, target);
-  const progress = createStderrProgress();
+  const progress = createProgress();
+  progress.step('resolve');
   try {
     const provider = new IndexProvider(openIndexes(inputs.indexes, opts, progress), { target, build: opts.build !== false });
     const graph = await resolve(inputs.requirements, provider, {
@@ -144,7 +145,8 @@ async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions)
   const format = parseFormat(opts.format, ['text', 'json']);
   const targets = matrixTargets(opts.matrix!);
   const inputs = gatherInputs(args, opts, targets[0]!);
-  const progress = createStderrProgress();
+  const progress = createProgress();
+  progress.step(`resolve for ${targets.length} targets`);
   const indexes = openIndexes(inputs.indexes, opts, progress);
   // One set of build environments for every target: build requirements are fetched and unpacked once.
   const buildEnvironments = new BuildEnvironments({ indexes });
