@@ -132,9 +132,10 @@ export class Decider {
       const file = files[i]!;
       const extra = this.options.fileStatements === undefined ? [] : await this.options.fileStatements(project, file, now);
       const statements = extra.length === 0 || raw === undefined ? index : indexStatements([...(await raw), ...extra]);
-      const decision = scanning
+      const decided = scanning
         ? await this.decideScanned(project, file, statements, generation, now, extra)
         : decideFile({ project, file, statements, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
+      const decision = withFindingDetails(decided, extra);
       out[i] = decision;
       const key = keyOf(project, file);
       this.entries.delete(key);
@@ -199,3 +200,18 @@ function keyOf(project: string, file: IndexFile): string {
   return `${project}\u0000${file.filename}\u0000${file.hashes['sha256'] ?? ''}`;
 }
 
+/**
+ * A veto by a flag that came with the file (publisher pinning's) says what the flag found, e.g.
+ * which publisher signed instead of the pinned one: the 403's reason names the change.
+ */
+function withFindingDetails(decision: FileDecision, extra: readonly Statement[]): FileDecision {
+  if (decision.allowed || decision.report === undefined || extra.length === 0) return decision;
+  const details: string[] = [];
+  for (const m of decision.report.missing) {
+    if (m.kind !== 'veto') continue;
+    const flag = extra.find((s) => s.id === m.statement && s.kind === 'flag');
+    if (flag !== undefined && flag.description !== '') details.push(flag.description);
+  }
+  if (details.length === 0) return decision;
+  return { ...decision, reasons: [...decision.reasons, ...details], summary: `${decision.summary} (${details.join('; ')})` };
+}
