@@ -82,6 +82,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ttlMs: decisionTtlMs,
     metrics,
     now,
+    ...(options.decisions.firstSeen === undefined ? {} : { firstSeen: options.decisions.firstSeen.bind(options.decisions) }),
     ...(options.scanner === undefined ? {} : { scan: scanThrough(options.scanner, options.upstream) }),
     ...(options.provenance === undefined
       ? {}
