@@ -112,7 +112,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     startedAt: now(),
     version: options.version ?? '0.0.0',
   });
-  const ui = new WebUi({ store: options.store, policy: options.policy, now });
+  const ui = new WebUi({ store: options.store, policy: options.policy, now, upstream: options.upstream, decider });
   const admin: AdminContext = {
     token: options.adminToken,
     store: options.store,
@@ -198,7 +198,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (allow(res, method, ['POST'])) await reloadPolicy(req, res, admin);
         return 'admin';
       case 'ui':
-        if (read()) ui.asset(req, res, segments.slice(1), trailing, head);
+        if (!read()) return 'ui';
+        if (second === 'diff' && !trailing) await ui.diff(res, segments.slice(2), head);
+        else ui.asset(req, res, segments.slice(1), trailing, head);
         return 'ui';
       default:
         break;
