@@ -5,7 +5,7 @@
 // and `accept-publisher` with the user's key lifts it. The policy has no scanner party: the
 // findings veto by `veto-findings` alone (an attacker cannot escape them by a policy's omission).
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { shippedTrustedRoot } from '../../src/provenance/trusted-root.js';
 import { loadPolicy } from '../../src/trust/load.js';
 import { PEP740, SDIST } from '../provenance/fixtures.js';
 import { sdistFile, startFakeIndex, type FakeIndex } from '../support/fake-index.js';
-import { postStatements, review, reviewer, sha256, startInProcess, tempDir, TOKEN, writePolicy, type InProcess } from './support.js';
+import { postStatements, review, reviewer, sha256, spawnServe, startInProcess, tempDir, TOKEN, writePolicy, type InProcess } from './support.js';
 
 const PROJECT = 'pypi-attestations';
 const PUBLISHER = 'github:trailofbits/pypi-attestations';
@@ -110,6 +110,27 @@ describe('gated index: publisher pinning', () => {
     const s = await start('filter', home(), '"malicious"');
     const page = (await (await fetch(`${s.origin}/simple/${PROJECT}/`, { headers: { Accept: 'application/vnd.pypi.simple.v1+json' } })).json()) as { files: { filename: string }[] };
     assert.deepEqual(page.files.map((f) => f.filename).sort(), [SDIST, unattested.filename].sort());
+  });
+
+  test('`pyvouch serve --provenance` pins under PYVOUCH_HOME; `--no-pin` turns it off', async () => {
+    const dir = tempDir('pyvouch-pincli-');
+    const path = join(dir, 'pyvouch.toml');
+    writeFileSync(path, readFileSync(policyPath, 'utf8').replace('[policy]\n', '[policy]\nveto-findings = ["attestation-missing"]\n'));
+    const common = ['--upstream', index.url, '--policy', path, '--store', join(dir, 'pyvouch.db'), '--cache-dir', join(dir, 'cache'), '--mode', 'deny', '--provenance'];
+    for (const [extra, status] of [[[], 403], [['--no-pin'], 200]] as const) {
+      const home = tempDir('pyvouch-pincli-home-');
+      const served = await spawnServe([...common, ...extra], { PYVOUCH_HOME: home });
+      try {
+        const posted = await postStatements(served.origin, [review(alice, PROJECT, '0.0.20', [unattested])]);
+        assert.equal(posted.status, 201);
+        assert.equal((await fetch(`${served.origin}/files/${PROJECT}/${SDIST}`)).status, 200, 'the attested release passes on its publisher');
+        const res = await fetch(`${served.origin}/files/${PROJECT}/${unattested.filename}`);
+        assert.equal(res.status, status, await res.text());
+        assert.equal(existsSync(join(home, 'publisher-pins.json')), extra.length === 0);
+      } finally {
+        await served.stop();
+      }
+    }
   });
 
   test('deny mode refuses a file by another publisher with the reason, and serves it after accept-publisher', async () => {
