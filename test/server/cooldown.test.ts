@@ -112,6 +112,35 @@ describe("gated index: first-seen time for an upstream without upload-time", () 
     await day8.close();
   });
 
+  test('other bytes under an old file name are a new listing: their clock starts when first seen', async () => {
+    const dir = tempDir('pyvouch-seen-swap-');
+    const store = await openStore(join(dir, 'pyvouch.db'), dir);
+    const log = await openDecisionLog(join(dir, 'pyvouch.db'), dir);
+    const freshness = new Freshness(log);
+    await freshness.start();
+    try {
+      const swapped = { ...wheelFile('seen', '1.0', { requires: ['requests'] }), filename: first.filename };
+      assert.notEqual(sha256(swapped.content), sha256(first.content));
+      // Both reviewed (by two reviewers: one's newer review would replace the older), so only the cooldown tells them apart.
+      const bob = reviewer('Bob');
+      const path = writePolicy(dir, alice, `[[party]]\nname = "second"\nidentity = "${bob.did}"\nweight = 2.0\n`);
+      writeFileSync(path, readFileSync(path, 'utf8').replace('[policy]\n', '[policy]\nmin-age = "3d"\n'));
+      await store.put([verifyStatementEnvelope(review(alice, 'seen', '1.0', [first])), verifyStatementEnvelope(review(bob, 'seen', '1.0', [swapped]))]);
+      const policy = new PolicyHolder(await loadPolicy(path), path);
+      const asFile = (f: typeof first): IndexFile => ({ filename: f.filename, url: index.fileUrl(f.filename), hashes: { sha256: sha256(f.content) }, yanked: false, coreMetadata: false });
+      const at = (ms: number) => new Decider({ store, policy, freshness, indexUrl: index.url, firstSeen: (files, now) => log.firstSeen!(files, now), now: () => new Date(ms) });
+      assert.equal((await at(t0).decide('seen', [asFile(first)], true))[0]!.allowed, false, 'too young on day 0');
+      assert.equal((await at(t0 + 4 * DAY).decide('seen', [asFile(first)], true))[0]!.allowed, true, 'old enough on day 4');
+      const [d] = await at(t0 + 4 * DAY).decide('seen', [asFile(swapped)], true);
+      assert.equal(d!.allowed, false, d!.summary);
+      assert.ok(d!.report?.missing.some((m) => m.kind === 'too-young'));
+    } finally {
+      await freshness.close();
+      await log.close();
+      await store.close();
+    }
+  });
+
   test('without a first-seen record the age is unknown and the file fails closed', async () => {
     const dir = tempDir('pyvouch-seen-none-');
     const store = await openStore(join(dir, 'pyvouch.db'), dir);
