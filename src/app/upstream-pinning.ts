@@ -15,6 +15,9 @@ import type { IndexFile } from '../simple/types.js';
 import { releaseOf } from './decide.js';
 import type { PinningOptions } from './provenance-source.js';
 
+/** Provenance fetched at once while replaying a project's page. */
+const REPLAY_CONCURRENCY = 8;
+
 /** A file's statements from upstream's provenance (the `publish` statements when it verifies). */
 export type FileProvenance = (project: string, file: IndexFile, now: Date) => Promise<readonly Statement[]>;
 
@@ -85,13 +88,19 @@ export function upstreamPinning(provenance: FileProvenance, options: UpstreamPin
     let pins = await options.store.load(project);
     if (pins === undefined) {
       const releases = new Map<string, Set<string>>();
-      for (const file of (await options.page(project)) ?? []) {
+      const listed = ((await options.page(project)) ?? []).flatMap((file) => {
         const version = releaseOf(file.filename)?.version;
-        if (version === undefined || file.hashes['sha256'] === undefined) continue;
-        const set = releases.get(version) ?? new Set<string>();
-        releases.set(version, set);
-        if (file.provenance === undefined) continue;
-        for (const id of publishersOf(await provenance(project, file, now), file)) set.add(id);
+        return version === undefined || file.hashes['sha256'] === undefined ? [] : [{ file, version }];
+      });
+      // A few provenance fetches at a time (the results are cached for the decisions that follow).
+      for (let i = 0; i < listed.length; i += REPLAY_CONCURRENCY) {
+        const chunk = listed.slice(i, i + REPLAY_CONCURRENCY);
+        const found = await Promise.all(chunk.map(({ file }) => (file.provenance === undefined ? Promise.resolve([]) : provenance(project, file, now))));
+        chunk.forEach(({ file, version }, k) => {
+          const set = releases.get(version) ?? new Set<string>();
+          releases.set(version, set);
+          for (const id of publishersOf(found[k]!, file)) set.add(id);
+        });
       }
       const fresh = emptyPins(project);
       pins = await record(fresh, releases, now);
