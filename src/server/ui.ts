@@ -25,6 +25,7 @@ import { checkGraph } from '../app/check.js';
 import { storeSource } from '../app/sources.js';
 import type { Decider, PolicyHolder } from './decide.js';
 import type { Upstream } from './upstream.js';
+import { isPyvouchError } from '../errors.js';
 import { diffReleaseTrees, readReleaseTree } from '../artifact/diff.js';
 import { canonicalizeName, isValidName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
@@ -129,8 +130,21 @@ export class WebUi {
       const wheel = to.filename.toLowerCase().endsWith('.whl');
       const from = pickFile(files, project, oldVersion, wheel);
       if (from === undefined) throw new HttpError(404, `upstream lists no ${wheel ? 'wheel' : 'sdist'} of ${project} ${oldVersion} to diff ${to.filename} against`, 'NOT_FOUND');
-      const [oldBytes, newBytes] = await Promise.all([upstream.download(from), upstream.download(to)]);
-      const [oldTree, newTree] = await Promise.all([readReleaseTree(oldBytes, from.filename), readReleaseTree(newBytes, to.filename)]);
+      let oldBytes: Uint8Array;
+      let newBytes: Uint8Array;
+      try {
+        [oldBytes, newBytes] = await Promise.all([upstream.download(from), upstream.download(to)]);
+      } catch (err) {
+        // A digest mismatch or an unreachable upstream is upstream's failure, not the client's.
+        throw new HttpError(502, `cannot fetch the files to diff from upstream: ${err instanceof Error ? err.message : String(err)}`, isPyvouchError(err) ? err.code : 'HTTP');
+      }
+      let oldTree;
+      let newTree;
+      try {
+        [oldTree, newTree] = await Promise.all([readReleaseTree(oldBytes, from.filename), readReleaseTree(newBytes, to.filename)]);
+      } catch (err) {
+        throw new HttpError(422, `cannot read the releases' archives: ${err instanceof Error ? err.message : String(err)}`, isPyvouchError(err) ? err.code : 'ARCHIVE_INVALID');
+      }
       const diff = diffReleaseTrees(oldTree, newTree);
       diff.from.sha256 = from.hashes['sha256']?.toLowerCase() ?? '';
       diff.to.sha256 = to.hashes['sha256']?.toLowerCase() ?? '';

@@ -84,6 +84,22 @@ describe('web UI: diff view', () => {
     });
   });
 
+  test('refuses to diff bytes that do not match the digest upstream states (502), and shows none of them', async () => {
+    index.fault(new URL(index.fileUrl(newer.filename)).pathname, { status: 200, body: await buildTarGz([{ name: 'diffpkg-1.1/evil.py', data: 'swapped\n' }]) });
+    // A server of its own: the other has the genuine bytes cached by sha256 already.
+    const fresh = await startInProcess({ upstream: index.url, policyPath: writePolicy(tempDir(), alice), mode: 'deny', token: TOKEN });
+    try {
+      const res = await fetch(`${fresh.origin}/ui/diff/diffpkg/1.0/1.1`);
+      assert.equal(res.status, 502);
+      const text = await res.text();
+      assert.match(text, /does not match|sha256/i);
+      assert.doesNotMatch(text, /swapped/);
+    } finally {
+      index.clearFaults();
+      await fresh.close();
+    }
+  });
+
   test('side-by-side rows pair a replacement line by line and keep three lines of context', () => {
     const rows = sideBySide('a\nb\nc\nd\ne\nf\ng\nh\ni\n', 'a\nb\nc\nd\nE\nf\ng\nh\ni\nj\n');
     assert.deepEqual(
