@@ -4,7 +4,8 @@
 // The new release carries hostile text (markup in a module line and in a file name): it must be
 // shown as text and run nothing.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { diffReleaseTrees, readReleaseTree } from '../../src/artifact/diff.js';
@@ -12,7 +13,7 @@ import { sideBySide } from '../../src/server/ui/diff-view.js';
 import { UI_CSP } from '../../src/server/ui.js';
 import { buildTarGz, coreMetadata } from '../artifact/archive-builders.js';
 import { startFakeIndex, type FakeFile, type FakeIndex } from '../support/fake-index.js';
-import { postStatements, review, reviewer, startInProcess, tempDir, TOKEN, writePolicy, type InProcess } from './support.js';
+import { postStatements, projectRoot, review, reviewer, startInProcess, tempDir, TOKEN, writePolicy, type InProcess } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const alice = reviewer('Alice');
@@ -140,6 +141,8 @@ describe('web UI: diff view', () => {
       assert.equal(await page.locator('img').count(), 0);
       assert.equal(await page.evaluate(() => typeof (globalThis as { __pwned?: unknown }).__pwned), 'undefined');
       assert.deepEqual(errors, []);
+      mkdirSync(join(projectRoot, 'test-output'), { recursive: true });
+      await page.screenshot({ path: join(projectRoot, 'test-output', 'ui-diff.png'), fullPage: true });
       await page.close();
     });
   });
