@@ -26,6 +26,7 @@ interface ServeOptions {
   scan?: boolean;
   provenance?: boolean;
   trustedRoot?: string;
+  pin?: boolean;
 }
 
 /** `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to the loopback address. */
@@ -105,6 +106,7 @@ export function registerServe(program: Command): void {
     .option('--sync-every <duration>', 'sync followed feeds (pyvouch feed follow) on this schedule, e.g. 5m')
     .option('--provenance', "weigh upstream's PEP 740 provenance in the decisions (verified offline with Sigstore; publishers parties count it)")
     .option('--trusted-root <file>', 'with --provenance: Sigstore trusted_root.json instead of the shipped one')
+    .option('--no-pin', 'with --provenance: no publisher pinning (publisher-changed / attestation-missing findings)')
     .action(
       run(async (opts: ServeOptions) => {
         const { host, port } = parseListen(opts.listen);
@@ -156,6 +158,7 @@ export function registerServe(program: Command): void {
             version: VERSION,
             ...(opts.scan === true ? { scanner: await fileScanner(dirs) } : {}),
             ...(provenance === undefined ? {} : { provenance }),
+            ...(provenance === undefined || opts.pin === false ? {} : { pinning: await (await import('./provenance-options.js')).servePinning(dirs, () => holder.policy) }),
           });
         } catch (err) {
           await decisions.close();
