@@ -52,6 +52,7 @@ export type ErrorCode =
   | 'RESOLUTION_IMPOSSIBLE'
   | 'SANDBOX_UNAVAILABLE'
   | 'SANDBOX_FAILED'
+  | 'BUILD_FAILED' // an sdist's metadata build failed: reported as such, never as an unsatisfiable resolution
   // feeds
   | 'FEED_ROLLBACK' // a timestamp, snapshot or targets version older than the one trusted
   | 'FEED_EXPIRED' // freeze: the newest metadata offered has expired

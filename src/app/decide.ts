@@ -49,6 +49,8 @@ policy: Policy;
 indexUrl: string;
 generation: string;
 now: Date;
+/** When the gated index first saw the file (ISO), the cooldown's clock when upstream states no upload-time. */
+firstSeen?: string;
 }
 
 /**
@@ -77,7 +79,8 @@ const { project, file, statements: index, generation, now } = input;
         kind: parsed.kind,
         index: input.indexUrl,
         // PEP 700 upload-time from upstream: the release-age cooldown (min-age) judges by it.
-        ...(file.uploadTime === undefined ? {} : { uploadTime: file.uploadTime }),
+        // Without it, the gated index's own first-seen time (issue 15); neither: age unknown, fails closed.
+        ...(file.uploadTime !== undefined ? { uploadTime: file.uploadTime } : input.firstSeen !== undefined ? { uploadTime: input.firstSeen } : {}),
       },
     ],
     source: { kind: 'registry', location: input.indexUrl },
@@ -110,13 +113,18 @@ const { project, file, statements: index, generation, now } = input;
     };
   }
   const reasons = report.verdict === 'exempt' && report.exemption !== undefined ? [`exempt: ${report.exemption.reason}`] : report.missing.map((m) => m.message);
+  const seenNote =
+    file.uploadTime === undefined && input.firstSeen !== undefined && report.missing.some((m) => m.kind === 'too-young')
+      ? `upstream states no upload-time for ${file.filename}: its age counts from ${input.firstSeen}, when this index first saw it`
+      : undefined;
+  if (seenNote !== undefined) reasons.push(seenNote);
   return {
     ...base,
     version: parsed.version,
     verdict: report.verdict,
     allowed: report.verdict !== 'fail',
     reasons,
-    summary: summarize(id, report, reasons),
+    summary: `${summarize(id, report, reasons)}${seenNote === undefined ? '' : ` (${seenNote})`}`,
     report,
   };
 }

@@ -1,26 +1,36 @@
 // Obtains an sdist's core metadata by running its build backend's PEP 517 hook
 // prepare_metadata_for_build_wheel (backend chosen per PEP 517/518) inside the sandbox.
 //
-// The build can import only what the sandbox's Python already has: there is no network, so the
-// `build-system.requires` of the sdist are never installed. A backend missing there fails the
-// build with SANDBOX_FAILED and says so.
+// The sandbox has no network. Its build requirements (PEP 518 `build-system.requires`, or
+// setuptools and wheel for a legacy setup.py) are provided by the caller (`buildEnvironment`: the
+// resolver fetches and unpacks their wheels outside the sandbox) and mounted read-only on sys.path;
+// without a provider the build can import only what the sandbox's Python has. With a `target`, the
+// hook runs on the target's python3.X when the machine has one, with the target's platform
+// emulated (issue 20), and answers are cached by (sdist sha256, target).
 
-import { constants as fsConstants } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, open, readFile, realpath, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, constants as fsConstants, readdirSync } from 'node:fs';
+import { copyFile, lstat, mkdir, mkdtemp, open, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PyvouchError } from '../errors.js';
+import type { Graph, TargetDescription } from '../graph/graph.js';
+import { parseTarget } from '../pep/environment.js';
 import { parseSdistFilename } from '../pep/filename.js';
 import { parseCoreMetadata, type CoreMetadata } from '../pep/metadata.js';
 import { archiveFormat, extractArchive, singleTopDirectory, type ArchiveSource } from './archive.js';
 import { archiveLimits, formatBytes, type ArchiveLimits } from './limits.js';
 import { parsePyproject } from './pyproject.js';
-import { describeSandbox, findSandbox, runInSandbox, type SandboxOptions, type SandboxRun } from './sandbox.js';
+import { describeSandbox, findSandbox, runInSandbox, type Sandbox, type SandboxOptions, type SandboxRun } from './sandbox.js';
+import { describeEmulation, interpreterCandidates, minorVersion, targetEmulation, type MetadataBuildInfo } from './target-env.js';
 import { decodeUtf8 } from './wheel.js';
 
 /** What pip uses when pyproject.toml names no backend (PEP 517 "legacy" setup.py builds). */
 export const LEGACY_BACKEND = 'setuptools.build_meta:__legacy__';
+
+/** What pip installs to build an sdist without [build-system] (PEP 518's default). */
+export const LEGACY_BUILD_REQUIRES: readonly string[] = Object.freeze(['setuptools>=40.8.0', 'wheel']);
 
 /**
  * The hook script ships beside this module. The build copies src/artifact/metadata_hook.py next to
@@ -28,11 +38,44 @@ export const LEGACY_BACKEND = 'setuptools.build_meta:__legacy__';
  */
 export const METADATA_HOOK = fileURLToPath(new URL('./metadata_hook.py', import.meta.url));
 
+/** The build requirements of one sdist, installed (unpacked) where the sandbox can mount them. */
+export interface BuildEnvironment {
+  /** Directories to put first on sys.path, mounted read-only (unpacked wheels). */
+  readonly paths: readonly string[];
+  /** What was installed, as `name==version`, for reports. */
+  readonly packages: readonly string[];
+  /** The requirements it answers. */
+  readonly requires: readonly string[];
+  /** Their resolution (roots = the requirements), so they can join the trust graph as build edges. */
+  readonly graph?: Graph;
+}
+
+export interface BuildEnvironmentRequest {
+  /** PEP 508 requirement strings: build-system.requires, or LEGACY_BUILD_REQUIRES. */
+  readonly requires: readonly string[];
+  /** The sdist, for messages. */
+  readonly sdist: string;
+  /** The interpreter that will run the build, e.g. 3.12.1: build requirements are resolved for it. */
+  readonly python: string;
+}
+
+/** Resolves, fetches and unpacks build requirements; throws a PyvouchError naming the sdist on failure. */
+export type BuildEnvironmentProvider = (request: BuildEnvironmentRequest) => Promise<BuildEnvironment>;
+
 export interface BuildMetadataOptions {
   limits?: Partial<ArchiveLimits>;
   sandbox?: SandboxOptions;
   /** Keep the work directory (extracted tree, build output) for debugging. */
   keepWorkdir?: boolean;
+  /** Installs the build requirements; without it the build sees only the interpreter's packages. */
+  buildEnvironment?: BuildEnvironmentProvider;
+  /**
+   * The environment the metadata is for: its platform is emulated in the hook, and its python3.X
+   * runs the hook when the machine has it (unless `sandbox.python` names an interpreter).
+   */
+  target?: TargetDescription;
+  /** Built answers by (sdist sha256, target, interpreter); default: one cache for the process. */
+  cache?: Map<string, Promise<BuiltMetadata>>;
 }
 
 export interface BuiltMetadata {
@@ -46,6 +89,10 @@ export interface BuiltMetadata {
   readonly sandbox: string;
   /** One sentence for reports: what code ran, and where. */
   readonly how: string;
+  /** How it was built for the target (interpreter, emulation, build requirements). */
+  readonly build: MetadataBuildInfo;
+  /** The build requirements it was built with, when a BuildEnvironmentProvider gave them. */
+  readonly environment?: BuildEnvironment;
 }
 
 interface HookResult {
@@ -57,17 +104,63 @@ interface HookResult {
 
 const RESULT_LIMIT = 64 * 1024;
 
+const processCache = new Map<string, Promise<BuiltMetadata>>();
+
 /**
  * Extracts the sdist into a fresh directory, runs the backend's metadata hook there in the
  * sandbox and parses the METADATA it wrote. Refuses (SANDBOX_UNAVAILABLE) before extracting
- * anything when no sandbox works; a failed, killed or timed-out build is SANDBOX_FAILED.
+ * anything when no sandbox works; a build that fails, is killed or times out is BUILD_FAILED with
+ * the backend's last lines; a build that breaks the protocol (links, bad names) is SANDBOX_FAILED.
+ * The answer is cached by (sdist sha256, target, interpreter).
  */
 export async function buildSdistMetadata(
   source: ArchiveSource,
   filename: string,
   options: BuildMetadataOptions = {},
 ): Promise<BuiltMetadata> {
-  const sandbox = await findSandbox(options.sandbox);
+  const sandbox = await sandboxFor(options);
+  const digest = createHash('sha256')
+    .update(typeof source === 'string' ? await readFile(source) : source)
+    .digest('hex');
+  const key = JSON.stringify([digest, options.target ?? null, sandbox.python.executable, options.buildEnvironment !== undefined, options.limits ?? null]);
+  const cache = options.cache ?? processCache;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit.then((built) => ({ ...built, build: { ...built.build, cached: true } }));
+  const promise = buildOnce(source, filename, options, sandbox);
+  cache.set(key, promise);
+  promise.catch(() => cache.delete(key));
+  return promise;
+}
+
+/**
+ * The sandbox for this build: with a target and no interpreter named, the target's python3.X when
+ * it starts, else the default interpreter (and the report then says "host interpreter").
+ */
+async function sandboxFor(options: BuildMetadataOptions): Promise<Sandbox> {
+  const target = options.target;
+  if (target !== undefined && options.sandbox?.python === undefined && target.implementation === 'cpython') {
+    const listDir = (dir: string): string[] => {
+      try {
+        return readdirSync(dir);
+      } catch {
+        return [];
+      }
+    };
+    for (const candidate of interpreterCandidates(target.python, process.env, listDir)) {
+      if (candidate.includes('/') && !existsSync(candidate)) continue;
+      try {
+        const found = await findSandbox({ ...options.sandbox, python: candidate });
+        if (minorVersion(found.python.version) === minorVersion(target.python)) return found;
+      } catch (err) {
+        // Only a missing interpreter falls back; a missing sandbox stays an error.
+        if (!(err instanceof PyvouchError && err.code === 'SANDBOX_UNAVAILABLE' && /Python|python/.test(err.message))) throw err;
+      }
+    }
+  }
+  return findSandbox(options.sandbox);
+}
+
+async function buildOnce(source: ArchiveSource, filename: string, options: BuildMetadataOptions, sandbox: Sandbox): Promise<BuiltMetadata> {
   const archive = typeof source === 'string' ? source : filename;
   const sdist = parseSdistFilename(basename(filename));
   const format = archiveFormat(basename(filename), archive);
@@ -84,7 +177,8 @@ export async function buildSdistMetadata(
     const pyprojectMember = members.find((m) => m.path === `${basename(srcdir)}/pyproject.toml`);
     let backend = LEGACY_BACKEND;
     let backendPath: readonly string[] = [];
-    let requires: readonly string[] = [];
+    // PEP 518: without [build-system] (or without its `requires`), setuptools and wheel.
+    let requires: readonly string[] = LEGACY_BUILD_REQUIRES;
     if (pyprojectMember?.kind === 'file') {
       const pyprojectFile = join(srcdir, 'pyproject.toml');
       const text = decodeUtf8(await readFile(pyprojectFile), archive, 'pyproject.toml');
@@ -93,20 +187,39 @@ export async function buildSdistMetadata(
         backend = buildSystem.buildBackend;
         backendPath = buildSystem.backendPath;
       }
-      requires = buildSystem?.requires ?? [];
+      if (buildSystem !== undefined) requires = buildSystem.requires;
     }
+
+    const environment = options.buildEnvironment === undefined
+      ? undefined
+      : await options.buildEnvironment({ requires, sdist: archive, python: sandbox.python.version });
+    const emulation = options.target === undefined ? undefined : targetEmulation(options.target);
 
     const hookScript = join(workdir, 'metadata_hook.py');
     await copyFile(METADATA_HOOK, hookScript);
     const resultFile = join(workdir, 'result.json');
+    const configFile = join(workdir, 'hook.json');
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        backend,
+        backend_path: backendPath,
+        metadata_dir: outdir,
+        result_file: resultFile,
+        build_paths: environment?.paths ?? [],
+        isolate: environment !== undefined,
+        emulate: emulation ?? null,
+      }),
+    );
     const run = await runInSandbox(sandbox, {
-      args: [hookScript, backend, outdir, resultFile, ...backendPath],
+      args: [hookScript, configFile],
       workdir,
       cwd: srcdir,
+      ...(environment === undefined ? {} : { readOnly: environment.paths }),
     });
     const result = await readHookResult(resultFile);
     const failed = (problem: string, help: string): PyvouchError =>
-      new PyvouchError('SANDBOX_FAILED', `${archive}: ${problem}${tail(run)}`, { file: archive, help });
+      new PyvouchError('BUILD_FAILED', `${archive}: build failure: ${problem}${tail(run)}`, { file: archive, help });
 
     if (run.timedOut) {
       throw failed(
@@ -124,17 +237,23 @@ export async function buildSdistMetadata(
               `${formatBytes(sandbox.limits.addressSpaceBytes)} memory, ${formatBytes(sandbox.limits.fileSizeBytes)} per file)`
             : `exit code ${String(run.exitCode)}`;
       const missing = result?.error === 'backend-missing';
+      const named = requires.length > 0 ? requires.join(', ') : 'none';
       throw failed(
         `building metadata with '${backend}' failed: ${why}`,
-        missing
-          ? `install the build requirements (${requires.length > 0 ? requires.join(', ') : 'setuptools, wheel'}) ` +
-              `into ${sandbox.python.executable}: the sandbox has no network to fetch them; or use a wheel`
-          : 'the build itself failed; read its output above, or use a wheel of this package',
+        missing && environment === undefined
+          ? `install the build requirements (${named}) into ${sandbox.python.executable}, or let pyvouch provide ` +
+              'them from the index (the resolver does); or use a wheel of this package'
+          : missing
+            ? `the sdist's build-system.requires (${named}) do not provide '${backend}': the sdist is broken; use a wheel of this package`
+            : 'the build itself failed: read its last lines above; use a wheel of this package, or report it to the project',
       );
     }
     const distInfo = result.dist_info;
     if (!/^[^/\\]+\.dist-info$/.test(distInfo) || distInfo.startsWith('.')) {
-      throw failed(`the backend returned an invalid .dist-info name '${distInfo}'`, 'use a wheel of this package');
+      throw new PyvouchError('SANDBOX_FAILED', `${archive}: the backend returned an invalid .dist-info name '${distInfo}'`, {
+        file: archive,
+        help: 'use a wheel of this package',
+      });
     }
     const text = await readBuiltMetadata(join(outdir, distInfo), limits.maxReadBytes, archive);
     const metadata = parseCoreMetadata(text, { file: `${archive}!(built) ${distInfo}/METADATA` });
@@ -147,6 +266,23 @@ export async function buildSdistMetadata(
     }
     const hook = result.hook === 'build_wheel' ? 'build_wheel' : 'prepare_metadata_for_build_wheel';
     const what = backend === LEGACY_BACKEND ? "running setup.py (setuptools' legacy backend)" : `running the build backend '${backend}'`;
+    const sameVersion = options.target !== undefined && minorVersion(options.target.python) === minorVersion(sandbox.python.version);
+    const build: MetadataBuildInfo = {
+      mode: emulation === undefined ? 'host' : sameVersion ? 'target' : 'emulated',
+      ...(options.target === undefined ? {} : { target: labelOf(options.target) }),
+      interpreter: { version: sandbox.python.version, executable: sandbox.python.executable },
+      backend,
+      emulated: emulation === undefined ? [] : describeEmulation(emulation),
+      requiresDist: metadata.requiresDist.map((r) => r.toString()),
+      buildRequires: environment?.packages ?? [],
+      cached: false,
+    };
+    const where =
+      build.mode === 'host'
+        ? 'on the host'
+        : build.mode === 'target'
+          ? `for the target ${build.target ?? ''}`
+          : `for the target ${build.target ?? ''} on the host interpreter (Python ${sandbox.python.version}; python${minorVersion(options.target!.python)} is not on this machine)`;
     return {
       metadata,
       text,
@@ -154,12 +290,19 @@ export async function buildSdistMetadata(
       backend,
       hook,
       sandbox: describeSandbox(sandbox),
-      how: `metadata obtained by ${what} in a sandbox: ${describeSandbox(sandbox)}`,
+      how: `metadata obtained by ${what} ${where} in a sandbox: ${describeSandbox(sandbox)}`,
+      build,
+      ...(environment === undefined ? {} : { environment }),
     };
   } finally {
     // Best effort: a build may leave unreadable directories, and that must not hide its outcome.
     if (options.keepWorkdir !== true) await rm(workdir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+function labelOf(raw: TargetDescription): string {
+  const target = parseTarget(raw);
+  return `${target.implementation}${target.python}-${target.platform}-${target.machine}`;
 }
 
 async function readHookResult(file: string): Promise<HookResult | undefined> {

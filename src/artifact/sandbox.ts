@@ -83,6 +83,11 @@ export interface SandboxRunRequest {
   /** Where the process starts; must be inside `workdir`. */
   readonly cwd: string;
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Host directories mounted read-only at the same path after the masks (e.g. unpacked build
+   * requirements under /tmp or $HOME, which the sandbox would otherwise hide).
+   */
+  readonly readOnly?: readonly string[];
 }
 
 export interface SandboxRun {
@@ -206,6 +211,12 @@ export function sandboxCommand(sandbox: Sandbox, request: SandboxRunRequest): st
   args.push('--size', String(l.tmpBytes), '--tmpfs', '/tmp');
   // An interpreter living under a masked directory (pyenv in ~/.pyenv, a venv in /tmp) is put back.
   for (const path of rebinds(sandbox.python.paths, [...masks, '/tmp'])) args.push('--ro-bind', path, path);
+  for (const path of request.readOnly ?? []) {
+    if (!isAbsolute(path) || isInside(path, workdir)) {
+      throw new PyvouchError('SANDBOX_FAILED', `sandbox read-only mount '${path}' must be an absolute path outside the workdir`);
+    }
+    args.push('--ro-bind', path, path);
+  }
   args.push('--bind', workdir, workdir);
   args.push('--chdir', cwd, '--clearenv');
   const env: Record<string, string> = {

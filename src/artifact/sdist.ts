@@ -10,9 +10,10 @@ import { normalizeExtra } from '../pep/name.js';
 import { Requirement } from '../pep/requirement.js';
 import { SpecifierSet } from '../pep/specifier.js';
 import { archiveFormat, readArchiveMembers, singleTopDirectory, type ArchiveFormat, type ArchiveSource } from './archive.js';
-import { buildSdistMetadata, type BuildMetadataOptions } from './build-metadata.js';
+import { buildSdistMetadata, type BuildEnvironment, type BuildMetadataOptions } from './build-metadata.js';
 import { archiveLimits } from './limits.js';
 import { invalidArchive } from './member.js';
+import type { MetadataBuildInfo } from './target-env.js';
 import { parsePyproject, type ProjectTable, type Pyproject } from './pyproject.js';
 import { decodeUtf8, type ReadArchiveOptions } from './wheel.js';
 
@@ -78,6 +79,10 @@ export interface SdistDependencies {
   readonly how: string;
   /** The core metadata the answer was read from (PKG-INFO or the built METADATA), if any. */
   readonly metadata?: CoreMetadata;
+  /** For built answers: how it was built for the target (interpreter, emulation, build requirements). */
+  readonly build?: MetadataBuildInfo;
+  /** For built answers: the build requirements provided to the build. */
+  readonly environment?: BuildEnvironment;
 }
 
 export type StaticDecision =
@@ -236,5 +241,7 @@ export async function sdistDependencies(
     origin: 'built',
     how: `${decision.why}, so ${built.how}`,
     metadata: built.metadata,
+    build: built.build,
+    ...(built.environment === undefined ? {} : { environment: built.environment }),
   };
 }

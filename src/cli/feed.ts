@@ -11,6 +11,7 @@ import { isRoleName, parseDuration, TOP_LEVEL_ROLES, type RoleName } from '../fe
 import { asError, describeRejection, readEnvelopeValues } from './envelope-files.js';
 import { colorEnabled, paint } from './output.js';
 import { pyvouchDirs } from './paths.js';
+import { createProgress } from './progress.js';
 import { run } from './run.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -189,8 +190,10 @@ export function registerFeed(program: Command): void {
         if (names.length === 0) throw new PyvouchError('FEED_NOT_FOUND', 'no feeds are followed', { help: 'follow one with `pyvouch feed follow`' });
         const store = await openStore(opts.store, pyvouchDirs().data);
         const results: (SyncResult | { name: string; error: PyvouchError })[] = [];
+        const progress = createProgress();
         try {
-          for (const n of names) {
+          for (const [i, n] of names.entries()) {
+            progress.step(`feed sync ${n}`, i, names.length);
             try {
               results.push(await syncFeed(config, n, store));
             } catch (err) {
@@ -199,6 +202,7 @@ export function registerFeed(program: Command): void {
             }
           }
         } finally {
+          progress.stop();
           await store.close();
         }
         let failed = false;

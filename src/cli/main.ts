@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { PyvouchError, isPyvouchError } from '../errors.js';
 import { currentIo, paint, setIo, type CommandIo } from './output.js';
+import { setQuiet } from './progress.js';
 import { registerGraph } from './graph.js';
 import { registerResolve } from './resolve-options.js';
 import { registerKey } from './key.js';
@@ -29,6 +30,7 @@ export function buildProgram(io?: CommandIo): Command {
     .description('Decide whether the Python packages you are about to install can be trusted, and explain why.')
     .version(VERSION)
     .addOption(new Option('--debug', 'print stack traces on errors'))
+    .addOption(new Option('-q, --quiet', 'no progress line on stderr during long work'))
     .showSuggestionAfterError(true)
     .exitOverride();
   // Before the commands are added, so each inherits it (commander copies settings on creation).
@@ -88,6 +90,7 @@ export function reportError(err: unknown, argv: readonly string[]): number {
 export async function main(argv: readonly string[] = process.argv, io?: CommandIo): Promise<number> {
   const program = buildProgram(io);
   setIo(io);
+  setQuiet(argv.includes('--quiet') || argv.includes('-q'));
   takeOutcome();
   try {
     await program.parseAsync(argv);

@@ -2,7 +2,7 @@
 // provenance source (src/app/provenance-source.ts) with publisher pinning under PYVOUCH_HOME.
 import { statSync } from 'node:fs';
 import { loadDefaultKey } from '../attest/keyfile.js';
-import { indexProvenanceFinder, provenanceDirFinder, provenanceSource, type ProvenanceFinder } from '../app/provenance-source.js';
+import { indexProvenanceFinder, provenanceDirFinder, provenanceSource, type PinningOptions, type ProvenanceFinder } from '../app/provenance-source.js';
 import type { StatementSource } from '../app/sources.js';
 import { PyvouchError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
@@ -19,16 +19,24 @@ export interface ProvenanceCliOptions {
   index?: string[];
 }
 
-/** Whose `accept-publisher` counts: the user's own key, and the policy's identity parties. */
-export async function acceptanceSigners(dirs: PyvouchDirs, policy: Policy): Promise<(did: string) => boolean> {
-  const dids = new Set<string>();
-  for (const p of policy.parties) if (isStatementParty(p)) for (const d of p.identities) dids.add(d);
+/**
+ * Whose `accept-publisher` counts: the user's own key, and the policy's identity parties (the
+ * policy in force at each call when given as a function: a server reloads it).
+ */
+export async function acceptanceSigners(dirs: PyvouchDirs, policy: Policy | (() => Policy)): Promise<(did: string) => boolean> {
+  let own: string | undefined;
   try {
-    dids.add((await loadDefaultKey(dirs.config)).did);
+    own = (await loadDefaultKey(dirs.config)).did;
   } catch (err) {
     if (!(err instanceof PyvouchError) || err.code !== 'KEY_MISSING') throw err;
   }
-  return (did) => dids.has(did);
+  const inParties = (p: Policy, did: string): boolean => p.parties.some((party) => isStatementParty(party) && party.identities.includes(did));
+  return (did) => did === own || inParties(typeof policy === 'function' ? policy() : policy, did);
+}
+
+/** `serve --provenance`: publisher pinning under PYVOUCH_HOME, as `check` keeps it (so `accept-publisher` lifts a finding in both). */
+export async function servePinning(dirs: PyvouchDirs, policy: () => Policy): Promise<PinningOptions> {
+  return { store: FilePinStore.inDataDir(dirs.data), signer: await pinningSigner(dirs), trusted: await acceptanceSigners(dirs, policy) };
 }
 
 /** Where `--provenance VALUE` looks: a directory, or an index (`index` = the first --index). */

@@ -6,13 +6,14 @@ import { join, resolve as resolvePath } from 'node:path';
 import { PyvouchError } from '../errors.js';
 import type { Graph, TargetDescription } from '../graph/graph.js';
 import { openIndex } from '../simple/open.js';
-import { createStderrProgress } from '../simple/progress.js';
+import { createProgress } from './progress.js';
 import type { PackageIndex } from '../simple/types.js';
 import { readRequirementsInput } from '../lock/requirements.js';
 import { writePylock } from '../lock/pylock-write.js';
 import { markerEnvironmentFor, parseTarget } from '../pep/environment.js';
 import { Requirement } from '../pep/requirement.js';
 import { graphToJson, renderGraphText } from '../render/graph.js';
+import { BuildEnvironments } from '../resolve/build-deps.js';
 import { IndexProvider } from '../resolve/index-provider.js';
 import { defaultMatrix, resolveMatrix, type MatrixReport } from '../resolve/matrix.js';
 import { resolve } from '../resolve/resolve.js';
@@ -75,7 +76,7 @@ export function gatherInputs(args: readonly string[], opts: ResolveInputOptions,
   return { requirements, constraints, indexes, label: opts.requirement?.join(', ') ?? args.join(' ') };
 }
 
-export function openIndexes(locations: readonly string[], opts: ResolveInputOptions, progress = createStderrProgress()): PackageIndex[] {
+export function openIndexes(locations: readonly string[], opts: ResolveInputOptions, progress = createProgress()): PackageIndex[] {
   return locations.map((loc) =>
     openIndex(/^[a-z][a-z0-9+.-]*:\/\//i.test(loc) ? loc : resolvePath(loc), {
       progress,
@@ -93,7 +94,8 @@ function rulesOf(opts: ResolveInputOptions): ResolverRules {
 export async function resolveGraph(args: readonly string[], opts: ResolveInputOptions): Promise<Graph> {
   const target = targetFromOptions(opts);
   const inputs = gatherInputs(args, opts, target);
-  const progress = createStderrProgress();
+  const progress = createProgress();
+  progress.step('resolve');
   try {
     const provider = new IndexProvider(openIndexes(inputs.indexes, opts, progress), { target, build: opts.build !== false });
     const graph = await resolve(inputs.requirements, provider, {
@@ -143,9 +145,12 @@ async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions)
   const format = parseFormat(opts.format, ['text', 'json']);
   const targets = matrixTargets(opts.matrix!);
   const inputs = gatherInputs(args, opts, targets[0]!);
-  const progress = createStderrProgress();
+  const progress = createProgress();
+  progress.step(`resolve for ${targets.length} targets`);
   const indexes = openIndexes(inputs.indexes, opts, progress);
-  const report = await resolveMatrix(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false }), targets, {
+  // One set of build environments for every target: build requirements are fetched and unpacked once.
+  const buildEnvironments = new BuildEnvironments({ indexes });
+  const report = await resolveMatrix(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments }), targets, {
     constraints: inputs.constraints,
     rules: rulesOf(opts),
     ...(opts.pre === true ? { prereleases: true } : {}),
@@ -166,6 +171,13 @@ async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions)
     if (report.edges.length > 0) {
       lines.push('', paint(c, 'bold', 'Edges that differ:'));
       for (const d of report.edges) lines.push(`  ${d.from} -> ${d.to}: only on ${d.present.join(', ')}`);
+    }
+    if (report.platformDependent.length > 0) {
+      lines.push('', paint(c, 'bold', 'Platform-dependent sdists (their build answered differently per target):'));
+      for (const d of report.platformDependent) {
+        lines.push(`  ${d.name} ${d.version}: ${paint(c, 'yellow', 'platform-dependent')}`);
+        for (const [label, deps] of Object.entries(d.requiresDist)) lines.push(`    ${label}: ${deps.length === 0 ? '(none)' : deps.join(', ')}`);
+      }
     }
     lines.push('', ...matrixSummary(report));
     sink.write(`${lines.join('\n')}\n`);

@@ -13,6 +13,8 @@ import { diffReleaseTrees, readReleaseTree, renderDiffStat, sha256Of, type Relea
 import { canonicalizeName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
 import { openIndex } from '../simple/open.js';
+import type { ProgressReporter } from '../simple/progress.js';
+import { withProgress } from './progress.js';
 import type { IndexFile, PackageIndex } from '../simple/types.js';
 import { releaseOf } from '../server/decide.js';
 import { lockedReleases } from './locked.js';
@@ -80,8 +82,8 @@ function pinOf(name: string, version: string): { name: string; version: string }
 }
 
 /** Diffs two releases; returns the diff and the files it was made from. */
-export async function diffReleases(name: string, oldVersion: string, newVersion: string, opts: FetchOptions & { patches?: boolean }): Promise<{ diff: ReleaseDiff; from: FetchedFile; to: FetchedFile }> {
-  const index = openIndex(opts.index ?? DEFAULT_INDEX);
+export async function diffReleases(name: string, oldVersion: string, newVersion: string, opts: FetchOptions & { patches?: boolean; progress?: ProgressReporter }): Promise<{ diff: ReleaseDiff; from: FetchedFile; to: FetchedFile }> {
+  const index = openIndex(opts.index ?? DEFAULT_INDEX, opts.progress === undefined ? {} : { progress: opts.progress });
   const a = pinOf(name, oldVersion);
   const b = pinOf(name, newVersion);
   const to = (await fetchRelease(index, b.name, b.version, opts))[0]!;
@@ -132,7 +134,7 @@ export function registerReviewFiles(program: Command): void {
     .action(
       run(async (name: string, oldV: string, newV: string, opts: FetchOptions & { format: string }) => {
         if (!['text', 'json', 'stat'].includes(opts.format)) throw new PyvouchError('USAGE', `unknown format '${opts.format}'`, { help: 'use text, json or stat' });
-        const { diff } = await diffReleases(name, oldV, newV, { ...opts, patches: opts.format !== 'stat' });
+        const { diff } = await withProgress(`diff ${name} ${oldV}..${newV}`, (progress) => diffReleases(name, oldV, newV, { ...opts, patches: opts.format !== 'stat', progress }));
         if (opts.format === 'json') process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
         else if (opts.format === 'stat') process.stdout.write(renderDiffStat(diff));
         else {

@@ -14,6 +14,7 @@ import { checkNames, TyposquatIndex } from '../scan/typosquat.js';
 import { VERSION } from '../version.js';
 import { makeSink, paint, parseFormat, type Sink } from './output.js';
 import { pyvouchDirs } from './paths.js';
+import { createProgress } from './progress.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
 import { addTargetOptions, selectionFromOptions, targetFromOptions, type TargetOptions } from './target.js';
 
@@ -46,36 +47,42 @@ async function scanCommand(target: string | undefined, opts: ScanOptions): Promi
   const typosquat = TyposquatIndex.shipped();
   let findings: Finding[];
   const notes: string[] = [];
-  if (opts.names !== undefined) {
-    if (target !== undefined) throw new PyvouchError('USAGE', 'give either --names or a target, not both');
-    const text = opts.names === '-' ? readFileSync(0, 'utf8') : readInput(opts.names);
-    findings = checkNames(text.split(/\r?\n/), typosquat);
-  } else {
-    if (target === undefined) throw new PyvouchError('USAGE', 'nothing to scan', { help: 'pyvouch scan FILE.whl | NAME==VERSION | LOCKFILE, or pyvouch scan --names FILE' });
-    const advisories = new AdvisoryIndex(await loadAdvisories(dirs.data));
-    if (advisories.advisories.length === 0) notes.push('no advisories imported: run `pyvouch advisories import DIR|ZIP` to check known malicious and vulnerable releases');
-    const ctx = {
-      typosquat,
-      advisories,
-      cache: new ScanCache(join(dirs.cache, 'scan')),
-      ...(opts.index === undefined ? {} : { index: openIndex(opts.index, { cacheDir: join(dirs.cache, 'index') }) }),
-    };
-    const pin = PIN.exec(target);
-    if (DIST.test(target) && existsSync(target)) {
-      findings = (await scanDistribution(new Uint8Array(readFileSync(target)), target, ctx)).findings;
-    } else if (pin !== null && !existsSync(target)) {
-      if (ctx.index === undefined) throw new PyvouchError('USAGE', `scanning ${target} needs an index`, { help: 'pass --index https://pypi.org/simple/ (or a directory of distributions)' });
-      findings = (await scanRelease(pin[1]!, pin[2]!, ctx)).findings;
+  const progress = createProgress();
+  try {
+    if (opts.names !== undefined) {
+      if (target !== undefined) throw new PyvouchError('USAGE', 'give either --names or a target, not both');
+      const text = opts.names === '-' ? readFileSync(0, 'utf8') : readInput(opts.names);
+      findings = checkNames(text.split(/\r?\n/), typosquat);
     } else {
-      if (!existsSync(target)) throw new PyvouchError('USAGE', `'${target}' is neither a file nor NAME==VERSION`, { help: 'pyvouch scan FILE.whl | NAME==VERSION | LOCKFILE' });
-      const graph = loadLockFile(target, targetFromOptions(opts), selectionFromOptions(opts));
-      const result = await scanGraph(graph, ctx);
-      findings = result.findings;
-      for (const p of result.problems) {
-        findings.push({ assessor: 'install-code', kind: 'install-time-code', name: p.name, version: p.version, rule: 'not-scanned', severity: 'medium', message: `could not be scanned: ${p.error.message}` });
+      if (target === undefined) throw new PyvouchError('USAGE', 'nothing to scan', { help: 'pyvouch scan FILE.whl | NAME==VERSION | LOCKFILE, or pyvouch scan --names FILE' });
+      const advisories = new AdvisoryIndex(await loadAdvisories(dirs.data));
+      if (advisories.advisories.length === 0) notes.push('no advisories imported: run `pyvouch advisories import DIR|ZIP` to check known malicious and vulnerable releases');
+      const ctx = {
+        typosquat,
+        advisories,
+        cache: new ScanCache(join(dirs.cache, 'scan')),
+        ...(opts.index === undefined ? {} : { index: openIndex(opts.index, { cacheDir: join(dirs.cache, 'index'), progress }) }),
+      };
+      const pin = PIN.exec(target);
+      progress.step(`scan ${target}`);
+      if (DIST.test(target) && existsSync(target)) {
+        findings = (await scanDistribution(new Uint8Array(readFileSync(target)), target, ctx)).findings;
+      } else if (pin !== null && !existsSync(target)) {
+        if (ctx.index === undefined) throw new PyvouchError('USAGE', `scanning ${target} needs an index`, { help: 'pass --index https://pypi.org/simple/ (or a directory of distributions)' });
+        findings = (await scanRelease(pin[1]!, pin[2]!, ctx)).findings;
+      } else {
+        if (!existsSync(target)) throw new PyvouchError('USAGE', `'${target}' is neither a file nor NAME==VERSION`, { help: 'pyvouch scan FILE.whl | NAME==VERSION | LOCKFILE' });
+        const graph = loadLockFile(target, targetFromOptions(opts), selectionFromOptions(opts));
+        const result = await scanGraph(graph, ctx);
+        findings = result.findings;
+        for (const p of result.problems) {
+          findings.push({ assessor: 'install-code', kind: 'install-time-code', name: p.name, version: p.version, rule: 'not-scanned', severity: 'medium', message: `could not be scanned: ${p.error.message}` });
+        }
+        if (ctx.index === undefined) notes.push('no --index: only names and advisories were checked for files not in the scan cache');
       }
-      if (ctx.index === undefined) notes.push('no --index: only names and advisories were checked for files not in the scan cache');
     }
+  } finally {
+    progress.stop();
   }
   const sink = makeSink(opts.output);
   render(sink, format, findings, notes);

@@ -28,6 +28,7 @@ interface ServeOptions {
   scan?: boolean;
   provenance?: boolean;
   trustedRoot?: string;
+  pin?: boolean;
   workers: string;
   renderTo?: string;
   accelDir?: string;
@@ -121,6 +122,7 @@ export function registerServe(program: Command): void {
     .option('--render-to <dir>', 'render project pages as decided into DIR for nginx or a CDN to serve (docs/deploy.md)')
     .option('--accel-dir <dir>', 'send allowed files through X-Accel-Redirect from this checked file store (docs/deploy.md)')
     .option('--accel-prefix <path>', "with --accel-dir: nginx's internal location for it", '/_pyvouch/files/')
+    .option('--no-pin', 'with --provenance: no publisher pinning (publisher-changed / attestation-missing findings)')
     .action(
       run(async (opts: ServeOptions) => {
         const { host, port } = parseListen(opts.listen);
@@ -208,6 +210,7 @@ async function serveOne(opts: ServeOptions, p: Prepared): Promise<number> {
       version: VERSION,
       ...(opts.scan === true ? { scanner: await fileScanner(dirs) } : {}),
       ...(provenance === undefined ? {} : { provenance }),
+      ...(provenance === undefined || opts.pin === false ? {} : { pinning: await (await import('./provenance-options.js')).servePinning(dirs, () => holder.policy) }),
       ...(opts.renderTo === undefined ? {} : { renderTo: { dir: resolve(opts.renderTo) } }),
       ...(opts.accelDir === undefined ? {} : { accel: { dir: resolve(opts.accelDir), prefix: opts.accelPrefix } }),
       ...(link === undefined ? {} : { announce: (what: 'policy' | 'statements') => link.changed(what) }),

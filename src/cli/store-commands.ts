@@ -11,6 +11,7 @@ import { asError, describeRejection, readEnvelopeValues } from './envelope-files
 import { importEnvelopes } from '../store/import.js';
 import { colorEnabled, paint } from './output.js';
 import { pyvouchDirs } from './paths.js';
+import { withProgress } from './progress.js';
 import { run } from './run.js';
 
 // One transaction per 10,000 statements: measured ~50% faster than 1,000 on SQLite (bench/store.ts).
@@ -29,7 +30,9 @@ export function registerStoreCommands(program: Command): void {
         const store = await openStore(opts.store, pyvouchDirs().data);
         let outcome;
         try {
-          outcome = await importEnvelopes(store, read.values.map((v) => v.value), { batch: BATCH, now: new Date() });
+          outcome = await withProgress(`import: verifying and storing ${read.values.length} statements`, () =>
+            importEnvelopes(store, read.values.map((v) => v.value), { batch: BATCH, now: new Date() }),
+          );
         } finally {
           await store.close();
         }

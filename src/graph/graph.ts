@@ -55,6 +55,30 @@ export interface GraphNode {
   extras?: string[];
   /** Free-text remarks a reader wants a report to show (e.g. "editable install"). */
   notes?: string[];
+  /**
+   * Only needed to build an sdist of the graph (PEP 518 build requirement): it runs on the
+   * building machine and is not installed. Reached through `kind: 'build'` edges.
+   */
+  buildOnly?: boolean;
+  /** For `metadata: 'built'`: how the metadata was obtained for this graph's target (issue 20). */
+  metadataBuild?: NodeMetadataBuild;
+}
+
+/** How a built node's metadata was obtained (see src/artifact/target-env.ts). */
+export interface NodeMetadataBuild {
+  /** `target`: the target's interpreter, platform emulated; `emulated`: the host's interpreter, platform emulated; `host`: nothing emulated. */
+  mode: 'target' | 'emulated' | 'host';
+  /** One phrase for reports, e.g. "built for the target cpython3.12-windows-AMD64: Python 3.12.1 (...)". */
+  how: string;
+  interpreter: { version: string; executable: string };
+  backend: string;
+  emulated: string[];
+  /** Requires-Dist the build answered, before markers (compared across targets). */
+  requiresDist: string[];
+  /** Build requirements installed for it, `name==version`. */
+  buildRequires: string[];
+  /** Set by a matrix comparison: each target's Requires-Dist, when they differ (platform-dependent). */
+  platformDependent?: Record<string, string[]>;
 }
 
 export interface GraphEdge {
@@ -68,6 +92,8 @@ export interface GraphEdge {
   marker: string | null;
   /** Extras of the child requested by this edge, sorted. */
   extras: string[];
+  /** `build`: the child is a build requirement of the parent's sdist (or of another build requirement). */
+  kind?: 'build';
 }
 
 /** Something a reader noticed and did not turn into the graph, reported rather than dropped. */

@@ -17,13 +17,16 @@ function environmentMarker(env: MarkerEnvironment): string {
 
 export function writePylock(graph: Graph, env: MarkerEnvironment): string {
   const children = new Map<string, string[]>();
+  // Build requirements run on the building machine; an installer does not install them.
   for (const e of graph.edges) {
+    if (e.kind === 'build') continue;
     let list = children.get(e.from);
     if (list === undefined) children.set(e.from, (list = []));
     if (!list.includes(e.to)) list.push(e.to);
   }
   const versions = new Map(graph.nodes.map((n) => [n.name, n.version]));
-  const packages = [...graph.nodes]
+  const packages = graph.nodes
+    .filter((n) => n.buildOnly !== true)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((node) => {
       const pkg: Record<string, unknown> = { name: node.name, version: node.version };

@@ -1,6 +1,6 @@
 // Renderers for a dependency graph: a tree for people (cargo-tree style, repeated subtrees marked
 // with (*)), and the stable JSON documented in docs/graph-json.md for machines.
-import { indexGraph, type Graph, type GraphSelection } from '../graph/graph.js';
+import { indexGraph, type Graph, type GraphSelection, type NodeMetadataBuild } from '../graph/graph.js';
 import { paint } from '../cli/output.js';
 
 export interface GraphJson {
@@ -15,8 +15,12 @@ export interface GraphJson {
     metadata: string;
     source?: { kind: string; location?: string };
     notes?: string[];
+    /** Only needed to build an sdist (PEP 518), not installed. */
+    buildOnly?: true;
+    /** How built metadata was obtained for the target (issue 20). */
+    metadataBuild?: NodeMetadataBuild;
   }[];
-  edges: { from: string; to: string; specifier: string; marker: string | null; extras: string[] }[];
+  edges: { from: string; to: string; specifier: string; marker: string | null; extras: string[]; kind?: 'build' }[];
   diagnostics: Graph['diagnostics'];
   /** Which groups and extras the graph covers; absent for formats without them (requirements, resolver). */
   selection?: GraphSelection;
@@ -39,8 +43,17 @@ export function graphToJson(graph: Graph, markers: Record<string, string>): Grap
       metadata: n.metadata,
       ...(n.source === undefined ? {} : { source: { ...n.source } }),
       ...(n.notes === undefined || n.notes.length === 0 ? {} : { notes: [...n.notes] }),
+      ...(n.buildOnly === true ? { buildOnly: true as const } : {}),
+      ...(n.metadataBuild === undefined ? {} : { metadataBuild: structuredClone(n.metadataBuild) }),
     })),
-    edges: graph.edges.map((e) => ({ from: e.from, to: e.to, specifier: e.specifier, marker: e.marker, extras: [...e.extras] })),
+    edges: graph.edges.map((e) => ({
+      from: e.from,
+      to: e.to,
+      specifier: e.specifier,
+      marker: e.marker,
+      extras: [...e.extras],
+      ...(e.kind === undefined ? {} : { kind: e.kind }),
+    })),
     diagnostics: graph.diagnostics,
     ...(graph.selection === undefined ? {} : { selection: { ...graph.selection } }),
   };
@@ -82,7 +95,8 @@ export function renderGraphText(graph: Graph, color: boolean): string {
       const cycle = onPath.has(edge.to);
       const repeat = !cycle && printed.has(edge.to) && index.children(edge.to).length > 0;
       const suffix = cycle ? paint(color, 'gray', ' (cycle)') : repeat ? paint(color, 'gray', ' (*)') : '';
-      lines.push(`${prefix}${branch}${label(edge.to)}${extras}${suffix}`);
+      const build = edge.kind === 'build' ? paint(color, 'yellow', ' [build]') : '';
+      lines.push(`${prefix}${branch}${label(edge.to)}${extras}${build}${suffix}`);
       if (cycle || repeat) return;
       printed.add(edge.to);
       onPath.add(edge.to);
@@ -105,6 +119,16 @@ export function renderGraphText(graph: Graph, color: boolean): string {
   } else {
     lines.push(paint(color, 'gray', '(the file records no dependency edges: packages listed flat)'));
     for (const n of [...graph.nodes].sort((a, b) => a.name.localeCompare(b.name))) lines.push(label(n.name));
+  }
+  const built = graph.nodes.filter((n) => n.metadataBuild !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  if (built.length > 0) {
+    lines.push('', paint(color, 'bold', 'Metadata built from sdists:'));
+    for (const n of built) {
+      lines.push(`  ${n.name} ${n.version}: ${n.metadataBuild!.how}`);
+      for (const [label, deps] of Object.entries(n.metadataBuild!.platformDependent ?? {})) {
+        lines.push(`    ${paint(color, 'yellow', 'platform-dependent')} on ${label}: ${deps.length === 0 ? '(none)' : deps.join(', ')}`);
+      }
+    }
   }
   if (graph.diagnostics.length > 0) {
     lines.push('');

@@ -7,6 +7,7 @@ import type { MarkerEnvironment } from '../pep/marker.js';
 import type { Requirement } from '../pep/requirement.js';
 import type { Version } from '../pep/version.js';
 import type { ResolverProvider } from './provider.js';
+import { attachBuilds } from './build-graph.js';
 import { markerHolds } from './markers.js';
 import type { Solution } from './solver.js';
 
@@ -82,6 +83,8 @@ export async function solutionToGraph(input: GraphInput): Promise<Graph> {
       else if (chosenExtras.some((extra) => markerHolds(req, env, extra))) addEdge(name, req);
     }
   });
+
+  attachBuilds(nodes, edges, diagnostics, (name) => solution.metadata.get(name));
 
   const roots: string[] = [];
   for (const req of input.requirements) {

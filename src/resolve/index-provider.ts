@@ -9,6 +9,7 @@ import { sdistDependencies } from '../artifact/sdist.js';
 import { PyvouchError } from '../errors.js';
 import type { Artifact } from '../graph/graph.js';
 import type { IndexFile, PackageIndex } from '../simple/types.js';
+import type { BuildEnvironments } from './build-deps.js';
 import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
 import { isStaticRequiresDist, parseCoreMetadata, type CoreMetadata } from '../pep/metadata.js';
 import { canonicalizeName } from '../pep/name.js';
@@ -24,6 +25,11 @@ export interface IndexProviderOptions extends FilePolicy {
   build?: boolean;
   /** Sandbox and archive limits for sdist metadata builds. */
   sdist?: Omit<SdistDependenciesOptions, 'extras' | 'build'>;
+  /**
+   * Where sdist builds get their build requirements (build-deps.ts): default, resolved from these
+   * same indexes; false, only the build interpreter's own packages (and no build edges).
+   */
+  buildEnvironments?: BuildEnvironments | false;
 }
 
 interface Release {
@@ -58,6 +64,7 @@ export class IndexProvider implements ResolverProvider {
   readonly #options: IndexProviderOptions;
   readonly #projects = new Map<string, Promise<Project>>();
   readonly #dependencies = new Map<string, Promise<CandidateDependencies>>();
+  #buildEnvironments: Promise<BuildEnvironments | undefined> | undefined;
 
   /**
    * `indexes` are asked in order and the first that knows a project answers for it alone (uv's
@@ -150,7 +157,14 @@ export class IndexProvider implements ResolverProvider {
       }
     }
     const bytes = await release.index.download(file);
-    const options: SdistDependenciesOptions = { ...(this.#options.sdist ?? {}), extras, build: this.#options.build ?? true };
+    const environments = await this.#environments();
+    const options: SdistDependenciesOptions = {
+      ...(this.#options.sdist ?? {}),
+      extras,
+      build: this.#options.build ?? true,
+      target: this.#options.target,
+      ...(environments === undefined ? {} : { buildEnvironment: environments.provide }),
+    };
     const deps = await sdistDependencies(bytes, file.filename, options);
     if (deps.metadata !== undefined) checkIdentity(deps.metadata, name, version, file.filename);
     return {
@@ -159,7 +173,19 @@ export class IndexProvider implements ResolverProvider {
       ...(deps.requiresPython === undefined ? {} : { requiresPython: deps.requiresPython }),
       metadata: deps.origin,
       how: deps.how,
+      ...(deps.build === undefined ? {} : { build: deps.build }),
+      ...(deps.environment === undefined ? {} : { buildRequirements: deps.environment }),
     };
+  }
+
+  /** The build environments of this provider's sdist builds (build-deps.ts), made on first use. */
+  #environments(): Promise<BuildEnvironments | undefined> {
+    const given = this.#options.buildEnvironments;
+    if (given === false) return Promise.resolve(undefined);
+    if (given !== undefined) return Promise.resolve(given);
+    // Loaded on demand: build-deps.ts itself resolves with an IndexProvider.
+    this.#buildEnvironments ??= import('./build-deps.js').then(({ BuildEnvironments }) => new BuildEnvironments({ indexes: this.#indexes }));
+    return this.#buildEnvironments;
   }
 
   async artifacts(name: string, version: Version): Promise<Artifact[]> {

@@ -6,6 +6,7 @@ import { isPyvouchError, type PyvouchError } from '../errors.js';
 import type { Graph, TargetDescription } from '../graph/graph.js';
 import { parseTarget } from '../pep/environment.js';
 import type { Requirement } from '../pep/requirement.js';
+import { comparePlatformDependence, type PlatformDependence } from './dynamic-targets.js';
 import type { ResolverProvider } from './provider.js';
 import { resolve, type ResolveOptions } from './resolve.js';
 
@@ -40,6 +41,8 @@ export interface MatrixReport {
   readonly edges: readonly EdgeDifference[];
   /** How many projects and edges every solved target shares, same version included. */
   readonly common: { readonly nodes: number; readonly edges: number };
+  /** sdists whose built metadata differs between targets (dynamic-targets.ts). */
+  readonly platformDependent: readonly PlatformDependence[];
 }
 
 export function targetLabel(target: TargetDescription): string {
@@ -112,5 +115,5 @@ export function compareGraphs(entries: readonly MatrixEntry[]): MatrixReport {
     if (absent.length === 0) commonEdges++;
     else edges.push({ from, to, present, absent });
   }
-  return { entries, nodes, edges, common: { nodes: commonNodes, edges: commonEdges } };
+  return { entries, nodes, edges, common: { nodes: commonNodes, edges: commonEdges }, platformDependent: comparePlatformDependence(entries) };
 }

@@ -4,6 +4,8 @@
 // requires-python, markers). index-provider.ts answers from a PEP 503/691 index, memory-provider.ts
 // from data in memory (tests, corpora).
 
+import type { BuildEnvironment } from '../artifact/build-metadata.js';
+import type { MetadataBuildInfo } from '../artifact/target-env.js';
 import type { Artifact } from '../graph/graph.js';
 import type { Requirement } from '../pep/requirement.js';
 import type { Version } from '../pep/version.js';
@@ -34,6 +36,10 @@ export interface CandidateDependencies {
   readonly metadata: 'static' | 'built';
   /** One sentence on where the answer came from (shown for built metadata). */
   readonly how?: string;
+  /** For built metadata: the interpreter, emulated target and build requirements of the build. */
+  readonly build?: MetadataBuildInfo;
+  /** For built metadata: the build requirements' own resolution, joined to the graph as build edges. */
+  readonly buildRequirements?: BuildEnvironment;
 }
 
 export interface ResolverProvider {

@@ -2,6 +2,7 @@
 // without being popular itself? Indexed lookups only (exact skeleton maps and a deletion
 // neighbourhood for Damerau edit distance 1), so a query costs the same against 15,000 names as
 // against 15. The popular names are a snapshot of PyPI's most-downloaded projects (data/).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FindingSeverity } from '../attest/types.js';
 import { canonicalizeName } from '../pep/name.js';
@@ -10,6 +11,8 @@ import type { Finding } from './finding.js';
 import { STDLIB_MODULE_NAMES } from './stdlib-names.js';
 
 export const TOP_PYPI_FILE = new URL('./data/top-pypi.tsv', import.meta.url);
+/** The lookups over TOP_PYPI_FILE, precomputed (`node --import tsx scripts/typosquat-index.mjs`). */
+export const TYPOSQUAT_INDEX_FILE = new URL('./data/typosquat-index.bin', import.meta.url);
 
 /**
  * Pairs of popular names that are confused for each other in practice. A top name is flagged
@@ -107,7 +110,7 @@ function affixBases(canonical: string): string[] {
 
 /**
  * FNV-1a hashes of `text` and of each one-character deletion of it, computed without making the
- * strings: the deletion neighbourhood of 15,000 names is ~150,000 keys, and numeric keys keep its
+ * strings: the deletion neighbourhood of 15,000 names is ~180,000 keys, and numeric keys keep its
  * build fast. A collision only adds a candidate, which the exact edit distance then rejects.
  */
 function deletionHashes(text: string): number[] {
@@ -128,97 +131,137 @@ function fnv(text: string, skip: number): number {
   return h >>> 0;
 }
 
-/** A multimap from 32-bit hashes to name indices in typed arrays (chained buckets): no per-key objects. */
-class HashPostings {
-  private readonly head: Int32Array;
-  private readonly key: Uint32Array;
-  private readonly value: Int32Array;
-  private readonly next: Int32Array;
-  private readonly mask: number;
-  private size = 0;
+/** The index's lookups; each maps the 32-bit hash of a key to the popular names that have it. */
+const KEY_KINDS = ['skeleton', 'visual', 'words', 'affix', 'deletion'] as const;
+type KeyKind = (typeof KEY_KINDS)[number];
 
-  constructor(capacity: number) {
-    let buckets = 1024;
-    while (buckets < capacity * 2) buckets *= 2;
-    this.mask = buckets - 1;
-    this.head = new Int32Array(buckets).fill(-1);
-    this.key = new Uint32Array(capacity);
-    this.value = new Int32Array(capacity);
-    this.next = new Int32Array(capacity);
-  }
+/** The key a popular name is filed under, per lookup (`words` only for names of several words). */
+function sortedWords(canonical: string): string | undefined {
+  const words = canonical.includes('-') ? canonical.split('-') : [];
+  return words.length > 1 ? [...words].sort().join('-') : undefined;
+}
 
-  add(hash: number, value: number): void {
-    const slot = hash & this.mask;
-    const e = this.size++;
-    this.key[e] = hash;
-    this.value[e] = value;
-    this.next[e] = this.head[slot]!;
-    this.head[slot] = e;
+function keysOf(canonical: string): Record<KeyKind, readonly number[]> {
+  const skeleton = stripSeparators(canonical);
+  const words = sortedWords(canonical);
+  return {
+    skeleton: [fnv(skeleton, -1)],
+    visual: [fnv(collapseRuns(visualSkeleton(skeleton)), -1)],
+    words: words === undefined ? [] : [fnv(words, -1)],
+    affix: affixBases(canonical).map((b) => fnv(b, -1)),
+    deletion: skeleton.length >= MIN_EDIT_LENGTH ? deletionHashes(skeleton) : [],
+  };
+}
+
+/**
+ * A multimap from 32-bit hashes to name indices as two sorted typed arrays: a binary search finds
+ * a key's run. No per-key objects, so it is cheap to build, and it is what the shipped index file
+ * holds byte for byte, so loading it is a view over the file.
+ */
+class SortedPostings {
+  constructor(
+    readonly hashes: Uint32Array,
+    readonly values: Uint32Array | Uint16Array,
+  ) {}
+
+  /** From (hash, index) pairs in any order; a repeated pair is kept once. */
+  static build(hashes: readonly number[], values: readonly number[]): SortedPostings {
+    // One numeric sort of hash * 2^20 + index (exact below 2^53): indices stay ascending per hash.
+    const packed = new Float64Array(hashes.length);
+    for (let i = 0; i < hashes.length; i++) packed[i] = hashes[i]! * INDEX_SPAN + values[i]!;
+    packed.sort();
+    let size = 0;
+    for (let i = 0; i < packed.length; i++) if (i === 0 || packed[i] !== packed[i - 1]) packed[size++] = packed[i]!;
+    const outHashes = new Uint32Array(size);
+    const outValues = new Uint32Array(size);
+    for (let i = 0; i < size; i++) {
+      const v = packed[i]!;
+      outValues[i] = v % INDEX_SPAN;
+      outHashes[i] = (v - outValues[i]!) / INDEX_SPAN;
+    }
+    return new SortedPostings(outHashes, outValues);
   }
 
   forEach(hash: number, fn: (value: number) => void): void {
-    for (let e = this.head[hash & this.mask]!; e !== -1; e = this.next[e]!) if (this.key[e] === hash) fn(this.value[e]!);
+    const { hashes, values } = this;
+    let lo = 0;
+    let hi = hashes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (hashes[mid]! < hash) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < hashes.length && hashes[i] === hash; i++) fn(values[i]!);
   }
 }
 
-// Most keys name one project: keep a bare index then, and an array only for the few shared keys
-// (half the build time and memory of an array per key).
-type Postings<K = string> = Map<K, number | number[]>;
+/** Name indices fit in 20 bits in the packed sort key (a million popular names). */
+const INDEX_SPAN = 2 ** 20;
 
-function push<K>(map: Postings<K>, key: K, value: number): void {
-  const held = map.get(key);
-  if (held === undefined) map.set(key, value);
-  else if (typeof held === 'number') {
-    if (held !== value) map.set(key, [held, value]);
-  } else if (held[held.length - 1] !== value) held.push(value);
-}
+type Lookups = Record<KeyKind, SortedPostings>;
 
-function postings<K>(map: Postings<K>, key: K): readonly number[] {
-  const held = map.get(key);
-  return held === undefined ? [] : typeof held === 'number' ? [held] : held;
+function buildLookups(names: readonly TopName[]): Lookups {
+  if (names.length >= INDEX_SPAN) throw new RangeError(`at most ${INDEX_SPAN - 1} popular names, not ${names.length}`);
+  const pairs = Object.fromEntries(KEY_KINDS.map((k) => [k, { hashes: [] as number[], values: [] as number[] }])) as Record<KeyKind, { hashes: number[]; values: number[] }>;
+  names.forEach((top, i) => {
+    const keys = keysOf(top.name);
+    for (const kind of KEY_KINDS) {
+      const into = pairs[kind];
+      for (const h of keys[kind]) {
+        into.hashes.push(h);
+        into.values.push(i);
+      }
+    }
+  });
+  return Object.fromEntries(KEY_KINDS.map((k) => [k, SortedPostings.build(pairs[k].hashes, pairs[k].values)])) as Lookups;
 }
 
 /** The index over the popular names; build once (`TyposquatIndex.shipped()`), query many times. */
 export class TyposquatIndex {
   readonly names: readonly TopName[];
   private readonly byName = new Map<string, number>();
-  /** separator-free name → indices */
-  private readonly bySkeleton = new Map<string, number | number[]>();
-  /** collapsed visual skeleton → indices */
-  private readonly byVisual = new Map<string, number | number[]>();
-  /** hashes of the separator-free name and each of its one-character deletions → indices */
-  private readonly byDeletion: HashPostings;
-  /** sorted words → indices */
-  private readonly byWords = new Map<string, number | number[]>();
-  /** separator-free name with an affix removed → indices */
-  private readonly byAffixBase = new Map<string, number | number[]>();
+  private readonly lookups: Lookups;
   private readonly stdlib: ReadonlySet<string>;
+  /** Whether the lookups came precomputed (from the index file) rather than built here. */
+  readonly precomputed: boolean;
 
-  constructor(names: readonly TopName[], stdlib: readonly string[] = STDLIB_MODULE_NAMES) {
+  /** Builds the index in memory (the shipped one is read from a file instead: `shipped()`). */
+  constructor(names: readonly TopName[], stdlib: readonly string[] = STDLIB_MODULE_NAMES, lookups?: Lookups) {
     this.names = names;
     this.stdlib = new Set(stdlib.map((n) => canonicalizeName(n)));
-    let capacity = 0;
-    for (const top of names) capacity += top.name.length + 1;
-    this.byDeletion = new HashPostings(capacity);
-    names.forEach((top, i) => {
-      const canonical = top.name;
-      this.byName.set(canonical, i);
-      const skeleton = stripSeparators(canonical);
-      push(this.bySkeleton, skeleton, i);
-      push(this.byVisual, collapseRuns(visualSkeleton(skeleton)), i);
-      if (skeleton.length >= MIN_EDIT_LENGTH) {
-        for (const h of deletionHashes(skeleton)) this.byDeletion.add(h, i);
-      }
-      const words = canonical.includes('-') ? canonical.split('-') : [];
-      if (words.length > 1) push(this.byWords, [...words].sort().join('-'), i);
-      for (const base of affixBases(canonical)) push(this.byAffixBase, base, i);
-    });
+    names.forEach((top, i) => this.byName.set(top.name, i));
+    this.precomputed = lookups !== undefined;
+    this.lookups = lookups ?? buildLookups(names);
   }
 
-  /** The index over the snapshot shipped with pyvouch (loaded and built once per process). */
+  /**
+   * The index over the snapshot shipped with pyvouch, loaded once per process: read from the
+   * precomputed data/typosquat-index.bin when it was made from this snapshot with these rules,
+   * else built from data/top-pypi.tsv (same answers, slower).
+   */
   static shipped(): TyposquatIndex {
-    shippedIndex ??= new TyposquatIndex(loadTopNames(readFileSync(TOP_PYPI_FILE, 'utf8')));
+    shippedIndex ??= TyposquatIndex.load();
     return shippedIndex;
+  }
+
+  /** Reads the shipped snapshot and its precomputed index afresh (`shipped()` keeps the result). */
+  static load(tsvFile: URL | string = TOP_PYPI_FILE, indexFile: URL | string = TYPOSQUAT_INDEX_FILE): TyposquatIndex {
+    const text = readFileSync(tsvFile, 'utf8');
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readFileSync(indexFile);
+    } catch {
+      bytes = undefined;
+    }
+    const read = bytes === undefined ? undefined : readIndexFile(bytes, indexFingerprint(text));
+    if (read !== undefined) return new TyposquatIndex(read.names, STDLIB_MODULE_NAMES, read.lookups);
+    return new TyposquatIndex(loadTopNames(text));
+  }
+
+  /** The precomputed index file for `tsvText` (`scripts/typosquat-index.mjs` writes it). */
+  static serialize(tsvText: string): Uint8Array {
+    const names = loadTopNames(tsvText);
+    return writeIndexFile(names, buildLookups(names), indexFingerprint(tsvText));
   }
 
   /** The rank of a popular name (1 = most downloaded), or undefined. */
@@ -285,14 +328,13 @@ export class TyposquatIndex {
   /** The popular names `canonical` resembles, best rule first, at most three. */
   private matches(canonical: string): Match[] {
     const found = new Map<number, Rule>();
-    const add = (indices: readonly number[] | undefined, rule: Rule): void => {
-      for (const i of indices ?? []) if (!found.has(i) && this.names[i]!.name !== canonical) found.set(i, rule);
+    const add = (indices: readonly number[], rule: Rule): void => {
+      for (const i of indices) if (!found.has(i) && this.names[i]!.name !== canonical) found.set(i, rule);
     };
     const skeleton = stripSeparators(canonical);
-    add(postings(this.bySkeleton, skeleton), 'separator');
+    add(this.filed('skeleton', skeleton), 'separator');
     const visual = visualSkeleton(skeleton);
-    const collapsed = collapseRuns(visual);
-    const visualMatches = postings(this.byVisual, collapsed);
+    const visualMatches = this.filed('visual', collapseRuns(visual));
     add(
       visualMatches.filter((i) => visualSkeleton(stripSeparators(this.names[i]!.name)) === visual),
       'homoglyph',
@@ -300,25 +342,44 @@ export class TyposquatIndex {
     add(visualMatches, 'repeated-characters');
     if (skeleton.length >= MIN_EDIT_LENGTH) {
       const candidates = new Set<number>();
-      for (const key of deletionHashes(skeleton)) this.byDeletion.forEach(key, (i) => candidates.add(i));
+      for (const key of deletionHashes(skeleton)) this.lookups.deletion.forEach(key, (i) => candidates.add(i));
       add(
         [...candidates].filter((i) => editDistance(skeleton, stripSeparators(this.names[i]!.name), 1) <= 1),
         'edit-distance',
       );
     }
-    const words = canonical.split('-');
-    if (words.length > 1) add(postings(this.byWords, [...words].sort().join('-')), 'swapped-words');
+    const words = sortedWords(canonical);
+    if (words !== undefined) add(this.filed('words', words), 'swapped-words');
     if (skeleton.length >= MIN_AFFIX_BASE) {
-      add(postings(this.byAffixBase, skeleton), 'affix');
+      add(this.filed('affix', skeleton), 'affix');
       for (const base of affixBases(canonical)) {
-        add(postings(this.bySkeleton, base), 'affix');
-        add(postings(this.byAffixBase, base), 'affix');
+        add(this.filed('skeleton', base), 'affix');
+        add(this.filed('affix', base), 'affix');
       }
     }
     return [...found]
       .map(([i, rule]) => ({ top: this.names[i]!, rule }))
       .sort((a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule) || a.top.rank - b.top.rank)
       .slice(0, 3);
+  }
+
+  /** The popular names filed under exactly `key` in one lookup (hash hits re-checked on the name). */
+  private filed(kind: Exclude<KeyKind, 'deletion'>, key: string): number[] {
+    const out: number[] = [];
+    this.lookups[kind].forEach(fnv(key, -1), (i) => {
+      const name = this.names[i]!.name;
+      const skeleton = stripSeparators(name);
+      const exact =
+        kind === 'skeleton'
+          ? skeleton === key
+          : kind === 'visual'
+            ? collapseRuns(visualSkeleton(skeleton)) === key
+            : kind === 'words'
+              ? sortedWords(name) === key
+              : affixBases(name).includes(key);
+      if (exact) out.push(i);
+    });
+    return out;
   }
 
   private findingFor(display: string, canonical: string, { top, rule }: Match): Finding {
@@ -346,6 +407,86 @@ const RULE_TEXT: Readonly<Record<Rule, string>> = {
 };
 
 let shippedIndex: TyposquatIndex | undefined;
+
+// The precomputed index file, little-endian: a 64-byte header (magic, format, seal, name count,
+// entries per lookup), the ranks (u32), each lookup's sorted hashes (u32), each lookup's name
+// indices (u16), then the canonical names joined by newlines (UTF-8). The seal is the SHA-256 of
+// the fingerprint and of everything after the header: a stale or damaged file is never read.
+const MAGIC = 0x53545650; // "PVTS"
+const FORMAT = 1;
+const HEADER_BYTES = 64;
+
+/**
+ * What the file was made from: the snapshot's text and the rules that derive the keys. A file
+ * whose fingerprint differs is ignored (the index is then built in memory), so a changed snapshot
+ * or affix list can never be answered from a stale file.
+ */
+function indexFingerprint(tsvText: string): Uint8Array {
+  const recipe = JSON.stringify({ FORMAT, KEY_KINDS, PREFIXES, SUFFIXES, MIN_EDIT_LENGTH, MIN_AFFIX_BASE, probe: KEY_PROBES.map((n) => keysOf(n)) });
+  return createHash('sha256').update(tsvText).update('\0').update(recipe).digest();
+}
+
+/** Names whose keys go into the fingerprint: a change to the skeleton or visual rules changes it. */
+const KEY_PROBES = ['python-rn0-vv1-5-3-lib', 'aab--bcc-py', 'x-requests-api-sdk-2'];
+
+function writeIndexFile(names: readonly TopName[], lookups: Lookups, fingerprint: Uint8Array): Uint8Array {
+  if (names.length > 0xffff) throw new RangeError(`the index file holds at most 65,535 names, not ${names.length}`);
+  const text = Buffer.from(names.map((n) => n.name).join('\n'), 'utf8');
+  const counts = KEY_KINDS.map((k) => lookups[k].hashes.length);
+  const entries = counts.reduce((a, b) => a + b, 0);
+  const size = HEADER_BYTES + 4 * names.length + 4 * entries + 2 * entries + text.length;
+  const out = Buffer.alloc(size);
+  out.writeUInt32LE(MAGIC, 0);
+  out.writeUInt32LE(FORMAT, 4);
+  out.writeUInt32LE(names.length, 40);
+  counts.forEach((c, i) => out.writeUInt32LE(c, 44 + 4 * i));
+  let at = HEADER_BYTES;
+  for (const n of names) {
+    out.writeUInt32LE(n.rank, at);
+    at += 4;
+  }
+  for (const k of KEY_KINDS) for (const h of lookups[k].hashes) at = out.writeUInt32LE(h, at);
+  for (const k of KEY_KINDS) for (const v of lookups[k].values) at = out.writeUInt16LE(v, at);
+  out.set(text, at);
+  out.set(seal(fingerprint, out.subarray(HEADER_BYTES)), 8);
+  return out;
+}
+
+function seal(fingerprint: Uint8Array, body: Uint8Array): Buffer {
+  return createHash('sha256').update(fingerprint).update(body).digest();
+}
+
+/** The names and lookups of an index file made with `fingerprint`, or undefined (then build). */
+function readIndexFile(file: Uint8Array, fingerprint: Uint8Array): { names: TopName[]; lookups: Lookups } | undefined {
+  // Typed-array views read the platform's byte order: take the file only on little-endian hosts.
+  if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1 || file.length < HEADER_BYTES) return undefined;
+  // Views need 4-byte alignment; a pooled or offset buffer is copied once.
+  const bytes = file.byteOffset % 4 === 0 ? file : file.slice();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== FORMAT) return undefined;
+  const body = new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, bytes.byteLength - HEADER_BYTES);
+  if (!Buffer.from(bytes.buffer, bytes.byteOffset + 8, 32).equals(seal(fingerprint, body))) return undefined;
+  const count = view.getUint32(40, true);
+  const counts = KEY_KINDS.map((_, i) => view.getUint32(44 + 4 * i, true));
+  const entries = counts.reduce((a, b) => a + b, 0);
+  const textAt = HEADER_BYTES + 4 * count + 6 * entries;
+  if (textAt > bytes.byteLength) return undefined;
+  const ranks = new Uint32Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, count);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + textAt, bytes.byteLength - textAt).toString('utf8');
+  const words = text === '' ? [] : text.split('\n');
+  if (words.length !== count) return undefined;
+  const names = words.map((name, i) => ({ name, rank: ranks[i]! }));
+  let hashAt = bytes.byteOffset + HEADER_BYTES + 4 * count;
+  let valueAt = hashAt + 4 * entries;
+  const lookups = {} as Lookups;
+  KEY_KINDS.forEach((k, i) => {
+    const n = counts[i]!;
+    lookups[k] = new SortedPostings(new Uint32Array(bytes.buffer, hashAt, n), new Uint16Array(bytes.buffer, valueAt, n));
+    hashAt += 4 * n;
+    valueAt += 2 * n;
+  });
+  return { names, lookups };
+}
 
 /** Parses the `rank<TAB>name` snapshot (a header line is allowed). */
 export function loadTopNames(text: string): TopName[] {

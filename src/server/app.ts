@@ -24,7 +24,8 @@ import type { Upstream } from './upstream.js';
 import type { FileScanner } from '../app/scan.js';
 import type { IndexFile } from '../simple/types.js';
 import type { ProvenanceTrust } from '../provenance/trusted-root.js';
-import { upstreamProvenanceStatements } from '../app/provenance-source.js';
+import { upstreamProvenanceStatements, type PinningOptions } from '../app/provenance-source.js';
+import { upstreamPinning } from '../app/upstream-pinning.js';
 import { AccelFiles, type AccelOptions } from './accel.js';
 import { ReadinessProbe } from './ready.js';
 import { PageRenderer, RENDER_HEADER } from './render-to.js';
@@ -51,6 +52,8 @@ export interface ServerOptions {
   scanner?: FileScanner;
   /** `serve --provenance`: weigh upstream's PEP 740 provenance, verified with this trusted root. */
   provenance?: ProvenanceTrust;
+  /** With `provenance`: publisher pinning (pins, pyvouch's signer, whose acceptances count). */
+  pinning?: PinningOptions;
   /** `serve --render-to DIR`: project pages rendered into DIR for nginx (render-to.ts). */
   renderTo?: { dir: string; intervalMs?: number };
   /** `serve --accel-dir DIR`: allowed files leave through X-Accel-Redirect (accel.ts). */
@@ -93,13 +96,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ttlMs: decisionTtlMs,
     metrics,
     now,
+    ...(options.decisions.firstSeen === undefined ? {} : { firstSeen: options.decisions.firstSeen.bind(options.decisions) }),
     ...(options.scanner === undefined ? {} : { scan: scanThrough(options.scanner, options.upstream) }),
     ...(options.provenance === undefined
       ? {}
       : {
-          fileStatements: upstreamProvenanceStatements(options.upstream, options.provenance, {
-            onSetAside: (s) => logger.log('warn', 'provenance-ignored', { file: s.what, code: s.code, message: s.message }),
-          }),
+          fileStatements: provenanceHook(options, options.provenance, logger),
         }),
   });
   const gate = new Gate({
@@ -139,7 +141,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     startedAt: now(),
     version: options.version ?? '0.0.0',
   });
-  const ui = new WebUi({ store: options.store, policy: options.policy, now });
+  const ui = new WebUi({ store: options.store, policy: options.policy, now, upstream: options.upstream, decider });
   const admin: AdminContext = {
     token: options.adminToken,
     store: options.store,
@@ -236,7 +238,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (allow(res, method, ['POST'])) await reloadPolicy(req, res, admin);
         return 'admin';
       case 'ui':
-        if (read()) ui.asset(req, res, segments.slice(1), trailing, head);
+        if (!read()) return 'ui';
+        if (second === 'diff' && !trailing) await ui.diff(res, segments.slice(2), head);
+        else ui.asset(req, res, segments.slice(1), trailing, head);
         return 'ui';
       default:
         break;
@@ -403,7 +407,7 @@ function answerError(res: ServerResponse, err: unknown, head: boolean, logger: L
   }
   if (isPyvouchError(err)) {
     // Input the client sent (a bad envelope, a bad query) is its error; a store failure is ours.
-    const status = err.code === 'STORE' || err.code === 'STORE_MIGRATION' || err.code === 'IO' ? 503 : 400;
+    const status = err.code === 'STORE' || err.code === 'STORE_MIGRATION' || err.code === 'IO' || err.code === 'PINNING_STATE' ? 503 : 400;
     if (status === 503) logger.log('error', 'request failed', { code: err.code, error: err.message });
     sendJson(res, status, errorBody(err), { head });
     return;
@@ -419,6 +423,15 @@ function scanThrough(scanner: FileScanner, upstream: Upstream): (project: string
     if (sha256 === undefined) return Promise.resolve([]);
     return scanner.statements(project, version, file.filename, sha256, () => upstream.download(file));
   };
+}
+
+/** `serve --provenance`: upstream's verified PEP 740 statements per file, with publisher pinning when asked. */
+function provenanceHook(options: ServerOptions, trust: ProvenanceTrust, logger: Logger) {
+  const verified = upstreamProvenanceStatements(options.upstream, trust, {
+    onSetAside: (s) => logger.log('warn', 'provenance-ignored', { file: s.what, code: s.code, message: s.message }),
+  });
+  if (options.pinning === undefined) return verified;
+  return upstreamPinning(verified, { ...options.pinning, page: async (project) => (await options.upstream.page(project)).page?.files });
 }
 
 /** The renderer's sweep, awaited at most `ms`: a slow upstream must not hold an admin answer for ever. */

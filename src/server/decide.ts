@@ -10,6 +10,7 @@ import { gatherStatements, storeSource, type StatementSource } from '../app/sour
 import { PyvouchError } from '../errors.js';
 import type { IndexFile } from '../simple/types.js';
 import type { StatementStore } from '../store/store.js';
+import { seenKey, type SeenFile } from '../store/decisions.js';
 import { loadPolicy } from '../trust/load.js';
 import type { Policy } from '../trust/policy.js';
 import { indexStatements, type StatementIndex } from '../trust/statements.js';
@@ -67,6 +68,12 @@ export interface DeciderOptions {
    * verified PEP 740 provenance (`serve --provenance`). Weighed with the project's statements.
    */
   fileStatements?: (project: string, file: IndexFile, now: Date) => Promise<readonly Statement[]>;
+  /**
+   * When the index first saw each file, recording the unseen ones (the decision log's firstSeen):
+   * the cooldown's clock for files upstream states no PEP 700 upload-time for. Without it, or when
+   * it fails, such a file's age is unknown and a min-age policy fails it (closed).
+   */
+  firstSeen?: (files: readonly SeenFile[], now: Date) => Promise<Map<string, string>>;
 }
 
 interface Entry {
@@ -81,6 +88,8 @@ export class Decider {
   private readonly entries = new Map<string, Entry>();
   private readonly statements = new Map<string, { generation: string; index: Promise<StatementIndex>; raw: Promise<Statement[]> }>();
   private trust: { generation: string; statements: Promise<Statement[]> } | undefined;
+  /** First-seen times already read (they never change once recorded). */
+  private readonly seen = new Map<string, string>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => Date;
@@ -128,13 +137,16 @@ export class Decider {
     // Set with the index, synchronously: the project's statements for files that bring their own.
     const raw = this.statements.get(project)?.raw;
     const index = await pending;
+    const seen = await this.firstSeen(project, misses.map((i) => files[i]!), now);
     for (const i of misses) {
       const file = files[i]!;
+      const firstSeen = file.uploadTime === undefined ? seen.get(file.filename) : undefined;
       const extra = this.options.fileStatements === undefined ? [] : await this.options.fileStatements(project, file, now);
       const statements = extra.length === 0 || raw === undefined ? index : indexStatements([...(await raw), ...extra]);
-      const decision = scanning
-        ? await this.decideScanned(project, file, statements, generation, now, extra)
-        : decideFile({ project, file, statements, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
+      const decided = scanning
+        ? await this.decideScanned(project, file, statements, generation, now, extra, firstSeen)
+        : decideFile({ project, file, statements, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now, ...(firstSeen === undefined ? {} : { firstSeen }) });
+      const decision = withFindingDetails(decided, extra);
       out[i] = decision;
       const key = keyOf(project, file);
       this.entries.delete(key);
@@ -149,8 +161,9 @@ export class Decider {
   }
 
   /** A download's decision with the scanner's statements about the file weighed too. */
-  private async decideScanned(project: string, file: IndexFile, index: StatementIndex, generation: string, now: Date, extra: readonly Statement[]): Promise<FileDecision> {
-    const decide = (statements: StatementIndex): FileDecision => decideFile({ project, file, statements, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now });
+  private async decideScanned(project: string, file: IndexFile, index: StatementIndex, generation: string, now: Date, extra: readonly Statement[], firstSeen: string | undefined): Promise<FileDecision> {
+    const decide = (statements: StatementIndex): FileDecision =>
+      decideFile({ project, file, statements, policy: this.options.policy.policy, indexUrl: this.options.indexUrl, generation, now, ...(firstSeen === undefined ? {} : { firstSeen }) });
     const first = decide(index);
     // Nothing to bind scanner statements to: the decision stands (it fails closed already).
     if (first.verdict === 'error' || first.sha256 === null) return first;
@@ -164,6 +177,41 @@ export class Decider {
     if (found.length === 0) return first;
     const raw = await this.statements.get(project)?.raw;
     return decide(indexStatements([...(raw ?? []), ...extra, ...found]));
+  }
+
+  /**
+   * When this index first saw each of `files` that upstream states no upload-time for, by filename
+   * (recording the unseen ones now). Project pages call it in every mode, so a file's clock starts
+   * when it is first listed, not when someone first asks for it.
+   */
+  async firstSeen(project: string, files: readonly IndexFile[], now = this.now()): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (this.options.firstSeen === undefined) return out;
+    const ask: SeenFile[] = [];
+    for (const f of files) {
+      const sha256 = f.hashes['sha256']?.toLowerCase();
+      if (f.uploadTime !== undefined || sha256 === undefined || !/^[0-9a-f]{64}$/.test(sha256)) continue;
+      const key = seenKey({ project, filename: f.filename, sha256 });
+      const known = this.seen.get(key);
+      if (known !== undefined) out.set(f.filename, known);
+      else ask.push({ project, filename: f.filename, sha256 });
+    }
+    if (ask.length === 0) return out;
+    let answered: Map<string, string>;
+    try {
+      answered = await this.options.firstSeen(ask, now);
+    } catch {
+      // Unknown ages fail a min-age policy closed; a policy without one is not stopped by this.
+      return out;
+    }
+    for (const f of ask) {
+      const at = answered.get(seenKey(f));
+      if (at === undefined) continue;
+      out.set(f.filename, at);
+      this.seen.set(seenKey(f), at);
+    }
+    if (this.seen.size > 200_000) this.seen.clear();
+    return out;
   }
 
   private statementIndex(project: string, generation: string): Promise<StatementIndex> {
@@ -199,3 +247,18 @@ function keyOf(project: string, file: IndexFile): string {
   return `${project}\u0000${file.filename}\u0000${file.hashes['sha256'] ?? ''}`;
 }
 
+/**
+ * A veto by a flag that came with the file (publisher pinning's) says what the flag found, e.g.
+ * which publisher signed instead of the pinned one: the 403's reason names the change.
+ */
+function withFindingDetails(decision: FileDecision, extra: readonly Statement[]): FileDecision {
+  if (decision.allowed || decision.report === undefined || extra.length === 0) return decision;
+  const details: string[] = [];
+  for (const m of decision.report.missing) {
+    if (m.kind !== 'veto') continue;
+    const flag = extra.find((s) => s.id === m.statement && s.kind === 'flag');
+    if (flag !== undefined && flag.description !== '') details.push(flag.description);
+  }
+  if (details.length === 0) return decision;
+  return { ...decision, reasons: [...decision.reasons, ...details], summary: `${decision.summary} (${details.join('; ')})` };
+}

@@ -114,6 +114,8 @@ export class Gate {
     this.o.metrics.pageCache.inc(PAGE_MISS);
 
     let files = page.files;
+    // Deny and audit pages decide nothing, but the cooldown's first-seen clock starts at listing.
+    if (!filtering) await this.o.decider.firstSeen(canonical, files);
     if (filtering) {
       const decisions = await this.o.decider.decide(canonical, files, false);
       await this.recordHidden(req, decisions);

@@ -23,7 +23,15 @@ import type { StatementStore } from '../store/store.js';
 import { jsonTextDepth, MAX_JSON_DEPTH } from '../text/json-depth.js';
 import { checkGraph } from '../app/check.js';
 import { storeSource } from '../app/sources.js';
-import type { PolicyHolder } from './decide.js';
+import type { Decider, PolicyHolder } from './decide.js';
+import type { Upstream } from './upstream.js';
+import { isPyvouchError } from '../errors.js';
+import { diffReleaseTrees, readReleaseTree } from '../artifact/diff.js';
+import { canonicalizeName, isValidName } from '../pep/name.js';
+import { Version } from '../pep/version.js';
+import type { IndexFile } from '../simple/types.js';
+import { releaseOf } from '../app/decide.js';
+import { renderDiffPage } from './ui/diff-view.js';
 import { MAX_GRAPH_RESPONSE_BYTES, readGraphInWorker } from './graph-job.js';
 import { HttpError, readBody, sendJson, sendText } from './respond.js';
 import { APP_CSS } from './ui/app-css.js';
@@ -78,12 +86,108 @@ export interface WebUiOptions {
   store: StatementStore;
   policy: PolicyHolder;
   now: () => Date;
+  /** The diff view's source of files and verdicts (the gate's own upstream and decider). */
+  upstream?: Upstream;
+  decider?: Decider;
 }
+
+/** Diffs being made at once; more get 503 (each reads two archives into memory). */
+const MAX_DIFFS_IN_FLIGHT = 2;
 
 export class WebUi {
   private inFlight = 0;
+  private diffsInFlight = 0;
 
   constructor(private readonly o: WebUiOptions) {}
+
+  /**
+   * GET /ui/diff/NAME/OLD/NEW: the two releases' files (the sdists, else wheels, as `pyvouch diff`
+   * picks them) side by side, the new release's verdict, and the certify command. The files come
+   * through the gate's upstream, checked against upstream's digests.
+   */
+  async diff(res: ServerResponse, rest: readonly string[], head: boolean): Promise<void> {
+    const [name, oldText, newText, ...more] = rest;
+    if (name === undefined || oldText === undefined || newText === undefined || more.length > 0) {
+      throw new HttpError(404, 'the diff view is at /ui/diff/NAME/OLD/NEW', 'NOT_FOUND');
+    }
+    const upstream = this.o.upstream;
+    const decider = this.o.decider;
+    if (upstream === undefined || decider === undefined) throw new HttpError(404, 'this server has no upstream to diff releases from', 'NOT_FOUND');
+    if (!isValidName(name)) throw new HttpError(404, `'${name}' is not a valid project name`, 'INVALID_NAME');
+    const project = canonicalizeName(name);
+    const oldVersion = Version.tryParse(oldText)?.toString();
+    const newVersion = Version.tryParse(newText)?.toString();
+    if (oldVersion === undefined || newVersion === undefined) {
+      throw new HttpError(404, `'${oldVersion === undefined ? oldText : newText}' is not a PEP 440 version`, 'INVALID_VERSION');
+    }
+    if (this.diffsInFlight >= MAX_DIFFS_IN_FLIGHT) throw new HttpError(503, 'too many diffs are being made right now; try again in a moment', 'BUSY', { 'Retry-After': '1' });
+    this.diffsInFlight++;
+    try {
+      const files = (await upstream.page(project)).page?.files;
+      if (files === undefined) throw new HttpError(404, `upstream has no project '${project}'`, 'NOT_FOUND');
+      const to = pickFile(files, project, newVersion, undefined);
+      if (to === undefined) throw new HttpError(404, `upstream lists no wheel or sdist of ${project} ${newVersion}`, 'NOT_FOUND');
+      const wheel = to.filename.toLowerCase().endsWith('.whl');
+      const from = pickFile(files, project, oldVersion, wheel);
+      if (from === undefined) throw new HttpError(404, `upstream lists no ${wheel ? 'wheel' : 'sdist'} of ${project} ${oldVersion} to diff ${to.filename} against`, 'NOT_FOUND');
+      let oldBytes: Uint8Array;
+      let newBytes: Uint8Array;
+      try {
+        [oldBytes, newBytes] = await Promise.all([upstream.download(from), upstream.download(to)]);
+      } catch (err) {
+        // A digest mismatch or an unreachable upstream is upstream's failure, not the client's.
+        throw new HttpError(502, `cannot fetch the files to diff from upstream: ${err instanceof Error ? err.message : String(err)}`, isPyvouchError(err) ? err.code : 'HTTP');
+      }
+      let oldTree;
+      let newTree;
+      try {
+        [oldTree, newTree] = await Promise.all([readReleaseTree(oldBytes, from.filename), readReleaseTree(newBytes, to.filename)]);
+      } catch (err) {
+        throw new HttpError(422, `cannot read the releases' archives: ${err instanceof Error ? err.message : String(err)}`, isPyvouchError(err) ? err.code : 'ARCHIVE_INVALID');
+      }
+      const diff = diffReleaseTrees(oldTree, newTree);
+      diff.from.sha256 = from.hashes['sha256']?.toLowerCase() ?? '';
+      diff.to.sha256 = to.hashes['sha256']?.toLowerCase() ?? '';
+      const [decision] = await decider.decide(project, [to], false);
+      const policy = this.o.policy.policy;
+      const criteria = policy.packages.get(project)?.criteria ?? policy.criteria;
+      const certify = [
+        'pyvouch certify',
+        `${project}==${newVersion}`,
+        `--from ${oldVersion}`,
+        `--criteria ${shellWord(criteria.join(','))}`,
+        `--index ${shellWord(upstream.url)}`,
+        ...(wheel ? ['--wheel'] : []),
+      ].join(' ');
+      const html = renderDiffPage({
+        name: project,
+        oldVersion,
+        newVersion,
+        diff,
+        from: oldTree,
+        to: newTree,
+        verdict: { allowed: decision?.allowed === true, verdict: decision?.verdict ?? 'error', summary: decision?.summary ?? '', reasons: decision?.reasons ?? [] },
+        certify,
+        // The page is at /ui/diff/NAME/OLD/NEW: three levels below /ui/.
+        uiRoot: '../../../',
+      });
+      const body = Buffer.from(html, 'utf8');
+      res.writeHead(200, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Length': String(body.length),
+        'Cache-Control': 'no-cache',
+        'Content-Security-Policy': UI_CSP,
+        'X-Content-Type-Options': 'nosniff',
+        'X-Frame-Options': 'DENY',
+        'Referrer-Policy': 'no-referrer',
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+      });
+      res.end(head ? undefined : body);
+    } finally {
+      this.diffsInFlight--;
+    }
+  }
 
   /** GET /ui/…: `rest` is the path below /ui (segments), `trailing` whether the path ended in '/'. */
   asset(req: IncomingMessage, res: ServerResponse, rest: readonly string[], trailing: boolean, head: boolean): void {
@@ -275,4 +379,23 @@ function pathsFromRoots(graph: Graph): Map<string, string[]> {
     out.set(name, path);
   }
   return out;
+}
+
+/** The file `pyvouch diff` would pick: the sdist, else a pure-Python wheel, else any wheel (`wheel` forces the kind). */
+function pickFile(files: readonly IndexFile[], project: string, version: string, wheel: boolean | undefined): IndexFile | undefined {
+  const of = files.filter((f) => {
+    const r = releaseOf(f.filename);
+    return r !== undefined && r.name === project && r.version === version;
+  });
+  const sdist = of.find((f) => releaseOf(f.filename)?.kind === 'sdist');
+  const wheels = of.filter((f) => releaseOf(f.filename)?.kind === 'wheel');
+  const pure = wheels.find((f) => f.filename.endsWith('-none-any.whl')) ?? wheels[0];
+  if (wheel === true) return pure;
+  if (wheel === false) return sdist;
+  return sdist ?? pure;
+}
+
+/** A word the shell reads as itself: quoted unless it is plainly safe. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9_.,:/@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }

@@ -15,9 +15,11 @@ import { PyvouchError } from '../errors.js';
 import {
   decodeReasons,
   queryLimit,
+  seenKey,
   type DecisionLog,
   type DecisionQuery,
   type DecisionRecord,
+  type SeenFile,
   type StatementWatch,
   type StoredDecision,
 } from './decisions.js';
@@ -73,6 +75,20 @@ export function postgresDecisionMigrations(schema: string): readonly Migration[]
         // Once per INSERT statement (the store inserts in chunks of up to 1000), not once per row.
         `CREATE TRIGGER decision_log_generation AFTER INSERT ON ${s}.statements
           FOR EACH STATEMENT EXECUTE FUNCTION ${s}.decision_log_bump_generation()`,
+      ],
+    },
+    {
+      // Issue 15: the cooldown's clock for files upstream states no upload-time for (see the SQLite log).
+      version: 2,
+      name: 'first-seen times of upstream files',
+      statements: [
+        `CREATE TABLE ${s}.first_seen (
+          project text NOT NULL,
+          filename text NOT NULL,
+          sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+          first_seen timestamptz NOT NULL,
+          PRIMARY KEY (project, filename, sha256)
+        )`,
       ],
     },
   ];
@@ -199,6 +215,34 @@ export class PostgresDecisionLog implements DecisionLog {
       `cannot record ${entries.length} decision(s) in`,
       'pyvouch-decisions-insert',
     );
+  }
+
+  async firstSeen(files: readonly SeenFile[], now: Date): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (files.length === 0) return out;
+    const columns = [files.map((f) => f.project), files.map((f) => f.filename), files.map((f) => f.sha256)];
+    // Insert what is new (an earlier time stays), then read every asked row back, in one statement.
+    const rows = await this.#query<{ project: string; filename: string; sha256: string; first_seen: Date }>(
+      `WITH asked AS (SELECT DISTINCT p, f, h FROM unnest($1::text[], $2::text[], $3::text[]) AS x(p, f, h)),
+       added AS (
+         INSERT INTO ${this.#s}.first_seen (project, filename, sha256, first_seen)
+         SELECT p, f, h, $4::timestamptz FROM asked ON CONFLICT DO NOTHING
+         RETURNING project, filename, sha256, first_seen
+       )
+       SELECT project, filename, sha256, first_seen FROM added
+       UNION ALL
+       SELECT s.project, s.filename, s.sha256, s.first_seen FROM ${this.#s}.first_seen s JOIN asked a ON s.project = a.p AND s.filename = a.f AND s.sha256 = a.h`,
+      [...columns, now.toISOString()],
+      'cannot record first-seen times in',
+      'pyvouch-first-seen',
+    );
+    for (const r of rows) {
+      const key = seenKey(r);
+      const at = r.first_seen.toISOString();
+      const known = out.get(key);
+      if (known === undefined || at < known) out.set(key, at);
+    }
+    return out;
   }
 
   async query(query: DecisionQuery = {}): Promise<StoredDecision[]> {

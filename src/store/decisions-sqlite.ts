@@ -11,7 +11,9 @@ import {
   queryLimit,
   type DecisionLog,
   type DecisionQuery,
+  seenKey,
   type DecisionRecord,
+  type SeenFile,
   type StoredDecision,
 } from './decisions.js';
 import { MIGRATIONS_TABLE, pendingMigrations, type Migration } from './migrations.js';
@@ -40,6 +42,21 @@ export const sqliteDecisionMigrations: readonly Migration[] = [
       )`,
       'CREATE INDEX decisions_project ON decisions (project, id)',
       'CREATE INDEX decisions_verdict ON decisions (verdict, id)',
+    ],
+  },
+  {
+    // Issue 15: the cooldown's clock for files upstream states no upload-time for. One row per
+    // listed file (the same bytes under another name are another listing), written once.
+    version: 2,
+    name: 'first-seen times of upstream files',
+    statements: [
+      `CREATE TABLE first_seen (
+        project TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+        first_seen TEXT NOT NULL,
+        PRIMARY KEY (project, filename, sha256)
+      ) WITHOUT ROWID`,
     ],
   },
 ];
@@ -104,6 +121,7 @@ export class SqliteDecisionLog implements DecisionLog {
   readonly #generation: Database.Statement<[], { g: number | null }>;
   readonly #queries = new Map<string, Database.Statement<unknown[], Row>>();
   readonly #recordBatch: Database.Transaction<(entries: readonly DecisionRecord[]) => void>;
+  readonly #seeBatch: Database.Transaction<(files: readonly SeenFile[], now: string) => Map<string, string>>;
 
   constructor(location: string, db: Database.Database) {
     this.location = location;
@@ -113,6 +131,17 @@ export class SqliteDecisionLog implements DecisionLog {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#generation = db.prepare('SELECT max(rowid) AS g FROM statements');
+    const see = db.prepare<[string, string, string, string]>('INSERT OR IGNORE INTO first_seen (project, filename, sha256, first_seen) VALUES (?, ?, ?, ?)');
+    const seen = db.prepare<[string, string, string], { first_seen: string }>('SELECT first_seen FROM first_seen WHERE project = ? AND filename = ? AND sha256 = ?');
+    this.#seeBatch = db.transaction((files: readonly SeenFile[], now: string) => {
+      const out = new Map<string, string>();
+      for (const f of files) {
+        see.run(f.project, f.filename, f.sha256, now);
+        const row = seen.get(f.project, f.filename, f.sha256);
+        if (row !== undefined) out.set(seenKey(f), row.first_seen);
+      }
+      return out;
+    });
     this.#recordBatch = db.transaction((entries: readonly DecisionRecord[]) => {
       for (const e of entries) {
         this.#insert.run(e.time, e.client, e.project, e.filename, e.version, e.sha256, e.verdict, e.action, e.mode, JSON.stringify(e.reasons));
@@ -135,6 +164,16 @@ export class SqliteDecisionLog implements DecisionLog {
         file: this.location,
         cause: err,
       });
+    }
+  }
+
+  async firstSeen(files: readonly SeenFile[], now: Date): Promise<Map<string, string>> {
+    this.#open();
+    if (files.length === 0) return new Map();
+    try {
+      return this.#seeBatch.immediate(files, now.toISOString());
+    } catch (err) {
+      throw new PyvouchError('STORE', `cannot record first-seen times in ${this.location}: ${(err as Error).message}`, { file: this.location, cause: err });
     }
   }
 

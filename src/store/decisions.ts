@@ -63,8 +63,28 @@ export interface StatementWatch {
   close(): Promise<void>;
 }
 
+/** A file as the gated index lists it, for its first-seen time. */
+export interface SeenFile {
+  /** Canonical project name. */
+  project: string;
+  filename: string;
+  /** Lower-case hex, as upstream states it. */
+  sha256: string;
+}
+
+/** The key of a SeenFile in firstSeen's answer. */
+export function seenKey(f: SeenFile): string {
+  return `${f.project}\u0000${f.filename}\u0000${f.sha256}`;
+}
+
 export interface DecisionLog {
   readonly location: string;
+  /**
+   * When the gated index first saw each file (issue 15: the release-age cooldown's clock for an
+   * upstream that states no PEP 700 upload-time). Files never seen before are recorded as seen
+   * at `now`; an earlier record is never moved. Answers ISO 8601 UTC times by seenKey.
+   */
+  firstSeen?(files: readonly SeenFile[], now: Date): Promise<Map<string, string>>;
   /** Stores the entries in one transaction; resolved means durable. */
   record(entries: readonly DecisionRecord[]): Promise<void>;
   /** Newest first. */

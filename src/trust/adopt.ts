@@ -7,11 +7,12 @@ import type { Exemption, Policy } from './policy.js';
 import type { Missing, Note } from './report.js';
 import { parseListEntries, decideLists, type AddProblem } from './lists.js';
 import { decideCooldown, parseCooldown, type CooldownInputs } from './cooldown.js';
+import { BUILD_POLICY_KEYS, gateBuild, parseBuildPolicy } from './build-policy.js';
 
 /** Keys this module adds to the policy tables (parse.ts allows them). */
 export const ADOPTION_KEYS = {
   top: ['deny', 'allow'],
-  policy: ['min-age', 'min-age-exempt'],
+  policy: ['min-age', 'min-age-exempt', ...BUILD_POLICY_KEYS],
   package: ['min-age'],
 } as const;
 
@@ -24,6 +25,7 @@ export function parseAdoptionKeys(doc: Record<string, unknown>, policy: Policy, 
   const allow = parseListEntries(doc, 'allow', add);
   if (deny.length > 0) policy.deny = deny;
   if (allow.length > 0) policy.allow = allow;
+  parseBuildPolicy(doc, policy, add);
   const cooldown = parseCooldown(doc, add);
   if (cooldown.minAge !== undefined) policy.minAge = cooldown.minAge;
   if (cooldown.minAgeExempt.length > 0) policy.minAgeExempt = cooldown.minAgeExempt;
@@ -50,11 +52,14 @@ export interface GateDecision {
 export function gateNode(policy: Policy, node: GraphNode, now: number, inputs: CooldownInputs, exempted: boolean): GateDecision {
   const lists = decideLists(policy, node, now);
   const cooldown = decideCooldown(policy, node, now, inputs, exempted);
+  // Build requirements and built metadata (build-policy.ts).
+  const build = gateBuild(policy, node);
   const out: GateDecision = {
-    fail: lists.denied.length > 0 || cooldown.missing.length > 0,
-    missing: [...lists.missing, ...cooldown.missing],
-    notes: [...lists.notes, ...cooldown.notes],
+    fail: lists.denied.length > 0 || cooldown.missing.length > 0 || build.fail,
+    missing: [...lists.missing, ...cooldown.missing, ...build.missing],
+    notes: [...lists.notes, ...cooldown.notes, ...build.notes],
   };
+  if (build.exempt !== undefined && lists.allowed === undefined) out.allowed = { reason: build.exempt };
   if (lists.allowed !== undefined) {
     out.allowed = { reason: lists.allowed.reason, ...(lists.allowed.versions === undefined ? {} : { versions: lists.allowed.versions }) };
   }

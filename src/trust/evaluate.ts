@@ -866,6 +866,15 @@ class Evaluator {
             : `${party.name}: the scanner${party.scanner === undefined ? '' : ` ${party.scanner}`} found nothing (+${formatNumber(party.weight)})`;
       this.sourceContribution(state, party, first, message);
     }
+    // Fail closed: a scanner's finding of a kind in veto-findings vetoes whatever the parties, so
+    // omitting a scanner party cannot silence pyvouch's own findings (publisher pinning's).
+    for (const e of items) {
+      const s = e.statement;
+      if (s.kind !== 'flag' || s.finding === undefined || s.source?.kind !== 'scanner' || !this.policy.vetoFindings.includes(s.finding.kind)) continue;
+      if (!this.sourceLive(e) || flags.some((f) => f.item.statement.id === s.id)) continue;
+      used.add(s.id);
+      flags.push({ item: { ...e }, party: `scanner ${s.source.name ?? ''}`.trimEnd(), agent: s.agent, weight: 0, memberOf: [] });
+    }
     for (const e of items) {
       if (used.has(e.statement.id)) continue;
       // Identity statements that arrived by a feed were judged by their signer already.

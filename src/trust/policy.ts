@@ -219,6 +219,10 @@ export interface Policy {
   minAge?: number;
   /** Canonical names the cooldown does not apply to. */
   minAgeExempt?: string[];
+  /** Whether build-only nodes (PEP 518 build requirements) are held to the policy; undefined = true. */
+  checkBuildDeps?: boolean;
+  /** How built metadata must have been obtained (build-policy.ts); undefined = "built-for-target". */
+  dynamicMetadata?: 'static-only' | 'built' | 'built-for-target';
   /** The policies it extends, nearest first (paths or URLs), when it has `extends`. */
   extendsFrom?: string[];
   /** Where the policy was read from, for messages. */

@@ -62,7 +62,8 @@ export type Missing =
   | { kind: 'exemption-expired'; reason: string; expires: string; message: string }
   | { kind: 'denied'; reason: string; versions?: string; message: string }
   | { kind: 'too-young'; uploaded: string; minAge: string; allowedAt: string; message: string }
-  | { kind: 'age-unknown'; message: string };
+  | { kind: 'age-unknown'; message: string }
+  | { kind: 'dynamic-metadata'; rule: string; message: string; help: string };
 
 export type NoteKind =
   | 'expired'

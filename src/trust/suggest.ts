@@ -49,7 +49,7 @@ export interface ReviewSuggestion {
   message: string;
 }
 
-export type UnfixableReason = 'veto' | 'unbound' | 'required-non-reviewer' | 'not-enough-reviewers';
+export type UnfixableReason = 'veto' | 'unbound' | 'required-non-reviewer' | 'not-enough-reviewers' | 'dynamic-metadata';
 
 export interface Unfixable {
   name: string;
@@ -103,6 +103,12 @@ export function suggestReviews(report: PolicyReport, graph: Graph, policy: Polic
         reason: 'veto',
         message: `${id} is vetoed (${vetoes.map((v) => v.message).join('; ')}); no review outweighs that: replace it, or have the flag withdrawn`,
       });
+      continue;
+    }
+    // Built metadata the policy does not accept: a review of the release does not change how it was obtained.
+    const dynamic = node.missing.find((m) => m.kind === 'dynamic-metadata');
+    if (dynamic !== undefined && dynamic.kind === 'dynamic-metadata') {
+      unfixable.push({ name: node.name, version: node.version, reason: 'dynamic-metadata', message: `${id}: ${dynamic.help}` });
       continue;
     }
     const artifacts = graphNodes.get(id)?.artifacts ?? [];

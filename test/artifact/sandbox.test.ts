@@ -73,7 +73,7 @@ describe('sandboxed metadata build', () => {
     assert.equal(deps.origin, 'built');
     assert.deepEqual(deps.requiresDist.map(String).sort(), ['computed-dependency==42', 'requests>=2', 'ujson; extra == "fast"']);
     assert.deepEqual(deps.providesExtra, ['fast']);
-    assert.match(deps.how, /older than 2\.2.*running setup\.py \(setuptools' legacy backend\) in a sandbox: bubblewrap/);
+    assert.match(deps.how, /older than 2\.2.*running setup\.py \(setuptools' legacy backend\) on the host in a sandbox: bubblewrap/);
   });
 
   it('builds the setuptools-made fixture to the same dependencies as its wheel', async () => {
@@ -207,7 +207,7 @@ describe('sandboxed metadata build', () => {
       const err = await failure(
         buildSdistMetadata(bytes, 'slow-1.0.tar.gz', { sandbox: { ...sandbox, limits: { wallSeconds: 2 } } }),
       );
-      assert.equal(err.code, 'SANDBOX_FAILED');
+      assert.equal(err.code, 'BUILD_FAILED');
       assert.match(err.message, /ran past 2 s and was killed/);
       assert.ok(Date.now() - started < 10_000);
     });
@@ -217,7 +217,7 @@ describe('sandboxed metadata build', () => {
       const err = await failure(
         buildSdistMetadata(bytes, 'spin-1.0.tar.gz', { sandbox: { ...sandbox, limits: { cpuSeconds: 1 } } }),
       );
-      assert.equal(err.code, 'SANDBOX_FAILED');
+      assert.equal(err.code, 'BUILD_FAILED');
       assert.match(err.message, /killed by SIG(XCPU|KILL)/);
     });
 
@@ -228,7 +228,7 @@ describe('sandboxed metadata build', () => {
           sandbox: { ...sandbox, limits: { addressSpaceBytes: 512 * 1024 * 1024 } },
         }),
       );
-      assert.equal(err.code, 'SANDBOX_FAILED');
+      assert.equal(err.code, 'BUILD_FAILED');
       assert.match(err.message, /MemoryError/);
     });
 
@@ -279,7 +279,7 @@ describe('sandboxed metadata build', () => {
         'pyproject.toml': '[build-system]\nrequires = ["nonexistent-backend>=1"]\nbuild-backend = "nonexistent_backend_xyz"\n',
       });
       const err = await failure(buildSdistMetadata(bytes, 'missing-1.0.tar.gz', { sandbox }));
-      assert.equal(err.code, 'SANDBOX_FAILED');
+      assert.equal(err.code, 'BUILD_FAILED');
       assert.match(err.message, /cannot import build backend 'nonexistent_backend_xyz'/);
       assert.match(err.help ?? '', /install the build requirements \(nonexistent-backend>=1\)/);
     });

@@ -146,7 +146,8 @@ describe('resolving from an index on 127.0.0.1', () => {
   });
 
   const provider = (t: TargetDescription, build = true): IndexProvider =>
-    new IndexProvider(index, { target: t, build, ...(python === undefined ? {} : { sdist: { sandbox: { python } } }) });
+    new IndexProvider(index, { target: t, build, ...(python === undefined ? {} : { sdist: { sandbox: { python } } }), // This index has no setuptools wheel: the build uses that Python's own (build-deps.test.ts covers the other way).
+      buildEnvironments: false });
 
   test('resolves wheels, a static sdist and a sandbox-built sdist, and says which is which', { skip: python === undefined ? 'no Python with setuptools for the sandbox' : false }, async () => {
     const t = target({ python: '3.12', platform: 'linux' });

@@ -37,7 +37,7 @@ describe("Debian's pip through pyvouch serve", { skip: hasSystemPip ? false : `$
     const { stdout, stderr } = await run(
       SYSTEM_PYTHON,
       ['-m', 'pip', 'download', '--no-deps', '--no-cache-dir', '--retries', '0', '--timeout', '20', '-d', out, '--index-url', `${serve.origin}/simple/`, 'pvlib'],
-      { env: { ...env, PIP_CONFIG_FILE: '/dev/null', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' }, timeout: 90_000 },
+      { env: { ...env, PIP_CONFIG_FILE: '/dev/null', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' }, timeout: 300_000 },
     );
     assert.doesNotMatch(stdout + stderr, /TypeError/);
     assert.deepEqual(readdirSync(out), ['pvlib-1.0-py3-none-any.whl']);

@@ -7,10 +7,14 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { postStatements, review, reviewer, spawnServe, tempDir, writePolicy, writeWheels, type ServeProcess } from './support.js';
+import { openDecisionLog } from '../../src/store/decisions.js';
+import { openStore } from '../../src/store/open.js';
+import { startFakeIndex, type FakeIndex } from '../support/fake-index.js';
+import { postStatements, review, reviewer, sha256, spawnServe, tempDir, writePolicy, writeWheels, type ServeProcess } from './support.js';
 
 const run = promisify(execFile);
 const python = process.env['PYVOUCH_TEST_PYTHON'] ?? 'python3';
@@ -28,7 +32,7 @@ async function pipInstall(venv: string, origin: string, pkg: string): Promise<{ 
     const { stdout, stderr } = await run(
       join(venv, 'bin', 'pip'),
       ['install', '--no-cache-dir', '--retries', '0', '--timeout', '20', '--index-url', `${origin}/simple/`, pkg],
-      { env: pipEnv(), timeout: 60_000 },
+      { env: pipEnv(), timeout: 300_000 },
     );
     return { code: 0, output: stdout + stderr };
   } catch (err) {
@@ -56,7 +60,7 @@ describe('pip install through pyvouch serve', { skip: hasPip ? false : `${python
   before(async () => {
     const common = ['--upstream', upstream, '--policy', policy, '--store', store, '--cache-dir', join(dir, 'cache')];
     // The venv takes seconds: build it while the servers start.
-    const making = run(python, ['-m', 'venv', venv], { env: pipEnv(), timeout: 60_000 });
+    const making = run(python, ['-m', 'venv', venv], { env: pipEnv(), timeout: 300_000 });
     deny = await spawnServe([...common, '--mode', 'deny'], { PYVOUCH_HOME: dir });
     filter = await spawnServe([...common, '--mode', 'filter'], { PYVOUCH_HOME: dir });
     const reviews = [review(alice, 'pvlib', '1.0', [pvlib!]), review(alice, 'pvutil', '1.0', [pvutil!]), review(alice, 'pvapp', '1.0', [pvapp!])];
@@ -104,5 +108,72 @@ describe('pip install through pyvouch serve', { skip: hasPip ? false : `${python
     const log = (await (await fetch(`${deny.origin}/api/log?project=pvdep`)).json()) as { entries: { action: string }[] };
     assert.ok(log.entries.some((e) => e.action === 'refuse'), 'the refusal is in the shared decision log');
     assert.ok(log.entries.some((e) => e.action === 'serve'), 'and so is the download that followed');
+  });
+});
+
+// Issue 15: the release-age cooldown through the gated index, with the real pip. Both releases are
+// reviewed; the newest is too young (min-age 3d), so filter mode leaves it out and pip installs the
+// previous version. Once by upstream's PEP 700 upload-time, once by the index's own first-seen time
+// for a directory upstream that states none (the store says it saw 1.0 ten days ago).
+describe('pip install through pyvouch serve with a release-age cooldown', { skip: hasPip ? false : `${python} has no venv/ensurepip` }, () => {
+  const dir = tempDir('pyvouch-e2e-cool-');
+  const venv = join(dir, 'venv');
+  const alice = reviewer('Alice');
+  const DAY = 86_400_000;
+  const pep700 = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  const wheels = join(dir, 'wheels');
+  const [older, newer] = writeWheels(wheels, [
+    { name: 'pvcool', version: '1.0' },
+    { name: 'pvcool', version: '1.1' },
+  ]);
+  const policy = writePolicy(dir, alice);
+  writeFileSync(policy, readFileSync(policy, 'utf8').replace('[policy]\n', '[policy]\nmin-age = "3d"\n'));
+  const servers: ServeProcess[] = [];
+  let index: FakeIndex;
+  let making: Promise<unknown>;
+
+  before(async () => {
+    making = run(python, ['-m', 'venv', venv], { env: pipEnv(), timeout: 60_000 });
+    index = await startFakeIndex({
+      projects: [{ name: 'pvcool', files: [{ ...older!, uploadTime: pep700(Date.now() - 10 * DAY) }, { ...newer!, uploadTime: pep700(Date.now() - 3_600_000) }] }],
+    });
+  });
+  after(async () => {
+    for (const s of servers) await s.stop();
+    await index?.close();
+  });
+
+  const serve = async (upstream: string, store: string): Promise<ServeProcess> => {
+    const s = await spawnServe(['--upstream', upstream, '--policy', policy, '--store', store, '--cache-dir', join(dir, 'cache'), '--mode', 'filter'], { PYVOUCH_HOME: dir });
+    servers.push(s);
+    const posted = await postStatements(s.origin, [review(alice, 'pvcool', '1.0', [older!]), review(alice, 'pvcool', '1.1', [newer!])]);
+    assert.equal(posted.status, 201, JSON.stringify(posted.json));
+    await making;
+    return s;
+  };
+
+  test("by upstream's upload-time: pip installs the previous version", async () => {
+    const s = await serve(index.url, join(dir, 'pep700.db'));
+    const result = await pipInstall(venv, s.origin, 'pvcool');
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /Successfully installed pvcool-1\.0\b/);
+    await run(join(venv, 'bin', 'pip'), ['uninstall', '-y', 'pvcool'], { env: pipEnv(), timeout: 60_000 });
+  });
+
+  test("by the index's own first-seen time (a directory upstream): pip installs the previous version and finds no 1.1", async () => {
+    const store = join(dir, 'seen.db');
+    // What an earlier run of the index recorded: it listed 1.0 ten days ago.
+    const opened = await openStore(store, dir);
+    const log = await openDecisionLog(store, dir);
+    await log.firstSeen!([{ project: 'pvcool', filename: older!.filename, sha256: sha256(older!.content) }], new Date(Date.now() - 10 * DAY));
+    await log.close();
+    await opened.close();
+    const s = await serve(wheels, store);
+    const result = await pipInstall(venv, s.origin, 'pvcool');
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /Successfully installed pvcool-1\.0\b/);
+    const exact = await pipInstall(venv, s.origin, 'pvcool==1.1');
+    assert.notEqual(exact.code, 0, exact.output);
+    assert.match(exact.output, /No matching distribution found for pvcool==1\.1/);
   });
 });

@@ -193,10 +193,10 @@ describe('web UI', () => {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        timeout: 20_000,
+        timeout: 90_000,
       });
       page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      page.setDefaultTimeout(10_000);
+      page.setDefaultTimeout(60_000);
       page.on('pageerror', (err) => pageErrors.push(err.message));
       page.on('console', (msg) => {
         if (msg.type() === 'error') pageErrors.push(msg.text());

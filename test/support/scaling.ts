@@ -1,4 +1,4 @@
-// Measures how a function's time grows with its input: the best of a few runs at size n and at
+// Measures how a function's CPU time grows with its input: the best of a few runs at size n and at
 // 10n, as a ratio. Linear code gives about 10, quadratic about 100. Tests assert the ratio, never a
 // wall-clock time, so a loaded machine slows both sizes alike and the verdict stands.
 import { isPyvouchError } from '../../src/errors.js';
@@ -12,13 +12,16 @@ export interface Growth {
 
 /** Runs `fn(input)`; an exception is fine when it is a PyvouchError (the input may be refused). */
 function timeOnce(fn: (input: string) => unknown, input: string): number {
-  const t0 = performance.now();
+  // CPU time, not wall-clock: on a loaded machine (CI under coverage, other jobs) the process is
+  // descheduled for stretches that have nothing to do with the input's size.
+  const t0 = process.cpuUsage();
   try {
     fn(input);
   } catch (err) {
     if (!isPyvouchError(err)) throw err;
   }
-  return performance.now() - t0;
+  const d = process.cpuUsage(t0);
+  return (d.user + d.system) / 1000;
 }
 
 function measure(smallInput: string, largeInput: string, fn: (input: string) => unknown, runs: number): Growth {

@@ -68,4 +68,17 @@ svg .arrow{fill:#9ca3af}
 .legend{margin:6px 0}.legend .badge{margin-right:6px}
 .diagnostics li{color:var(--muted)}
 @media (max-width:900px){.graph-area{grid-template-columns:1fr}}
+.diff-page main{max-width:none}
+.diff-page pre.command{background:#111827;color:#f9fafb;padding:8px 12px;border-radius:6px;overflow-x:auto}
+.diff-page .stat .added{color:var(--pass)}.diff-page .stat .removed{color:var(--fail)}
+table.side-by-side{width:100%;border-collapse:collapse;table-layout:fixed;font-size:12px;margin-bottom:12px}
+table.side-by-side col.ln{width:4em}
+table.side-by-side td{vertical-align:top;padding:0 6px;border-left:1px solid #e5e7eb}
+table.side-by-side td.ln{color:var(--muted);text-align:right;user-select:none}
+table.side-by-side td code{white-space:pre-wrap;word-break:break-all}
+table.side-by-side tr.removed td.old,table.side-by-side tr.changed td.old{background:var(--fail-bg)}
+table.side-by-side tr.added td.new,table.side-by-side tr.changed td.new{background:var(--pass-bg)}
+table.side-by-side td.empty{background:#f3f4f6}
+table.side-by-side tr.gap td{color:var(--muted);background:#f9fafb;text-align:center}
+a.diff-link{font-size:13px;margin-left:8px}
 `;

@@ -207,10 +207,15 @@ export const APP_JS = String.raw`'use strict';
     block.appendChild(el('p', { class: 'muted', text: p.releases.length + ' release' + (p.releases.length === 1 ? '' : 's') + ' upstream \u00b7 mode ' + p.mode +
       ' \u00b7 upstream ' + p.upstream + ' \u00b7 generation ' + p.generation }));
     if (p.releases.length === 0) block.appendChild(el('p', { text: 'Upstream lists no files for this project.' }));
-    p.releases.forEach(function (rel) {
+    p.releases.forEach(function (rel, i) {
       var counts = Object.keys(rel.verdicts).sort().map(function (k) { return rel.verdicts[k] + ' ' + k; }).join(', ');
+      // Releases come newest first: a failing one is diffed against the newest usable one before it.
+      var base = null;
+      if (!rel.allowed) for (var k = i + 1; k < p.releases.length && base === null; k++) if (p.releases[k].allowed) base = p.releases[k].version;
       var section = el('section', { class: 'release', 'data-version': rel.version }, [
-        el('h3', null, ['Version ' + rel.version + ' ', rel.allowed ? badge('usable') : badge('unusable', 'not usable'), ' ', el('small', { class: 'muted', text: counts })]),
+        el('h3', null, ['Version ' + rel.version + ' ', rel.allowed ? badge('usable') : badge('unusable', 'not usable'), ' ', el('small', { class: 'muted', text: counts }),
+          base === null ? null : el('a', { class: 'diff-link', href: 'diff/' + encodeURIComponent(p.name) + '/' + encodeURIComponent(base) + '/' + encodeURIComponent(rel.version),
+            text: 'diff from ' + base + ' (side by side, with the certify command)' })]),
       ]);
       rel.files.forEach(function (f) { section.appendChild(fileBlock(f)); });
       block.appendChild(section);
