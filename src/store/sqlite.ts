@@ -23,6 +23,7 @@ import { applySqliteMigrations, sqliteSchemaVersion, sqliteTableExists } from '.
 interface JsonRow {
   id: string;
   envelope: string;
+  statement: string;
   receivedAt: string;
   sourceKind: string;
   sourceName: string | null;
@@ -33,8 +34,9 @@ type Query<P extends unknown[], R = JsonRow> = Database.Statement<P, R>;
 const PAGE_SIZE = 1000;
 /** How long a writer waits for another process's write lock before giving up. */
 const BUSY_TIMEOUT_MS = 10_000;
-// The `statement` column is never read back: the envelope is decoded instead (verified.ts).
-const JSON_COLUMNS = 'id, envelope, imported_at AS receivedAt, source_kind AS sourceKind, source_name AS sourceName';
+// The `statement` column is believed only where the verified cache vouches for it together with
+// the envelope; otherwise the envelope is decoded (verified.ts).
+const JSON_COLUMNS = 'id, envelope, statement, imported_at AS receivedAt, source_kind AS sourceKind, source_name AS sourceName';
 
 export interface SqliteStoreOptions {
   /** The migrations to apply; tests pass a longer list to simulate a newer pyvouch. */
