@@ -140,9 +140,8 @@ function sameJson(text: string, statement: Statement): boolean {
 export class RowVerifier {
   readonly #cache: VerifiedEnvelopeCache;
   readonly #rejected = new Map<string, StoreRejection>();
-  // Rows imported in one batch share their receipt time: its ISO form is computed once.
-  #lastReceived: string | Date | null | undefined;
-  #lastReceivedIso: string | undefined;
+  // Rows imported in one batch share their receipt time: its ISO form is computed once per text.
+  readonly #receivedIso = new Map<string, string | undefined>();
 
   constructor(cache: VerifiedEnvelopeCache = memoryVerifiedCache()) {
     this.#cache = cache;
@@ -193,11 +192,16 @@ export class RowVerifier {
 
   /** Adds pyvouch's receipt data (unsigned, from the row's own columns) to a fresh statement. */
   #receipt(statement: Statement, row: RowReceipt): Statement {
-    if (row.receivedAt !== this.#lastReceived || this.#lastReceived === undefined) {
-      this.#lastReceived = row.receivedAt;
-      this.#lastReceivedIso = receivedAtOf(row.receivedAt);
-    }
-    if (this.#lastReceivedIso !== undefined) statement.receivedAt = this.#lastReceivedIso;
+    const at = row.receivedAt;
+    let iso: string | undefined;
+    if (typeof at === 'string') {
+      iso = this.#receivedIso.get(at);
+      if (iso === undefined && !this.#receivedIso.has(at)) {
+        iso = receivedAtOf(at);
+        this.#receivedIso.set(at, iso);
+      }
+    } else iso = receivedAtOf(at);
+    if (iso !== undefined) statement.receivedAt = iso;
     statement.source = sourceOf(row);
     return statement;
   }
