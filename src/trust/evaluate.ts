@@ -196,6 +196,10 @@ class Evaluator {
   private readonly byAgent = new Map<TrustWeb, (TrustEntry | undefined)[]>();
   /** Per party: the most a direct member can add (its weight in the best level accepting it). */
   private readonly memberCap = new Map<string, number>();
+  /** normalizeIndexUrl of the index URLs the lock names. */
+  private readonly indexKeys = new Map<string, string>();
+  /** shortIdentity of each signer named in a message (thousands of statements, few signers). */
+  private readonly shortNames = new Map<string, string>();
 
   constructor(
     private readonly policy: Policy,
@@ -335,11 +339,25 @@ class Evaluator {
 
   /** Takes the statements of `bucket` (with `onlyNamed`, those that name a locked file). */
   private scan(ctx: NodeContext, state: NodeState, g: Gathered, entries: readonly (TrustEntry | undefined)[], bucket: StatementBucket, locked: Int32Array, onlyNamed: boolean): void {
-    for (let i = 0; i < bucket.statements.length; i++) {
+    const { statements, agents } = bucket;
+    for (let i = 0; i < statements.length; i++) {
       const named = locked.length === 0 ? 0 : namedIn(bucket, i, locked);
       if (onlyNamed && named === 0) continue;
-      const item: Item = { statement: bucket.statements[i]!, start: bucket.starts[i]!, end: bucket.ends[i]!, received: bucket.received[i]!, named };
-      this.take(ctx, state, g, item, entries[bucket.agents[i]!]);
+      const s = statements[i]!;
+      const entry = entries[agents[i]!];
+      // Most statements of a shared feed are by identities the policy does not know: they are set
+      // aside here, without building the item the later steps would need.
+      if (entry === undefined && !fromSourceParty(s)) {
+        if (g.seen !== undefined) {
+          if (g.seen.has(s.id)) continue;
+          g.seen.add(s.id);
+        }
+        state.total++;
+        this.unknown(ctx, s, state);
+        continue;
+      }
+      const item: Item = { statement: s, start: bucket.starts[i]!, end: bucket.ends[i]!, received: bucket.received[i]!, named };
+      this.take(ctx, state, g, item, entry);
     }
   }
 
@@ -350,7 +368,7 @@ class Evaluator {
       g.seen.add(s.id);
     }
     state.total++;
-    const fromSource = s.source !== undefined && s.source.kind !== 'local' && s.source.kind !== 'file';
+    const fromSource = fromSourceParty(s);
     if (fromSource) g.source.push(item);
     if (entry !== undefined && s.kind !== 'publish') g.web.push({ item, entry });
     else if (!fromSource) this.unknown(ctx, s, state);
@@ -360,9 +378,9 @@ class Evaluator {
     state.unknownCount++;
     const cut = ctx.web.removed.get(s.agent);
     if (cut !== undefined) {
-      this.setAside(state, s, 'distrusted', `${shortIdentity(s.agent)} is distrusted by ${shortIdentity(cut.by)} (statement ${shortStatementId(cut.statement)}), the only way the policy reached it: its ${s.kind} does not count`);
+      this.setAside(state, s, 'distrusted', `${this.short(s.agent)} is distrusted by ${shortIdentity(cut.by)} (statement ${shortStatementId(cut.statement)}), the only way the policy reached it: its ${s.kind} does not count`);
     } else {
-      this.setAside(state, s, 'unknown-identity', `${s.kind} ${shortStatementId(s.id)} by ${shortIdentity(s.agent)}: an identity this policy does not trust`);
+      this.setAside(state, s, 'unknown-identity', `${s.kind} ${shortStatementId(s.id)} by ${this.short(s.agent)}: an identity this policy does not trust`);
     }
   }
 
@@ -420,7 +438,7 @@ class Evaluator {
     for (const x of items) {
       const s = x.item.statement;
       if (!signedBeforeRetirement(x.entry.retiredAt, x.item.received)) {
-        this.setAside(state, s, 'retired-key', `${s.kind} ${shortStatementId(s.id)} is signed with ${shortIdentity(s.agent)}, a key rotated away, and pyvouch did not receive it before the rotation`);
+        this.setAside(state, s, 'retired-key', `${s.kind} ${shortStatementId(s.id)} is signed with ${this.short(s.agent)}, a key rotated away, and pyvouch did not receive it before the rotation`);
         continue;
       }
       const r = isRetracted(x.item, this.index.retractions, this.now, x.entry.retiredAt);
@@ -438,7 +456,7 @@ class Evaluator {
       // A finding stays in force until its author ends it: max-age does not retire a malicious flag.
       const problem = timeProblem(x.item.start, x.item.end, this.now, isFlag ? undefined : this.policy.maxAge);
       if (problem !== undefined) {
-        this.setAside(state, s, problem, `${s.kind} ${shortStatementId(s.id)} by ${shortIdentity(s.agent)} ${TIME_WORDS[problem]}`);
+        this.setAside(state, s, problem, `${s.kind} ${shortStatementId(s.id)} by ${this.short(s.agent)} ${TIME_WORDS[problem]}`);
         continue;
       }
       // A finding about the release counts whatever files it names: fail closed.
@@ -452,7 +470,7 @@ class Evaluator {
         out.push({ item: x.item, entry: x.entry, unbound: true });
       } else {
         state.unboundCount++;
-        this.setAside(state, s, 'unbound-file', `${s.kind} ${shortStatementId(s.id)} by ${shortIdentity(s.agent)} ${this.unboundWhy(ctx, x.item)}`);
+        this.setAside(state, s, 'unbound-file', `${s.kind} ${shortStatementId(s.id)} by ${this.short(s.agent)} ${this.unboundWhy(ctx, x.item)}`);
       }
     }
     return out;
@@ -499,7 +517,7 @@ class Evaluator {
         const neg = isNegative(s);
         const by = negative ?? keys.get(key) ?? (neg ? positive : undefined);
         if (by !== undefined) {
-          this.setAside(state, s, 'superseded', `${s.kind} ${shortStatementId(s.id)} by ${shortIdentity(s.agent)} is superseded by the same author's newer ${by.kind} ${shortStatementId(by.id)}`, by.id);
+          this.setAside(state, s, 'superseded', `${s.kind} ${shortStatementId(s.id)} by ${this.short(s.agent)} is superseded by the same author's newer ${by.kind} ${shortStatementId(by.id)}`, by.id);
           continue;
         }
         out.push(x);
@@ -541,7 +559,7 @@ class Evaluator {
       const finding = s.finding!;
       const byFinding = this.policy.vetoFindings.includes(finding.kind);
       const byWeight = this.policy.vetoWeight !== undefined && f.weight + EPSILON >= this.policy.vetoWeight;
-      const what = `${f.party} (${shortIdentity(s.agent)}) flags it ${finding.kind}, severity ${finding.severity}${finding.affected === undefined ? '' : ` (releases ${finding.affected})`}`;
+      const what = `${f.party} (${this.short(s.agent)}) flags it ${finding.kind}, severity ${finding.severity}${finding.affected === undefined ? '' : ` (releases ${finding.affected})`}`;
       if (!byFinding && !byWeight) {
         state.notes.push({ kind: 'flag', statement: s.id, agent: s.agent, party: f.party, message: `${what}; not a veto under this policy` });
         continue;
@@ -621,9 +639,9 @@ class Evaluator {
       if (this.deltaFailures.has(s.id)) {
         this.setAside(state, s, 'delta-base', this.deltaFailures.get(s.id)!);
       } else if ((s.kind === 'assess' || s.kind === 'review') && s.criteria.length > 0 && this.policy.levels.some((l) => l.kind === 'audited')) {
-        this.setAside(state, s, 'criteria-short', `${s.kind} ${shortStatementId(s.id)} by ${shortIdentity(s.agent)} is for ${s.criteria.join(', ')}, which does not meet ${ctx.criteria.join(', ')}`);
+        this.setAside(state, s, 'criteria-short', `${s.kind} ${shortStatementId(s.id)} by ${this.short(s.agent)} is for ${s.criteria.join(', ')}, which does not meet ${ctx.criteria.join(', ')}`);
       } else {
-        this.setAside(state, s, 'not-counted', `${s.kind} ${shortStatementId(s.id)} by ${shortIdentity(s.agent)}: no level of this policy counts it`);
+        this.setAside(state, s, 'not-counted', `${s.kind} ${shortStatementId(s.id)} by ${this.short(s.agent)}: no level of this policy counts it`);
       }
     }
     this.deltaFailures.clear();
@@ -667,7 +685,7 @@ class Evaluator {
         const s = o.u.item.statement;
         if (shown.has(s.id)) continue;
         shown.add(s.id);
-        this.setAside(state, s, 'same-identity', `${s.kind} ${shortStatementId(s.id)}: ${shortIdentity(s.agent)} already counts once for this release (statement ${shortStatementId(chosen.u.item.statement.id)})`, chosen.u.item.statement.id);
+        this.setAside(state, s, 'same-identity', `${s.kind} ${shortStatementId(s.id)}: ${this.short(s.agent)} already counts once for this release (statement ${shortStatementId(chosen.u.item.statement.id)})`, chosen.u.item.statement.id);
       }
     }
     chosenList.sort(
@@ -797,7 +815,7 @@ class Evaluator {
   private indexParties(ctx: NodeContext, state: NodeState): void {
     for (const party of this.policy.parties) {
       if (party.kind !== 'index') continue;
-      const { why, assumed } = indexRefusal(ctx.node, party, this.indexCheck);
+      const { why, assumed } = indexRefusal(ctx.node, party, this.indexCheck, this.indexKeys);
       if (assumed.length > 0) {
         state.notes.push({
           kind: 'index',
@@ -1020,6 +1038,12 @@ class Evaluator {
 
   // --- helpers ----------------------------------------------------------------------------------
 
+  private short(identity: string): string {
+    let short = this.shortNames.get(identity);
+    if (short === undefined) this.shortNames.set(identity, (short = shortIdentity(identity)));
+    return short;
+  }
+
   private vouch(state: NodeState, name: string, identity: string): void {
     let set = state.vouchers.get(name);
     if (set === undefined) state.vouchers.set(name, (set = new Set()));
@@ -1225,6 +1249,18 @@ function namedIn(bucket: StatementBucket, i: number, locked: Int32Array): number
   return n;
 }
 
+/** normalizeIndexUrl, once per distinct URL (a lock names one or two indexes for all its files). */
+function indexKeyOf(url: string, keys: Map<string, string>): string {
+  let key = keys.get(url);
+  if (key === undefined) keys.set(url, (key = normalizeIndexUrl(url)));
+  return key;
+}
+
+/** Whether pyvouch got the statement from a source a source party may count (feed, scanner, provenance). */
+function fromSourceParty(s: Statement): boolean {
+  return s.source !== undefined && s.source.kind !== 'local' && s.source.kind !== 'file';
+}
+
 /** The budget a route draws on: the party member it starts from. */
 function rootOf(route: TrustRoute): string {
   return `${route.party}\u0000${route.path[0]!}`;
@@ -1278,7 +1314,7 @@ function publisherText(s: Statement): string {
  * the lock does not record and that were taken to come from the party's (only with an IndexCheck,
  * which then confirms them against that index).
  */
-function indexRefusal(node: GraphNode, party: IndexParty, check: IndexCheck | undefined): { why: string | undefined; assumed: string[] } {
+function indexRefusal(node: GraphNode, party: IndexParty, check: IndexCheck | undefined, keys: Map<string, string>): { why: string | undefined; assumed: string[] } {
   const assumed: string[] = [];
   if (node.artifacts.length === 0) return { why: 'the lock records no files for it', assumed };
   for (const a of node.artifacts) {
@@ -1287,7 +1323,7 @@ function indexRefusal(node: GraphNode, party: IndexParty, check: IndexCheck | un
     if (from === undefined) {
       if (check === undefined) return { why: `the lock does not say which index ${a.filename} comes from`, assumed };
       assumed.push(a.filename);
-    } else if (normalizeIndexUrl(from) !== party.indexKey) return { why: `${a.filename} comes from ${from}, not ${party.index}`, assumed };
+    } else if (indexKeyOf(from, keys) !== party.indexKey) return { why: `${a.filename} comes from ${from}, not ${party.index}`, assumed };
     const refused = check?.refusal(node, a, party);
     if (refused !== undefined) return { why: refused, assumed };
   }
