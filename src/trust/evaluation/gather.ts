@@ -67,25 +67,69 @@ export function gather(run: EvaluationRun, ctx: NodeContext, state: NodeState): 
   return { web: g.web, source: g.source };
 }
 
+/**
+ * What the set-aside step needs of a bucket's statements, side by side: whether each came from a
+ * source party, its id and kind, and the head of its message. Built once per bucket (buckets never
+ * change), so the statements of signers nobody trusts, most of a shared feed, are set aside without
+ * touching the statement objects scattered over the heap.
+ */
+interface BucketFacts {
+  fromSource: Uint8Array;
+  ids: string[];
+  kinds: Statement['kind'][];
+  /** `${kind} ${short id}`, how every message about the statement starts. */
+  labels: string[];
+}
+
+const bucketFacts = new WeakMap<StatementBucket, BucketFacts>();
+
+function factsOf(bucket: StatementBucket): BucketFacts {
+  let facts = bucketFacts.get(bucket);
+  if (facts === undefined) {
+    const n = bucket.statements.length;
+    facts = { fromSource: new Uint8Array(n), ids: new Array<string>(n), kinds: new Array<Statement['kind']>(n), labels: new Array<string>(n) };
+    for (let i = 0; i < n; i++) {
+      const s = bucket.statements[i]!;
+      facts.fromSource[i] = fromSourceParty(s) ? 1 : 0;
+      facts.ids[i] = s.id;
+      facts.kinds[i] = s.kind;
+      facts.labels[i] = `${s.kind} ${shortStatementId(s.id)}`;
+    }
+    bucketFacts.set(bucket, facts);
+  }
+  return facts;
+}
+
 /** Takes the statements of `bucket` (with `onlyNamed`, those that name a locked file). */
 export function scan(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: Gathered, entries: readonly (TrustEntry | undefined)[], bucket: StatementBucket, locked: Int32Array, onlyNamed: boolean): void {
   const { statements, agents } = bucket;
+  const facts = factsOf(bucket);
   for (let i = 0; i < statements.length; i++) {
     const named = locked.length === 0 ? 0 : namedIn(bucket, i, locked);
     if (onlyNamed && named === 0) continue;
-    const s = statements[i]!;
-    const entry = entries[agents[i]!];
+    const agent = agents[i]!;
+    const entry = entries[agent];
     // Most statements of a shared feed are by identities the policy does not know: they are set
-    // aside here, without building the item the later steps would need.
-    if (entry === undefined && !fromSourceParty(s)) {
+    // aside here, without building the item the later steps would need (see unknown()).
+    if (entry === undefined && facts.fromSource[i] === 0) {
+      const id = facts.ids[i]!;
       if (g.seen !== undefined) {
-        if (g.seen.has(s.id)) continue;
-        g.seen.add(s.id);
+        if (g.seen.has(id)) continue;
+        g.seen.add(id);
       }
       state.total++;
-      unknown(run, ctx, s, state);
+      state.unknownCount++;
+      const cut = run.removedTable(ctx.web)[agent];
+      const kind = facts.kinds[i]!;
+      const signer = run.agentName(agent);
+      if (cut !== undefined) {
+        state.setAside.push({ statement: id, agent: signer, kind, reason: 'distrusted', message: distrustedWhy(run, signer, cut, kind) });
+      } else {
+        state.setAside.push({ statement: id, agent: signer, kind, reason: 'unknown-identity', message: `${facts.labels[i]!} by ${run.shortAgent(agent)}: an identity this policy does not trust` });
+      }
       continue;
     }
+    const s = statements[i]!;
     const item: Item = { statement: s, start: bucket.starts[i]!, end: bucket.ends[i]!, received: bucket.received[i]!, named };
     take(run, ctx, state, g, item, entry);
   }
@@ -108,10 +152,14 @@ export function unknown(run: EvaluationRun, ctx: NodeContext, s: Statement, stat
   state.unknownCount++;
   const cut = ctx.web.removed.get(s.agent);
   if (cut !== undefined) {
-    setAside(state, s, 'distrusted', `${run.short(s.agent)} is distrusted by ${shortIdentity(cut.by)} (statement ${shortStatementId(cut.statement)}), the only way the policy reached it: its ${s.kind} does not count`);
+    setAside(state, s, 'distrusted', distrustedWhy(run, s.agent, cut, s.kind));
   } else {
     setAside(state, s, 'unknown-identity', `${s.kind} ${shortStatementId(s.id)} by ${run.short(s.agent)}: an identity this policy does not trust`);
   }
+}
+
+function distrustedWhy(run: EvaluationRun, agent: string, cut: { by: string; statement: string }, kind: Statement['kind']): string {
+  return `${run.short(agent)} is distrusted by ${shortIdentity(cut.by)} (statement ${shortStatementId(cut.statement)}), the only way the policy reached it: its ${kind} does not count`;
 }
 
 /**

@@ -113,6 +113,10 @@ export class EvaluationRun {
   /** shortIdentity of each signer named in a message (thousands of statements, few signers). */
   private readonly shortNames = new Map<string, string>();
   private readonly baselineMemo = new Map<string, string[]>();
+  /** Signer identity by interned number (the inverse of index.agentIds), built on first use. */
+  private agentNames: string[] | undefined;
+  private readonly shortByAgent: (string | undefined)[] = [];
+  private readonly removedByAgent = new Map<TrustWeb, ({ by: string; statement: string } | undefined)[]>();
 
   constructor(
     readonly policy: Policy,
@@ -165,6 +169,34 @@ export class EvaluationRun {
       this.byAgent.set(web, entries);
     }
     return entries;
+  }
+
+  /** The signer identity interned as `n`. */
+  agentName(n: number): string {
+    if (this.agentNames === undefined) {
+      this.agentNames = new Array<string>(this.index.agentIds.size);
+      for (const [identity, i] of this.index.agentIds) this.agentNames[i] = identity;
+    }
+    return this.agentNames[n]!;
+  }
+
+  /** shortIdentity of the signer interned as `n`. */
+  shortAgent(n: number): string {
+    return (this.shortByAgent[n] ??= this.short(this.agentName(n)));
+  }
+
+  /** `web.removed` by interned signer number. */
+  removedTable(web: TrustWeb): ({ by: string; statement: string } | undefined)[] {
+    let table = this.removedByAgent.get(web);
+    if (table === undefined) {
+      table = new Array<{ by: string; statement: string } | undefined>(this.index.agentIds.size);
+      for (const [identity, cut] of web.removed) {
+        const n = this.index.agentIds.get(identity);
+        if (n !== undefined) table[n] = cut;
+      }
+      this.removedByAgent.set(web, table);
+    }
+    return table;
   }
 
   short(identity: string): string {
