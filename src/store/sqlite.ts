@@ -12,7 +12,6 @@ import {
   checkQuery,
   dedupeBatch,
   distinctSubjects,
-  sortedById,
   statementRow,
   trustEdge,
 } from './rows.js';
