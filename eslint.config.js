@@ -24,7 +24,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/trust/evaluate.js'],
+              group: ['**/trust/evaluate.js', '**/trust/evaluation/*.js'],
               message: 'evaluate through src/app/ (checkGraph, decideFile): cli and server do not gather statements themselves',
             },
           ],

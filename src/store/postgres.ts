@@ -20,6 +20,7 @@ import type { PutResult, StatementQuery, StatementStore } from './store.js';
 interface JsonRow {
   id: string;
   envelope: string;
+  statement: string;
   receivedAt: Date;
   sourceKind: string;
   sourceName: string | null;
@@ -32,8 +33,9 @@ const PAGE_SIZE = 1000;
 /** Statements inserted through one store after which close() refreshes the planner statistics. */
 const ANALYZE_AFTER = 1000;
 export const CONNECT_TIMEOUT_MS = 10_000;
-// The `statement` column is never read back: the envelope is decoded instead (verified.ts).
-const JSON_COLUMNS = 'id, envelope, imported_at AS "receivedAt", source_kind AS "sourceKind", source_name AS "sourceName"';
+// The `statement` column is believed only where the verified cache vouches for it together with
+// the envelope; otherwise the envelope is decoded (verified.ts).
+const JSON_COLUMNS = 'id, envelope, statement, imported_at AS "receivedAt", source_kind AS "sourceKind", source_name AS "sourceName"';
 
 export interface PostgresTarget {
   /** What pg connects with: the URL without pyvouch's own `schema` parameter. */

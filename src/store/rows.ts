@@ -1,5 +1,6 @@
 // How a stored statement maps onto the rows both backends keep. Reading back goes through
-// verified.ts: the envelope is what counts, never the `statement` column.
+// verified.ts: the envelope is what counts; the `statement` column only stands in for decoding it
+// where the verified cache vouches for the two together.
 
 import type { Statement, StoredStatement } from '../attest/types.js';
 import { PyvouchError } from '../errors.js';
@@ -40,8 +41,9 @@ export function statementRow({ statement, envelope }: StoredStatement): Statemen
     startTime: statement.startTime,
     endTime: statement.endTime ?? null,
     envelope: JSON.stringify(envelope),
-    // Kept for people reading the database; reads never use it (they decode the envelope). The
-    // receipt fields are columns of their own, so they are left out of it.
+    // For people reading the database, and for reads once the verified cache has vouched for this
+    // column together with the envelope (verified.ts). The receipt fields are columns of their
+    // own, so they are left out of it.
     statement: JSON.stringify({ ...statement, receivedAt: undefined, source: undefined }),
     sourceKind: statement.source?.kind ?? 'local',
     sourceName: statement.source?.name ?? null,

@@ -12,7 +12,6 @@ import {
   checkQuery,
   dedupeBatch,
   distinctSubjects,
-  sortedById,
   statementRow,
   trustEdge,
 } from './rows.js';
@@ -23,6 +22,7 @@ import { applySqliteMigrations, sqliteSchemaVersion, sqliteTableExists } from '.
 interface JsonRow {
   id: string;
   envelope: string;
+  statement: string;
   receivedAt: string;
   sourceKind: string;
   sourceName: string | null;
@@ -33,8 +33,9 @@ type Query<P extends unknown[], R = JsonRow> = Database.Statement<P, R>;
 const PAGE_SIZE = 1000;
 /** How long a writer waits for another process's write lock before giving up. */
 const BUSY_TIMEOUT_MS = 10_000;
-// The `statement` column is never read back: the envelope is decoded instead (verified.ts).
-const JSON_COLUMNS = 'id, envelope, imported_at AS receivedAt, source_kind AS sourceKind, source_name AS sourceName';
+// The `statement` column is believed only where the verified cache vouches for it together with
+// the envelope; otherwise the envelope is decoded (verified.ts).
+const JSON_COLUMNS = 'id, envelope, statement, imported_at AS receivedAt, source_kind AS sourceKind, source_name AS sourceName';
 
 export interface SqliteStoreOptions {
   /** The migrations to apply; tests pass a longer list to simulate a newer pyvouch. */
@@ -272,7 +273,17 @@ export class SqliteStore implements StatementStore {
   async forPackages(names: readonly string[]): Promise<StoredStatement[]> {
     this.#open();
     if (names.length === 0) return [];
-    return this.#decodeAll(sortedById(this.#read(() => this.#forPackages.all(JSON.stringify(names)))));
+    // Each row is decoded as it is read, so its texts die young (13k rows of 3 KB held at once
+    // cost more in garbage collection than decoding them); the statements are then put in id order.
+    const out = this.#read(() => {
+      const decoded: StoredStatement[] = [];
+      for (const row of this.#forPackages.iterate(JSON.stringify(names))) {
+        const s = this.#verifier.read(row);
+        if (s !== undefined) decoded.push(s);
+      }
+      return decoded;
+    });
+    return out.sort((a, b) => (a.statement.id < b.statement.id ? -1 : a.statement.id > b.statement.id ? 1 : 0));
   }
 
   async trustFrom(agent: string): Promise<StoredStatement[]> {

@@ -85,10 +85,11 @@ if (skip) {
       const spec = withSchema(schema);
       const harness: StoreHarness = {
         spec,
-        open: (extra, upTo = Infinity) =>
+        open: (extra, upTo = Infinity, verifiedCache) =>
           openPostgresStore(spec, {
             migrations: [...postgresMigrations(schema).filter((m) => m.version <= upTo), ...(extra?.((t) => `${q}.${t}`) ?? [])],
             poolSize: 2,
+            ...(verifiedCache === undefined ? {} : { verifiedCache }),
           }),
         appliedMigrations: async () =>
           (await adminPool().query<{ version: number }>(`SELECT version FROM ${q}.${MIGRATIONS_TABLE} ORDER BY version`)).rows.map(

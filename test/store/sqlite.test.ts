@@ -33,9 +33,9 @@ storeSuite('SQLite', async () => {
   const file = join(dir, 'nested', 'pyvouch.db');
   const harness: StoreHarness = {
     spec: file,
-    open: async (extra, upTo = Infinity) => {
+    open: async (extra, upTo = Infinity, verifiedCache) => {
       const migrations = [...sqliteMigrations.filter((m) => m.version <= upTo), ...(extra?.((t) => t) ?? [])];
-      if (upTo >= LATEST_SCHEMA_VERSION) return openSqliteStore(file, { migrations });
+      if (upTo >= LATEST_SCHEMA_VERSION) return openSqliteStore(file, { migrations, ...(verifiedCache === undefined ? {} : { verifiedCache }) });
       // This code's queries need the newest columns, so an older store is only migrated, not opened.
       mkdirSync(join(dir, 'nested'), { recursive: true });
       raw(file, (db) => applySqliteMigrations(db, file, { table: MIGRATIONS_TABLE, migrations, what: file, help: '' }));

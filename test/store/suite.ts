@@ -9,6 +9,7 @@ import type { StoredStatement } from '../../src/attest/types.js';
 import { isPyvouchError } from '../../src/errors.js';
 import { LATEST_SCHEMA_VERSION, type Migration } from '../../src/store/migrations.js';
 import type { StatementStore } from '../../src/store/store.js';
+import { memoryVerifiedCache, type VerifiedEnvelopeCache } from '../../src/store/verified.js';
 import { corpusPackage, fakeAgent, fakeCorpus, fakeSha256, fakeStatement } from './fixtures.js';
 
 /** A trust edge as the store indexes it. */
@@ -27,7 +28,7 @@ export interface StoreHarness {
    * the ones the code knows, given a function that qualifies a table name for the backend;
    * `upTo` leaves out the known migrations above that version (an older pyvouch).
    */
-  open(extra?: (table: (name: string) => string) => Migration[], upTo?: number): Promise<StatementStore>;
+  open(extra?: (table: (name: string) => string) => Migration[], upTo?: number, verifiedCache?: VerifiedEnvelopeCache): Promise<StatementStore>;
   /** What openStore() takes to reach this store, e.g. from a child process. */
   readonly spec: string;
   /** Versions recorded in the migrations table, ascending. */
@@ -210,6 +211,119 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
           } finally {
             await reopened.close();
           }
+        }));
+
+      /** A cache kept across reopens (as the file cache is), counting what it was asked. */
+      function watchedCache(): VerifiedEnvelopeCache & { hits: number; misses: number; added: number; size: () => number } {
+        const inner = memoryVerifiedCache();
+        let size = 0;
+        const cache = {
+          hits: 0,
+          misses: 0,
+          added: 0,
+          size: () => size,
+          has(d: Buffer) {
+            const known = inner.has(d);
+            if (known) cache.hits++;
+            else cache.misses++;
+            return known;
+          },
+          add(d: Buffer) {
+            if (!inner.has(d)) size++;
+            cache.added++;
+            inner.add(d);
+          },
+          flush: () => undefined,
+        };
+        return cache;
+      }
+
+      /** Reads every way a store answers, from a store reopened with `cache`. */
+      async function readBack(harness: StoreHarness, cache: VerifiedEnvelopeCache, name: string): Promise<{ got: StoredStatement[]; rejected: string[] }> {
+        const store = await harness.open(undefined, undefined, cache);
+        try {
+          const about = await store.forPackages([name]);
+          const got = [...about, ...(await store.find({ name }))];
+          for (const s of about) got.push((await store.get(s.statement.id))!);
+          return { got, rejected: store.rejected().map((r) => r.code) };
+        } finally {
+          await store.close();
+        }
+      }
+
+      test('a warm verified cache serves a row as its envelope decodes, without decoding it again', () =>
+        withStore(async (store, harness) => {
+          const statements = [fakeStatement({ name: 'warm', nonce: 1 }), fakeStatement({ name: 'warm', kind: 'review', nonce: 2 }), fakeStatement({ name: 'warm', kind: 'like', nonce: 3 })];
+          await store.put(statements);
+          await store.close();
+          const cache = watchedCache();
+          const cold = await readBack(harness, cache, 'warm');
+          // Each row: its envelope verified once, then the row (envelope and column together).
+          assert.equal(cache.size(), 2 * statements.length);
+          const added = cache.added;
+          cache.hits = 0;
+          cache.misses = 0;
+          const warm = await readBack(harness, cache, 'warm');
+          assert.deepStrictEqual(warm, cold);
+          assert.deepStrictEqual(cold.got.map(unreceived).slice(0, 3), [...statements].sort(byId));
+          assert.equal(cache.added, added, 'a warm read verifies and adds nothing');
+          assert.equal(cache.misses, 0, 'every row of a warm read is found by its row digest');
+          assert.equal(JSON.stringify(warm.got[0]!.envelope), JSON.stringify([...statements].sort(byId)[0]!.envelope));
+        }));
+
+      test('editing the statement column after the cache vouched for the row turns nothing into an audit', () =>
+        withStore(async (store, harness) => {
+          const agent = fakeAgent('mallory');
+          const like = fakeStatement({ kind: 'like', agent, name: 'evil', version: '1.0' });
+          await store.put([like]);
+          await store.close();
+          const cache = watchedCache();
+          const before = await readBack(harness, cache, 'evil');
+          assert.equal(before.got[0]?.statement.kind, 'like');
+          // With the row in the cache, Mallory rewrites the column as an audit by the trusted identity.
+          const forged = { ...like.statement, kind: 'assess', agent: fakeAgent('security'), criteria: ['safe-to-deploy'] };
+          await harness.updateStatement(like.statement.id, 'statement', JSON.stringify(forged));
+          const after = await readBack(harness, cache, 'evil');
+          assert.equal(after.got.length, 3);
+          for (const got of after.got) {
+            assert.equal(got.statement.kind, 'like');
+            assert.equal(got.statement.agent, agent);
+            assert.deepEqual(got.statement.criteria, []);
+          }
+          assert.deepStrictEqual(after, before);
+        }));
+
+      test('a column copied from another cached row does not replace the row\'s statement', () =>
+        withStore(async (store, harness) => {
+          const like = fakeStatement({ kind: 'like', agent: fakeAgent('mallory'), name: 'evil', version: '1.0' });
+          const audit = fakeStatement({ kind: 'assess', agent: fakeAgent('security'), name: 'evil', version: '0.9', criteria: ['safe-to-deploy'] });
+          await store.put([like, audit]);
+          await store.close();
+          const cache = watchedCache();
+          await readBack(harness, cache, 'evil');
+          // Both rows are vouched for; the audit's column is pasted into the like's row.
+          await harness.updateStatement(like.statement.id, 'statement', JSON.stringify({ ...audit.statement, receivedAt: undefined, source: undefined }));
+          const { got } = await readBack(harness, cache, 'evil');
+          const likeRows = got.filter((s) => s.statement.id === like.statement.id);
+          assert.equal(likeRows.length, 3);
+          for (const s of likeRows) assert.deepStrictEqual(unreceived(s), like);
+          assert.equal(got.filter((s) => s.statement.kind === 'assess').length, 3, 'only the audit row itself is an audit');
+        }));
+
+      test('an envelope edited after the cache vouched for the row is verified again and refused', () =>
+        withStore(async (store, harness) => {
+          const good = fakeStatement({ name: 'edited', nonce: 'good' });
+          const victim = fakeStatement({ name: 'edited', nonce: 'victim' });
+          await store.put([good, victim]);
+          await store.close();
+          const cache = watchedCache();
+          assert.equal((await readBack(harness, cache, 'edited')).got.length, 3 * 2);
+          const text = JSON.stringify(victim.envelope);
+          const at = text.indexOf('"payload":"') + 11 + 40;
+          await harness.updateStatement(victim.statement.id, 'envelope', text.slice(0, at) + String.fromCharCode(text.charCodeAt(at) ^ 1) + text.slice(at + 1));
+          const { got, rejected } = await readBack(harness, cache, 'edited');
+          assert.deepEqual([...new Set(ids(got))], [good.statement.id]);
+          assert.ok(rejected.length === 1 && ['SIG_INVALID', 'ENVELOPE_INVALID', 'STATEMENT_INVALID'].includes(rejected[0]!), JSON.stringify(rejected));
         }));
 
       test('a flipped byte in a stored envelope makes it count for nothing, and is reported', () =>

@@ -1,0 +1,226 @@
+// Step 1 and 2 of a node's evaluation: what the node needs (criteria, threshold, the locked files
+// and their sha256), and the statements about the release: those about a PEP 440-equal version,
+// those about another version that name one of its locked files, and flags whose range holds it.
+
+import type { Statement } from '../../attest/types.js';
+import type { GraphNode } from '../../graph/graph.js';
+import { shortIdentity, shortStatementId } from '../report.js';
+import { versionKey, type StatementBucket } from '../statements.js';
+import type { TrustEntry } from '../web.js';
+import { setAside, type EvaluationRun, type Item, type Gathered, type NodeContext, type NodeState } from './run.js';
+
+export function nodeContext(run: EvaluationRun, node: GraphNode): NodeContext {
+  const pkg = run.policy.packages.get(node.name);
+  const criteria = pkg?.criteria ?? run.policy.criteria;
+  const shas = new Set<string>();
+  const unhashed: string[] = [];
+  for (const a of node.artifacts) {
+    if (a.sha256 === undefined || a.sha256 === '') unhashed.push(a.filename);
+    else shas.add(a.sha256.toLowerCase());
+  }
+  return {
+    node,
+    id: `${node.name}==${node.version}`,
+    key: versionKey(node.version),
+    criteria,
+    threshold: pkg?.threshold ?? run.policy.threshold,
+    required: pkg?.required ?? run.policy.required,
+    web: run.web(criteria),
+    shas,
+    unhashed,
+    bindable: node.artifacts.length > 0 && unhashed.length === 0 && shas.size > 0,
+  };
+}
+
+/**
+ * The statements about the node: those about a PEP 440-equal version, those about another
+ * version of the package that name one of its locked files, and flags whose range holds it.
+ * Statements by identities outside the web are set aside here, unless a source party may count them.
+ */
+export function gather(run: EvaluationRun, ctx: NodeContext, state: NodeState): { web: { item: Item; entry: TrustEntry }[]; source: Item[] } {
+  const versions = run.index.packages.get(ctx.node.name);
+  const entries = run.agentTable(ctx.web);
+  // The index holds each statement once, in one bucket or as a range flag: only a rejected
+  // statement can repeat one taken, so ids are kept only when the node has rejected ones.
+  const rejected = run.rejected.get(ctx.node.name)?.get(ctx.key) ?? [];
+  const g: Gathered = { web: [], source: [], seen: rejected.length === 0 ? undefined : new Set() };
+  // Build every bucket of the package first: their subjects are then interned in digestIds, and
+  // the locked files are matched as integers (a sha256 absent from digestIds is named by none).
+  const own = versions?.get(ctx.key);
+  const others: StatementBucket[] = [];
+  if (versions !== undefined && versions.size > 1 && ctx.shas.size > 0) {
+    for (const key of versions.keys()) if (key !== ctx.key) others.push(versions.get(key)!);
+  }
+  const locked = lockedDigestIds(run, ctx.shas);
+  if (own !== undefined) scan(run, ctx, state, g, entries, own, locked, false);
+  // The same file under another version string is the same content: it matches by sha256.
+  if (locked.length > 0) for (const bucket of others) scan(run, ctx, state, g, entries, bucket, locked, true);
+  for (const e of run.index.rangeFlags.get(ctx.node.name) ?? []) {
+    if (run.inRange(e.statement, ctx.node.version)) take(run, ctx, state, g, { ...e, named: named(run, e.statement, ctx.shas) }, ctx.web.entries.get(e.statement.agent));
+  }
+  for (const r of rejected) {
+    if (g.seen!.has(r.statement.id)) continue;
+    g.seen!.add(r.statement.id);
+    state.total++;
+    setAside(state, r.statement, 'bad-signature', `${r.statement.kind} ${shortStatementId(r.statement.id)} by ${shortIdentity(r.statement.agent)}: ${r.message ?? 'its envelope does not verify'}`);
+  }
+  return { web: g.web, source: g.source };
+}
+
+/**
+ * What the set-aside step needs of a bucket's statements, side by side: whether each came from a
+ * source party, its id and kind, and the head of its message. Built once per bucket (buckets never
+ * change), so the statements of signers nobody trusts, most of a shared feed, are set aside without
+ * touching the statement objects scattered over the heap.
+ */
+interface BucketFacts {
+  fromSource: Uint8Array;
+  ids: string[];
+  kinds: Statement['kind'][];
+  /** `${kind} ${short id}`, how every message about the statement starts. */
+  labels: string[];
+}
+
+const bucketFacts = new WeakMap<StatementBucket, BucketFacts>();
+
+function factsOf(bucket: StatementBucket): BucketFacts {
+  let facts = bucketFacts.get(bucket);
+  if (facts === undefined) {
+    const n = bucket.statements.length;
+    facts = { fromSource: new Uint8Array(n), ids: new Array<string>(n), kinds: new Array<Statement['kind']>(n), labels: new Array<string>(n) };
+    for (let i = 0; i < n; i++) {
+      const s = bucket.statements[i]!;
+      facts.fromSource[i] = fromSourceParty(s) ? 1 : 0;
+      facts.ids[i] = s.id;
+      facts.kinds[i] = s.kind;
+      facts.labels[i] = `${s.kind} ${shortStatementId(s.id)}`;
+    }
+    bucketFacts.set(bucket, facts);
+  }
+  return facts;
+}
+
+/** Takes the statements of `bucket` (with `onlyNamed`, those that name a locked file). */
+export function scan(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: Gathered, entries: readonly (TrustEntry | undefined)[], bucket: StatementBucket, locked: Int32Array, onlyNamed: boolean): void {
+  const { statements, agents } = bucket;
+  const facts = factsOf(bucket);
+  for (let i = 0; i < statements.length; i++) {
+    const named = locked.length === 0 ? 0 : namedIn(bucket, i, locked);
+    if (onlyNamed && named === 0) continue;
+    const agent = agents[i]!;
+    const entry = entries[agent];
+    // Most statements of a shared feed are by identities the policy does not know: they are set
+    // aside here, without building the item the later steps would need (see unknown()).
+    if (entry === undefined && facts.fromSource[i] === 0) {
+      const id = facts.ids[i]!;
+      if (g.seen !== undefined) {
+        if (g.seen.has(id)) continue;
+        g.seen.add(id);
+      }
+      state.total++;
+      state.unknownCount++;
+      const cut = run.removedTable(ctx.web)[agent];
+      const kind = facts.kinds[i]!;
+      const signer = run.agentName(agent);
+      if (cut !== undefined) {
+        state.setAside.push({ statement: id, agent: signer, kind, reason: 'distrusted', message: distrustedWhy(run, signer, cut, kind) });
+      } else {
+        state.setAside.push({ statement: id, agent: signer, kind, reason: 'unknown-identity', message: `${facts.labels[i]!} by ${run.shortAgent(agent)}: an identity this policy does not trust` });
+      }
+      continue;
+    }
+    const s = statements[i]!;
+    const item: Item = { statement: s, start: bucket.starts[i]!, end: bucket.ends[i]!, received: bucket.received[i]!, named };
+    take(run, ctx, state, g, item, entry);
+  }
+}
+
+export function take(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: Gathered, item: Item, entry: TrustEntry | undefined): void {
+  const s = item.statement;
+  if (g.seen !== undefined) {
+    if (g.seen.has(s.id)) return;
+    g.seen.add(s.id);
+  }
+  state.total++;
+  const fromSource = fromSourceParty(s);
+  if (fromSource) g.source.push(item);
+  if (entry !== undefined && s.kind !== 'publish') g.web.push({ item, entry });
+  else if (!fromSource) unknown(run, ctx, s, state);
+}
+
+export function unknown(run: EvaluationRun, ctx: NodeContext, s: Statement, state: NodeState): void {
+  state.unknownCount++;
+  const cut = ctx.web.removed.get(s.agent);
+  if (cut !== undefined) {
+    setAside(state, s, 'distrusted', distrustedWhy(run, s.agent, cut, s.kind));
+  } else {
+    setAside(state, s, 'unknown-identity', `${s.kind} ${shortStatementId(s.id)} by ${run.short(s.agent)}: an identity this policy does not trust`);
+  }
+}
+
+function distrustedWhy(run: EvaluationRun, agent: string, cut: { by: string; statement: string }, kind: Statement['kind']): string {
+  return `${run.short(agent)} is distrusted by ${shortIdentity(cut.by)} (statement ${shortStatementId(cut.statement)}), the only way the policy reached it: its ${kind} does not count`;
+}
+
+/**
+ * The interned numbers of the locked files' sha256s that some built bucket names (distinct, as
+ * `shas` is a set); the others are named by no statement in a bucket.
+ */
+export function lockedDigestIds(run: EvaluationRun, shas: ReadonlySet<string>): Int32Array {
+  const ids: number[] = [];
+  for (const h of shas) {
+    const n = run.index.digestIds.get(h);
+    if (n !== undefined) ids.push(n);
+  }
+  return Int32Array.from(ids);
+}
+
+/** How many distinct locked files `s` names by sha256. */
+export function named(run: EvaluationRun, s: Statement, shas: ReadonlySet<string>): number {
+  if (shas.size === 0 || s.subjects.length === 0) return 0;
+  let n = 0;
+  let seen: Set<string> | undefined;
+  for (const sub of s.subjects) {
+    const h = sub.sha256.toLowerCase();
+    if (!shas.has(h)) continue;
+    if (seen?.has(h) === true) continue;
+    (seen ??= new Set()).add(h);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * How many distinct locked files statement `i` of `bucket` names, by interned sha256: `locked`
+ * holds distinct digest numbers, so a subject counts when it is the first to hit its entry.
+ */
+export function namedIn(bucket: StatementBucket, i: number, locked: Int32Array): number {
+  const from = bucket.digestStart[i]!;
+  const to = bucket.digestStart[i + 1]!;
+  if (from === to) return 0;
+  let n = 0;
+  let hit = 0;
+  let hits: Set<number> | undefined;
+  for (let d = from; d < to; d++) {
+    const h = bucket.digests[d]!;
+    for (let j = 0; j < locked.length; j++) {
+      if (locked[j] !== h) continue;
+      if (j < 31) {
+        if ((hit & (1 << j)) === 0) {
+          hit |= 1 << j;
+          n++;
+        }
+      } else if (!(hits ??= new Set()).has(j)) {
+        hits.add(j);
+        n++;
+      }
+      break;
+    }
+  }
+  return n;
+}
+
+/** Whether pyvouch got the statement from a source a source party may count (feed, scanner, provenance). */
+export function fromSourceParty(s: Statement): boolean {
+  return s.source !== undefined && s.source.kind !== 'local' && s.source.kind !== 'file';
+}

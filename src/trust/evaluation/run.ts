@@ -1,0 +1,247 @@
+// What one evaluation shares across its nodes and steps: the policy, the indexed statements, the
+// clock, the trust webs per criteria (built once), and memos; plus the two ways a step records what
+// it found (a statement set aside with its reason, an identity through which a party vouched).
+// Each step of a node's evaluation is a module of its own beside this one (see ../evaluate.ts).
+
+import type { Statement } from '../../attest/types.js';
+import type { GraphNode } from '../../graph/graph.js';
+import { SpecifierSet } from '../../pep/specifier.js';
+import { baselineVersions } from '../adopt.js';
+import type { CooldownInputs } from '../cooldown.js';
+import { CriteriaTable, criteriaKey } from '../criteria.js';
+import type { EvaluateOptions, IndexCheck } from '../evaluate.js';
+import { isStatementParty, type Level, type Policy, type RequiredRule } from '../policy.js';
+import { shortIdentity, type Contribution, type Missing, type Note, type Overridden, type SetAside, type SetAsideReason } from '../report.js';
+import { versionKey, type IndexedStatement, type StatementIndex } from '../statements.js';
+import { buildTrustWeb, type TrustEntry, type TrustRoute, type TrustWeb } from '../web.js';
+
+export const EPSILON = 1e-9;
+
+export type Rejected = NonNullable<EvaluateOptions['rejected']>[number];
+
+/** One statement about the node, with its times. */
+export interface Item extends IndexedStatement {
+  /** How many of the node's locked files it names by sha256. */
+  named: number;
+}
+
+/** A statement whose signer the web knows, after screening. */
+export interface Usable {
+  item: Item;
+  entry: TrustEntry;
+  /** Counted without naming every locked file (require-hash-binding = false). */
+  unbound: boolean;
+}
+
+/** What gather collects: statements by identities of the web, and those from a source. */
+export interface Gathered {
+  web: { item: Item; entry: TrustEntry }[];
+  source: Item[];
+  /** Ids taken, kept when a rejected statement may repeat one of them. */
+  seen: Set<string> | undefined;
+}
+
+/** What the node needs, fixed before its statements are looked at. */
+export interface NodeContext {
+  node: GraphNode;
+  id: string;
+  key: string;
+  criteria: readonly string[];
+  threshold: number;
+  required: readonly RequiredRule[];
+  web: TrustWeb;
+  /** Lower-case sha256 of each locked file. */
+  shas: ReadonlySet<string>;
+  /** Files the lock lists without a sha256 (nothing can be bound to them). */
+  unhashed: string[];
+  /** Whether a statement can name every file: the node has files and all have a sha256. */
+  bindable: boolean;
+}
+
+/** Everything the steps of one node's evaluation write into. */
+export interface NodeState {
+  setAside: SetAside[];
+  notes: Note[];
+  vetoes: Missing[];
+  overridden: Overridden[];
+  contributions: Contribution[];
+  /** Party or level name -> the identities through which it vouched. */
+  vouchers: Map<string, Set<string>>;
+  unboundCount: number;
+  unknownCount: number;
+  total: number;
+}
+
+export interface Flag {
+  item: Item;
+  /** The best route of the flagger (identity statements) or the source party that carries it. */
+  party: string;
+  agent: string;
+  weight: number;
+  /** Every party the flagger is a direct member of. */
+  memberOf: readonly string[];
+}
+
+export interface Option {
+  u: Usable;
+  level: Exclude<Level, { kind: 'voted' }>;
+  levelIndex: number;
+  route: TrustRoute;
+  weight: number;
+  delta?: { from: string; chain: string[] };
+}
+
+export interface DeltaTrust {
+  chain?: string[];
+  weight: number;
+  /** Why it fails, when it does. */
+  why?: string;
+}
+
+export class EvaluationRun {
+  readonly table: CriteriaTable;
+  readonly rejected = new Map<string, Map<string, Rejected[]>>();
+  /** Per party: the most a direct member can add (its weight in the best level accepting it). */
+  readonly memberCap = new Map<string, number>();
+  readonly deltaMemo = new Map<string, DeltaTrust>();
+  /** normalizeIndexUrl of the index URLs the lock names. */
+  readonly indexKeys = new Map<string, string>();
+  private readonly webs = new Map<string, TrustWeb>();
+  private readonly rangeMemo = new Map<string, SpecifierSet | null>();
+  // The web by interned signer number, so a bucket's statements are screened by integer lookups.
+  private readonly byAgent = new Map<TrustWeb, (TrustEntry | undefined)[]>();
+  /** shortIdentity of each signer named in a message (thousands of statements, few signers). */
+  private readonly shortNames = new Map<string, string>();
+  private readonly baselineMemo = new Map<string, string[]>();
+  /** Signer identity by interned number (the inverse of index.agentIds), built on first use. */
+  private agentNames: string[] | undefined;
+  private readonly shortByAgent: (string | undefined)[] = [];
+  private readonly removedByAgent = new Map<TrustWeb, ({ by: string; statement: string } | undefined)[]>();
+
+  constructor(
+    readonly policy: Policy,
+    readonly index: StatementIndex,
+    readonly now: number,
+    rejected: NonNullable<EvaluateOptions['rejected']>,
+    readonly cooldown: CooldownInputs = {},
+    readonly indexCheck: IndexCheck | undefined = undefined,
+  ) {
+    this.table = new CriteriaTable(policy.criteriaDefinitions);
+    for (const party of policy.parties) {
+      if (!isStatementParty(party)) continue;
+      let cap = 0;
+      for (const level of policy.levels) {
+        if (level.kind === 'voted' || (level.parties !== undefined && !level.parties.includes(party.name))) continue;
+        cap = Math.max(cap, level.weight ?? party.weight);
+      }
+      this.memberCap.set(party.name, cap);
+    }
+    for (const r of rejected) {
+      const pkg = r.statement.package;
+      if (pkg === undefined) continue;
+      let byKey = this.rejected.get(pkg.name);
+      if (byKey === undefined) this.rejected.set(pkg.name, (byKey = new Map<string, Rejected[]>()));
+      const key = versionKey(pkg.version);
+      byKey.set(key, [...(byKey.get(key) ?? []), r]);
+    }
+  }
+
+  /** The web of trust for `criteria`, built once per distinct set of criteria. */
+  web(criteria: readonly string[]): TrustWeb {
+    const key = criteriaKey(criteria);
+    let web = this.webs.get(key);
+    if (web === undefined) {
+      web = buildTrustWeb(this.policy, this.index, criteria, this.table, this.now);
+      this.webs.set(key, web);
+    }
+    return web;
+  }
+
+  /** `web`'s entries by interned signer number (StatementIndex.agentIds). */
+  agentTable(web: TrustWeb): (TrustEntry | undefined)[] {
+    let entries = this.byAgent.get(web);
+    if (entries === undefined) {
+      entries = new Array<TrustEntry | undefined>(this.index.agentIds.size);
+      for (const [identity, entry] of web.entries) {
+        const n = this.index.agentIds.get(identity);
+        if (n !== undefined) entries[n] = entry;
+      }
+      this.byAgent.set(web, entries);
+    }
+    return entries;
+  }
+
+  /** The signer identity interned as `n`. */
+  agentName(n: number): string {
+    if (this.agentNames === undefined) {
+      this.agentNames = new Array<string>(this.index.agentIds.size);
+      for (const [identity, i] of this.index.agentIds) this.agentNames[i] = identity;
+    }
+    return this.agentNames[n]!;
+  }
+
+  /** shortIdentity of the signer interned as `n`. */
+  shortAgent(n: number): string {
+    return (this.shortByAgent[n] ??= this.short(this.agentName(n)));
+  }
+
+  /** `web.removed` by interned signer number. */
+  removedTable(web: TrustWeb): ({ by: string; statement: string } | undefined)[] {
+    let table = this.removedByAgent.get(web);
+    if (table === undefined) {
+      table = new Array<{ by: string; statement: string } | undefined>(this.index.agentIds.size);
+      for (const [identity, cut] of web.removed) {
+        const n = this.index.agentIds.get(identity);
+        if (n !== undefined) table[n] = cut;
+      }
+      this.removedByAgent.set(web, table);
+    }
+    return table;
+  }
+
+  short(identity: string): string {
+    let short = this.shortNames.get(identity);
+    if (short === undefined) this.shortNames.set(identity, (short = shortIdentity(identity)));
+    return short;
+  }
+
+  /** Whether a flag's range (`finding.affected`) holds `version`; an unreadable range holds every one. */
+  inRange(s: Statement, version: string): boolean {
+    const affected = s.finding?.affected;
+    if (affected === undefined) return false;
+    let set = this.rangeMemo.get(affected);
+    if (set === undefined) {
+      try {
+        set = new SpecifierSet(affected);
+      } catch {
+        set = null;
+      }
+      this.rangeMemo.set(affected, set);
+    }
+    // An unreadable range hits every release: the flag's author meant some, and we cannot tell which.
+    if (set === null) return true;
+    if (s.package !== undefined && versionKey(s.package.version) === versionKey(version)) return true;
+    return set.contains(version, { prereleases: true });
+  }
+
+  /** The versions of `name` that a baseline exemption (pyvouch init) stands for. */
+  baselined(name: string): string[] {
+    let v = this.baselineMemo.get(name);
+    if (v === undefined) this.baselineMemo.set(name, (v = baselineVersions(this.policy, name, undefined, this.now)));
+    return v;
+  }
+}
+
+/** Records that `name` (a party or level) vouched through `identity`. */
+export function vouch(state: NodeState, name: string, identity: string): void {
+  let set = state.vouchers.get(name);
+  if (set === undefined) state.vouchers.set(name, (set = new Set()));
+  set.add(identity);
+}
+
+/** Records a statement that does not count for the node, with its reason. */
+export function setAside(state: NodeState, s: Pick<Statement, 'id' | 'agent' | 'kind'>, reason: SetAsideReason, message: string, by?: string): void {
+  state.setAside.push(
+    by === undefined ? { statement: s.id, agent: s.agent, kind: s.kind, reason, message } : { statement: s.id, agent: s.agent, kind: s.kind, reason, by, message },
+  );
+}
