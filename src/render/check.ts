@@ -45,22 +45,27 @@ export function describeTargets(labels: readonly string[], all?: readonly string
     const [machine, python] = m === null ? [label, ''] : [`${m[1] === 'cpython' ? '' : `${m[1]} `}${m[3]}`, m[2]!];
     groups.set(machine, [...(groups.get(machine) ?? []), python]);
   }
-  return [...groups]
-    .map(([machine, pythons]) => {
-      const known = pythons.filter((p) => p !== '');
-      if (known.length === 0) return machine;
-      const minor = (p: string): number => Number(p.split('.')[1]);
-      const contiguous = known.length > 2 && known.every((p, i) => i === 0 || minor(p) === minor(known[i - 1]!) + 1);
-      return `${machine} ${contiguous ? `${known[0]}–${known[known.length - 1]}` : known.join(', ')}`;
-    })
-    .join('; ');
+  const versions = (pythons: readonly string[]): string => {
+    const known = pythons.filter((p) => p !== '');
+    const minor = (p: string): number => Number(p.split('.')[1]);
+    const contiguous = known.length > 2 && known.every((p, i) => i === 0 || minor(p) === minor(known[i - 1]!) + 1);
+    return contiguous ? `${known[0]}–${known[known.length - 1]}` : known.join(', ');
+  };
+  // The same Pythons on every machine of the run: say it once.
+  const allMachines = new Set((all ?? []).map((l) => l.replace(/^[a-z]+\d+\.\d+(?:\.\d+)?-/, '')));
+  const lists = new Set([...groups.values()].map((p) => p.join(',')));
+  if (lists.size === 1 && allMachines.size > 1 && groups.size === allMachines.size && [...groups.keys()].every((m) => allMachines.has(m))) {
+    return `Python ${versions([...groups.values()][0]!)} on every machine`;
+  }
+  return [...groups].map(([machine, pythons]) => (pythons.every((p) => p === '') ? machine : `${machine} ${versions(pythons)}`)).join('; ');
 }
 
 export interface CheckJson {
   passed: boolean;
   evaluatedAt: string;
   source: Graph['source'];
-  environment: Graph['environment'];
+  /** The one target checked; null with `--all-targets` (then `targets` lists them). */
+  environment: Graph['environment'] | null;
   policy: { file: string | null; threshold: number; criteria: string[] };
   statements: number;
   /** How the index parties' indexes were consulted (offline, unreachable, a local snapshot). */
@@ -80,7 +85,7 @@ export function checkToJson(ctx: CheckContext): CheckJson {
     passed: ctx.report.passed,
     evaluatedAt: ctx.report.evaluatedAt,
     source: ctx.graph.source,
-    environment: ctx.graph.environment,
+    environment: ctx.targets === undefined ? ctx.graph.environment : null,
     policy: { file: ctx.policyFile ?? null, threshold: ctx.report.threshold, criteria: ctx.report.criteria },
     statements: ctx.statements,
     indexNotes: ctx.indexNotes ?? [],
