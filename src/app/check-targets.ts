@@ -5,7 +5,7 @@
 // the targets where it fails.
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import type { Artifact, Graph, GraphEdge, GraphNode, SelectionOptions, TargetDescription } from '../graph/graph.js';
+import type { Graph, GraphEdge, GraphNode, SelectionOptions, TargetDescription } from '../graph/graph.js';
 import { loadLockFile } from '../lock/load.js';
 import { detectFormat } from '../lock/read.js';
 import { markerEnvironmentFor, parseTarget } from '../pep/environment.js';
@@ -73,7 +73,7 @@ export function lockScope(path: string, text: string = readFileSync(path, 'utf8'
   if (format !== 'uv.lock' && format !== 'pylock.toml') return { universal: false, environments: [] };
   let doc: Record<string, unknown>;
   try {
-    doc = parseToml(text) as Record<string, unknown>;
+    doc = parseToml(text);
   } catch {
     // The reader reports the syntax error with its location when the graph is read.
     return { universal: false, environments: [] };
@@ -142,7 +142,7 @@ export function unionGraph(graphs: readonly TargetGraph[]): Graph {
         continue;
       }
       const files = new Set(seen.artifacts.map((a) => a.filename));
-      for (const a of n.artifacts) if (!files.has(a.filename)) seen.artifacts.push(a as Artifact);
+      for (const a of n.artifacts) if (!files.has(a.filename)) seen.artifacts.push(a);
       if (n.extras !== undefined) seen.extras = [...new Set([...(seen.extras ?? []), ...n.extras])].sort();
     }
     for (const e of graph.edges) edges.set(JSON.stringify([e.from, e.to, e.specifier, e.marker, e.extras]), e);
