@@ -9,6 +9,10 @@ import { isPyvouchError } from '../../src/errors.js';
 import { Version } from '../../src/pep/version.js';
 import { MemoryProvider } from '../../src/resolve/memory-provider.js';
 import { resolve } from '../../src/resolve/resolve.js';
+import { resolveUniversal, type UniversalResolution } from '../../src/resolve/universal.js';
+import { writeUniversalPylock } from '../../src/resolve/universal-lock.js';
+import { readLock } from '../../src/lock/read.js';
+import type { Graph } from '../../src/graph/graph.js';
 import type { ResolverRules } from '../../src/resolve/universe.js';
 import { loadScenario, scenarioFiles, type PackseScenario } from './packse.js';
 
@@ -29,6 +33,40 @@ export async function runScenario(s: PackseScenario, rules: ResolverRules): Prom
   }
 }
 
+/** `resolve --universal` on the scenario: the forks, or the reason there is no solution. */
+export async function runUniversal(s: PackseScenario, rules: ResolverRules): Promise<{ resolution?: UniversalResolution; message?: string }> {
+  try {
+    const resolution = await resolveUniversal(s.requirements, (target) => new MemoryProvider(s.projects, { target, tags: s.tags, noBinary: s.noBinary, onlyBinary: s.onlyBinary }), {
+      prereleases: s.prereleases,
+      rules,
+      ...(s.requiresPython === undefined ? {} : { requiresPython: s.requiresPython }),
+    });
+    return { resolution };
+  } catch (err) {
+    if (isPyvouchError(err) && err.code === 'RESOLUTION_IMPOSSIBLE') return { message: err.message };
+    throw err;
+  }
+}
+
+/** What a graph installs and how it hangs together: releases and (from, to) edges. */
+export function shape(graph: Graph): { nodes: string[]; edges: string[] } {
+  return {
+    nodes: graph.nodes.map((n) => `${n.name}==${new Version(n.version).toString()}`).sort(),
+    edges: [...new Set(graph.edges.map((e) => `${e.from} -> ${e.to}`))].sort(),
+  };
+}
+
+/** The universal pylock, re-read for each fork's target, gives that fork's graph. */
+export function assertLockReproducesForks(resolution: UniversalResolution): string {
+  const text = writeUniversalPylock(resolution);
+  for (const fork of resolution.forks) {
+    const reread = readLock({ path: 'pylock.toml', text }, fork.target);
+    assert.deepEqual(shape(reread), shape(fork.graph), `${fork.label}:\n${text}`);
+    assert.ok(!reread.diagnostics.some((d) => /environments/.test(d.message)), `${fork.label} is one of the lock's environments`);
+  }
+  return text;
+}
+
 function normalised(packages: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(packages).map(([k, v]) => [k, new Version(v).toString()]));
 }
@@ -46,6 +84,15 @@ describe('packse scenarios (uv rules)', () => {
       continue;
     }
     entry.run++;
+    if (s.universal) {
+      test(`${s.group}/${s.name} (universal)`, async () => {
+        const outcome = await runUniversal(s, 'uv');
+        assert.equal(outcome.resolution !== undefined, s.satisfiable, outcome.message ?? 'resolved, though packse expects no solution');
+        if (outcome.resolution !== undefined) assertLockReproducesForks(outcome.resolution);
+        entry.passed++;
+      });
+      continue;
+    }
     test(`${s.group}/${s.name}`, async () => {
       const outcome = await runScenario(s, 'uv');
       assert.equal(outcome.satisfiable, s.satisfiable, outcome.message ?? `resolved ${JSON.stringify(outcome.packages)}`);
