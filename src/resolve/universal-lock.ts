@@ -139,12 +139,27 @@ export function universalEnvironments(resolution: UniversalResolution): string[]
   return out;
 }
 
-export function writeUniversalPylock(resolution: UniversalResolution): string {
+/** One entry of a universal lock: a release with one set of dependencies, and where it installs. */
+export interface UniversalPackage {
+  readonly name: string;
+  readonly version: string;
+  /** True on exactly the environments that install this entry; null on every one. */
+  readonly marker: string | null;
+  /** Labels of the forks (cells) that install it. */
+  readonly targets: readonly string[];
+  readonly dependencies: readonly { name: string; version: string }[];
+  /** Every file any of those environments would install, by file name. */
+  readonly artifacts: readonly Artifact[];
+}
+
+/**
+ * The lock's entries: one per release and dependency set (PEP 751 entries carry no per-edge
+ * markers, so a release whose dependencies differ between environments is listed per variant).
+ */
+export function universalPackages(resolution: UniversalResolution): UniversalPackage[] {
   const { forks, pythons } = resolution;
   const targets = new Map(forks.map((f) => [f.label, f.target]));
   const all = forks.map((f) => cellOf(f, pythons));
-  // One entry per release and dependency set: PEP 751 entries carry no per-edge markers, so a
-  // release whose dependencies differ between environments is listed once per variant.
   const entries = new Map<string, { name: string; version: string; deps: { name: string; version: string }[]; artifacts: Map<string, Artifact>; cells: Cell[] }>();
   forks.forEach((fork, i) => {
     const versions = new Map(fork.graph.nodes.map((n) => [n.name, n.version]));
@@ -157,31 +172,41 @@ export function writeUniversalPylock(resolution: UniversalResolution): string {
       entry.cells.push(all[i]!);
     }
   });
-  const packages = [...entries.values()]
+  return [...entries.values()]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : a.cells[0]!.label < b.cells[0]!.label ? -1 : 1))
-    .map((e) => {
-      const pkg: Record<string, unknown> = { name: e.name, version: e.version };
-      const marker = markerForCells(e.cells, all, pythons, targets);
-      if (marker !== null) pkg['marker'] = marker;
-      if (e.deps.length > 0) pkg['dependencies'] = e.deps;
-      const artifacts = [...e.artifacts.values()].sort((a, b) => (a.filename < b.filename ? -1 : 1));
-      const index = artifacts.find((a) => a.index !== undefined)?.index;
-      if (index !== undefined) pkg['index'] = index;
-      const file = (a: Artifact): Record<string, unknown> => {
-        // PEP 751 requires a hash of every file: a lock that cannot be verified is not written.
-        if (a.sha256 === undefined) {
-          throw new PyvouchError('LOCK_WRITE', `the index gives no sha256 for ${a.filename} (${e.name} ${e.version}), and a pylock.toml must pin every file by hash`, {
-            help: 'use an index that publishes sha256 digests (PEP 503 #sha256=, PEP 691 hashes), or a local directory of the files',
-          });
-        }
-        return { name: a.filename, ...(a.url === undefined ? {} : { url: a.url }), ...(a.size === undefined ? {} : { size: a.size }), hashes: { sha256: a.sha256 } };
-      };
-      const wheels = artifacts.filter((a) => a.kind === 'wheel');
-      const sdist = artifacts.find((a) => a.kind === 'sdist');
-      if (sdist !== undefined) pkg['sdist'] = file(sdist);
-      if (wheels.length > 0) pkg['wheels'] = wheels.map(file);
-      return pkg;
-    });
+    .map((e) => ({
+      name: e.name,
+      version: e.version,
+      marker: markerForCells(e.cells, all, pythons, targets),
+      targets: e.cells.map((c) => c.label),
+      dependencies: e.deps,
+      artifacts: [...e.artifacts.values()].sort((a, b) => (a.filename < b.filename ? -1 : 1)),
+    }));
+}
+
+export function writeUniversalPylock(resolution: UniversalResolution): string {
+  const { forks, pythons } = resolution;
+  const packages = universalPackages(resolution).map((e) => {
+    const pkg: Record<string, unknown> = { name: e.name, version: e.version };
+    if (e.marker !== null) pkg['marker'] = e.marker;
+    if (e.dependencies.length > 0) pkg['dependencies'] = e.dependencies;
+    const index = e.artifacts.find((a) => a.index !== undefined)?.index;
+    if (index !== undefined) pkg['index'] = index;
+    const file = (a: Artifact): Record<string, unknown> => {
+      // PEP 751 requires a hash of every file: a lock that cannot be verified is not written.
+      if (a.sha256 === undefined) {
+        throw new PyvouchError('LOCK_WRITE', `the index gives no sha256 for ${a.filename} (${e.name} ${e.version}), and a pylock.toml must pin every file by hash`, {
+          help: 'use an index that publishes sha256 digests (PEP 503 #sha256=, PEP 691 hashes), or a local directory of the files',
+        });
+      }
+      return { name: a.filename, ...(a.url === undefined ? {} : { url: a.url }), ...(a.size === undefined ? {} : { size: a.size }), hashes: { sha256: a.sha256 } };
+    };
+    const wheels = e.artifacts.filter((a) => a.kind === 'wheel');
+    const sdist = e.artifacts.find((a) => a.kind === 'sdist');
+    if (sdist !== undefined) pkg['sdist'] = file(sdist);
+    if (wheels.length > 0) pkg['wheels'] = wheels.map(file);
+    return pkg;
+  });
   const doc: Record<string, unknown> = {
     'lock-version': '1.0',
     environments: universalEnvironments(resolution),
