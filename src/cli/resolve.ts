@@ -160,7 +160,7 @@ async function resolveUniversalCommand(args: string[], opts: ResolveCommandOptio
     }
   }
   const { resolveUniversal } = await import('../resolve/universal.js');
-  const { universalPackages, writeUniversalPylock } = await import('../resolve/universal-lock.js');
+  const { universalPackages, universalReleases, writeUniversalPylock } = await import('../resolve/universal-lock.js');
   // -r files are read with the default target's markers for their own `; marker` lines.
   const inputs = gatherInputs(args, opts, targetFromOptions({}));
   const progress = createStderrProgress();
@@ -179,11 +179,11 @@ async function resolveUniversalCommand(args: string[], opts: ResolveCommandOptio
     sink.write(`${JSON.stringify({ environments: labels, ...(resolution.requiresPython === undefined ? {} : { requiresPython: resolution.requiresPython }), packages: packages.map((p) => ({ name: p.name, version: p.version, marker: p.marker, targets: p.targets, dependencies: p.dependencies, artifacts: p.artifacts })) }, null, 2)}\n`);
   } else {
     const c = sink.color;
-    const releases = new Set(packages.map((p) => `${p.name}==${p.version}`));
+    const releases = universalReleases(resolution);
     const lines = [
-      `${paint(c, 'bold', `Universal resolution: ${releases.size} releases for ${labels.length} environments`)} (${resolution.implementations.join(', ')} ${resolution.pythons[0]} to ${resolution.pythons[resolution.pythons.length - 1]}; ${resolution.machines.map(([p, m]) => `${p} ${m}`).join(', ')})`,
+      `${paint(c, 'bold', `Universal resolution: ${releases.length} releases for ${labels.length} environments`)} (${resolution.implementations.join(', ')} ${resolution.pythons[0]} to ${resolution.pythons[resolution.pythons.length - 1]}; ${resolution.machines.map(([p, m]) => `${p} ${m}`).join(', ')})`,
     ];
-    for (const p of packages) lines.push(`  ${p.name} ${p.version}${p.marker === null ? '' : paint(c, 'gray', ` ; ${p.marker}`)}`);
+    for (const p of releases) lines.push(`  ${p.name} ${p.version}${p.marker === null ? '' : paint(c, 'gray', ` ; ${p.marker}`)}`);
     sink.write(`${lines.join('\n')}\n`);
   }
   sink.flush();

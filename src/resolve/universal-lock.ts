@@ -217,3 +217,22 @@ export function writeUniversalPylock(resolution: UniversalResolution): string {
   const machines = [...new Set(forks.map((f) => `${f.target.platform} ${f.target.machine}`))].join(', ');
   return `# Written by pyvouch resolve --universal for ${resolution.implementations.join(' and ')} ${pythons[0]} to ${pythons[pythons.length - 1]} on ${machines}.\n${stringify(doc)}\n`;
 }
+
+/** Each release once, with the marker of every environment that installs it (for reports). */
+export function universalReleases(resolution: UniversalResolution): { name: string; version: string; marker: string | null; targets: string[] }[] {
+  const { forks, pythons } = resolution;
+  const targets = new Map(forks.map((f) => [f.label, f.target]));
+  const all = forks.map((f) => cellOf(f, pythons));
+  const releases = new Map<string, { name: string; version: string; cells: Cell[] }>();
+  forks.forEach((fork, i) => {
+    for (const node of fork.graph.nodes) {
+      const key = `${node.name}==${node.version}`;
+      const entry = releases.get(key) ?? { name: node.name, version: node.version, cells: [] };
+      entry.cells.push(all[i]!);
+      releases.set(key, entry);
+    }
+  });
+  return [...releases.values()]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : 1))
+    .map((r) => ({ name: r.name, version: r.version, marker: markerForCells(r.cells, all, pythons, targets), targets: r.cells.map((c) => c.label) }));
+}
