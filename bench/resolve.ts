@@ -19,6 +19,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fmt } from './_synthetic.js';
 import { flatDirectory, generateIndex, serveStatic } from './_index-gen.js';
+import { markerEnvironmentFor, parseTarget } from '../src/pep/environment.js';
+import { parseCoreMetadata } from '../src/pep/metadata.js';
+import { canonicalizeName } from '../src/pep/name.js';
+import { Requirement } from '../src/pep/requirement.js';
 
 const { values } = parseArgs({
   options: {
@@ -98,6 +102,30 @@ function difference(pip: Map<string, string>, ours: Map<string, string>): string
   return out.slice(0, 6).join('; ') + (out.length > 6 ? `; … ${out.length - 6} more` : '');
 }
 
+/**
+ * Whether a set of chosen versions is a solution: every root and every dependency (markers
+ * evaluated for the Python both targeted, on Linux) is chosen in a version its specifier allows.
+ * Read from the index's own metadata files, so two different answers can both be judged.
+ */
+function validSolution(roots: readonly string[], chosen: Map<string, string>): boolean {
+  const env = markerEnvironmentFor(parseTarget({ python, platform: 'linux' }));
+  const versions = new Map([...chosen].map(([n, v]) => [canonicalizeName(n), v]));
+  const satisfied = (req: Requirement): boolean => {
+    const v = versions.get(canonicalizeName(req.name));
+    return v !== undefined && req.specifier.contains(v, { prereleases: true });
+  };
+  if (!roots.every((r) => satisfied(new Requirement(r)))) return false;
+  for (const [name, version] of versions) {
+    const file = `${name.replace(/-/g, '_')}-${version}-py3-none-any.whl.metadata`;
+    const meta = parseCoreMetadata(readFileSync(join(dir, 'simple', name, file), 'utf8'));
+    for (const req of meta.requiresDist) {
+      if (req.marker !== null && !req.marker.evaluate({ ...env, extra: '' })) continue;
+      if (!satisfied(req)) return false;
+    }
+  }
+  return true;
+}
+
 const sets = index.requirementSets.slice(0, Number(values.sets));
 const summary: string[] = [];
 for (const mode of modes) {
@@ -122,7 +150,10 @@ for (const mode of modes) {
     }
     const equal = pip!.versions.size === ours!.versions.size && [...pip!.versions].every(([n, v]) => ours!.versions.get(n) === v);
     if (equal) same++;
-    else diffs.push(`  set ${i}: ${difference(pip!.versions, ours!.versions)}`);
+    else {
+      const valid = `pip's answer ${validSolution(set, pip!.versions) ? 'valid' : 'INVALID'}, pyvouch's ${validSolution(set, ours!.versions) ? 'valid' : 'INVALID'}`;
+      diffs.push(`  set ${i} (${valid}): ${difference(pip!.versions, ours!.versions)}`);
+    }
     pipTotal += pip!.ms;
     oursTotal += ours!.ms;
     console.log(
