@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Graph } from '../../src/graph/graph.js';
 import { readLock } from '../../src/lock/read.js';
+import { lockScope } from '../../src/app/check-targets.js';
 import { parseTarget } from '../../src/pep/environment.js';
 import { buildZip, coreMetadata } from '../artifact/archive-builders.js';
 import { runCli } from '../cli/in-process.js';
@@ -64,6 +65,21 @@ describe('resolve --universal', () => {
       assert.deepEqual(shape(reread), shape(JSON.parse(single.stdout) as Graph), label);
       assert.ok(!reread.diagnostics.some((d) => d.level === 'warning'), `${label}: ${JSON.stringify(reread.diagnostics)}`);
     }
+  });
+
+  test('check reads the universal lock for every environment it covers, by default', async () => {
+    const dir = index();
+    const out = join(dir, 'pylock.toml');
+    assert.equal((await runCli(['resolve', 'app', '--index', dir, '--universal', '--requires-python', '>=3.10', '--format', 'pylock', '-o', out])).code, 0);
+    assert.equal(lockScope(out).universal, true);
+    const r = await runCli(['check', out, '--policy', 'examples/check/pyvouch.toml', '--no-db', '--offline', '--format', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as { targets: { checked: string[]; excluded: { label: string }[] }; nodes: { name: string; version: string; targets: string[] }[] };
+    assert.equal(report.targets.checked.length, 25, 'Python 3.10-3.14 on five machines');
+    assert.ok(report.targets.excluded.every((x) => x.label.startsWith('cpython3.9-')));
+    const winonly = report.nodes.find((n) => n.name === 'winonly')!;
+    assert.ok(winonly.targets.every((l) => l.endsWith('-windows-AMD64')) && winonly.targets.length === 5);
+    assert.deepEqual(report.nodes.filter((n) => n.name === 'lib').map((n) => n.version).sort(), ['1.0', '2.0']);
   });
 
   test('an environment the lock does not cover is refused, not served a guess', async () => {
