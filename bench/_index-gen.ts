@@ -3,7 +3,7 @@
 // files) and served by a plain static file server on 127.0.0.1, so pip and pyvouch resolve against
 // exactly the same bytes over the same loopback HTTP.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, linkSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, normalize } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -179,9 +179,13 @@ export function serveStatic(dir: string): Promise<{ server: Server; url: string 
     let file = join(dir, path);
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      const size = statSync(file).size;
+      const info = statSync(file);
       const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.metadata') ? 'text/plain' : 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type, 'content-length': size });
+      // Validators as PyPI and nginx send them, so each tool's cache can revalidate (warm runs).
+      const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+      const validators = { etag, 'last-modified': info.mtime.toUTCString() };
+      if (req.headers['if-none-match'] === etag) return void res.writeHead(304, validators).end();
+      res.writeHead(200, { 'content-type': type, 'content-length': info.size, ...validators });
       createReadStream(file).pipe(res);
     } catch {
       res.writeHead(404).end('not found');
@@ -192,4 +196,21 @@ export function serveStatic(dir: string): Promise<{ server: Server; url: string 
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     resolve({ server, url: `http://127.0.0.1:${port}/simple/` });
   }));
+}
+
+/** A flat `--find-links` directory of every wheel of the index (hard links), made once. */
+export function flatDirectory(index: GeneratedIndex): string {
+  const flat = `${index.dir.replace(/\/$/, '')}-flat`;
+  const stamp = join(flat, '.complete');
+  if (existsSync(stamp)) return flat;
+  mkdirSync(flat, { recursive: true });
+  for (const project of index.projects) {
+    const pdir = join(index.dir, 'simple', project);
+    for (const name of readdirSync(pdir)) {
+      if (!name.endsWith('.whl') || existsSync(join(flat, name))) continue;
+      linkSync(join(pdir, name), join(flat, name));
+    }
+  }
+  writeFileSync(stamp, '');
+  return flat;
 }

@@ -1,21 +1,41 @@
 // Resolver benchmark: `pyvouch resolve` against pip's resolver, side by side, on a generated index
-// of 2,000 projects served over loopback HTTP (bench/_index-gen.ts). Each requirement set is
-// resolved by both as a new process with no cache: pip with
-// `pip install --dry-run --ignore-installed --report`, pyvouch with the built `dist/cli.js resolve
-// --format json --no-cache`. Reports the times, their ratio (goal: pyvouch >= 10x faster) and
-// whether both chose the same versions.
-//   node --import tsx bench/resolve.ts [--projects 2000] [--sets 8]
+// of 2,000 projects (bench/_index-gen.ts), each requirement set resolved by both as a new process,
+// as a user runs them. Four modes:
+//   http-cold  the index over loopback HTTP, no cache on either side (pip --no-cache-dir,
+//              pyvouch --no-cache)
+//   http-warm  the same with each tool's own cache, filled by one unmeasured run first (pages
+//              revalidate with ETag; pyvouch serves PEP 658 files from its cache by sha256)
+//   dir-cold   a flat directory of the same wheels (pip --no-index --find-links, pyvouch --index DIR)
+//   dir-warm   the same after one unmeasured run (the OS file cache; pip's wheel cache)
+// Per set and mode the two run alternately `--rounds` times and each keeps its best time, so a
+// busy machine skews both alike; the load is printed before and after. Reports the times, their
+// ratio (goal: pyvouch >= 10x faster) and whether both chose the same versions (the differences
+// are listed when not).
+//   node --import tsx bench/resolve.ts [--projects 2000] [--sets 8] [--rounds 2] [--modes http-cold,http-warm,dir-cold,dir-warm]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fmt } from './_synthetic.js';
-import { generateIndex, serveStatic } from './_index-gen.js';
+import { flatDirectory, generateIndex, serveStatic } from './_index-gen.js';
+import { markerEnvironmentFor, parseTarget } from '../src/pep/environment.js';
+import { parseCoreMetadata } from '../src/pep/metadata.js';
+import { canonicalizeName } from '../src/pep/name.js';
+import { Requirement } from '../src/pep/requirement.js';
 
-const { values } = parseArgs({ options: { projects: { type: 'string', default: '2000' }, sets: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: {
+    projects: { type: 'string', default: '2000' },
+    sets: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '2' },
+    modes: { type: 'string', default: 'http-cold,http-warm,dir-cold,dir-warm' },
+  },
+});
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
 if (!existsSync(cli)) throw new Error('bench/resolve.ts runs the built CLI: run `npm run build` first');
+const rounds = Math.max(1, Number(values.rounds));
+const modes = values.modes.split(',').map((m) => m.trim());
 
 function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; code: number; stdout: string; stderr: string }> {
   const start = performance.now();
@@ -29,50 +49,123 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise
   });
 }
 
+const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 const dir = join(tmpdir(), 'pyvouch-bench-index');
 const t0 = performance.now();
 const index = generateIndex(dir, Number(values.projects), 1);
-console.log(`resolver benchmark: ${fmt(index.projects.length)} projects (index ready in ${fmt((performance.now() - t0) / 1000, 1)} s); ${cpus().length} cpus, load ${loadavg()[0]!.toFixed(1)}`);
+const flat = modes.some((m) => m.startsWith('dir')) ? flatDirectory(index) : '';
+console.log(`resolver benchmark: ${fmt(index.projects.length)} projects (index ready in ${fmt((performance.now() - t0) / 1000, 1)} s); ${cpus().length} cpus, load ${load()}; best of ${rounds} alternating rounds`);
 const { server, url } = await serveStatic(dir);
 const work = mkdtempSync(join(tmpdir(), 'pyvouch-bench-resolve-'));
 
-// pip: isolated from the machine's config (no extra find-links or indexes), quiet, no cache.
-const pipEnv = { PIP_CONFIG_FILE: '/dev/null', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_CACHE_DIR: '1', PIP_NO_INPUT: '1' };
+// pip: isolated from the machine's config (no extra find-links or indexes), quiet. `--isolated`
+// ignores PIP_* variables, so the cache is chosen with flags.
+const pipEnv = { PIP_CONFIG_FILE: '/dev/null', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
 // pip resolves for the interpreter it runs on: pyvouch must target the same Python.
 const python = (await exec('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'])).stdout.trim();
-// Each tool's start-up floor in the same run, so the resolution work itself can be compared too.
 const floors = { pip: [] as number[], ours: [] as number[] };
 for (let r = 0; r < 3; r++) {
   floors.pip.push((await exec('python3', ['-m', 'pip', '--version'], pipEnv)).ms);
   floors.ours.push((await exec(process.execPath, [cli, '--version'])).ms);
 }
-const pipFloor = Math.min(...floors.pip);
-const ourFloor = Math.min(...floors.ours);
-let pipTotal = 0;
-let oursTotal = 0;
-let same = 0;
+
+interface Run {
+  ms: number;
+  versions: Map<string, string>;
+}
+
+async function runPip(mode: string, set: readonly string[], i: number): Promise<Run> {
+  const report = join(work, `pip-${mode}-${i}.json`);
+  const source = mode.startsWith('http') ? ['--index-url', url] : ['--no-index', '--find-links', flat];
+  const cache = mode.endsWith('warm') ? ['--cache-dir', join(work, `pip-cache-${mode}`)] : ['--no-cache-dir'];
+  const pip = await exec('python3', ['-m', 'pip', 'install', '--isolated', '--dry-run', '--ignore-installed', '--quiet', '--report', report, ...cache, ...source, ...set], pipEnv);
+  if (pip.code !== 0) throw new Error(`pip failed on set ${i} (${mode}): ${pip.stderr.slice(0, 2000)}`);
+  const doc = JSON.parse(readFileSync(report, 'utf8')) as { install: { metadata: { name: string; version: string } }[] };
+  return { ms: pip.ms, versions: new Map(doc.install.map((x) => [x.metadata.name, x.metadata.version])) };
+}
+
+async function runOurs(mode: string, set: readonly string[], i: number): Promise<Run> {
+  const source = mode.startsWith('http') ? url : flat;
+  const warm = mode.endsWith('warm');
+  const home = join(work, warm ? `home-${mode}` : `home-cold-${i}`);
+  if (!warm) rmSync(home, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true });
+  const ours = await exec(process.execPath, [cli, 'resolve', ...set, '--index', source, ...(warm ? [] : ['--no-cache']), '--format', 'json', '--python', python], { NO_COLOR: '1', PYVOUCH_HOME: home });
+  if (ours.code !== 0) throw new Error(`pyvouch failed on set ${i} (${mode}): ${ours.stderr.slice(0, 2000)}`);
+  return { ms: ours.ms, versions: new Map((JSON.parse(ours.stdout) as { nodes: { name: string; version: string }[] }).nodes.map((n) => [n.name, n.version])) };
+}
+
+function difference(pip: Map<string, string>, ours: Map<string, string>): string {
+  const out: string[] = [];
+  for (const [n, v] of pip) if (ours.get(n) !== v) out.push(`${n} pip ${v} / pyvouch ${ours.get(n) ?? '-'}`);
+  for (const [n, v] of ours) if (!pip.has(n)) out.push(`${n} pip - / pyvouch ${v}`);
+  return out.slice(0, 6).join('; ') + (out.length > 6 ? `; … ${out.length - 6} more` : '');
+}
+
+/**
+ * Whether a set of chosen versions is a solution: every root and every dependency (markers
+ * evaluated for the Python both targeted, on Linux) is chosen in a version its specifier allows.
+ * Read from the index's own metadata files, so two different answers can both be judged.
+ */
+function validSolution(roots: readonly string[], chosen: Map<string, string>): boolean {
+  const env = markerEnvironmentFor(parseTarget({ python, platform: 'linux' }));
+  const versions = new Map([...chosen].map(([n, v]) => [canonicalizeName(n), v]));
+  const satisfied = (req: Requirement): boolean => {
+    const v = versions.get(canonicalizeName(req.name));
+    return v !== undefined && req.specifier.contains(v, { prereleases: true });
+  };
+  if (!roots.every((r) => satisfied(new Requirement(r)))) return false;
+  for (const [name, version] of versions) {
+    const file = `${name.replace(/-/g, '_')}-${version}-py3-none-any.whl.metadata`;
+    const meta = parseCoreMetadata(readFileSync(join(dir, 'simple', name, file), 'utf8'));
+    for (const req of meta.requiresDist) {
+      if (req.marker !== null && !req.marker.evaluate({ ...env, extra: '' })) continue;
+      if (!satisfied(req)) return false;
+    }
+  }
+  return true;
+}
+
 const sets = index.requirementSets.slice(0, Number(values.sets));
-console.log(`  ${'set'.padEnd(4)} ${'roots'.padStart(5)} ${'pkgs'.padStart(5)} ${'pip s'.padStart(8)} ${'pyvouch s'.padStart(10)} ${'ratio'.padStart(7)}  same versions`);
-for (const [i, set] of sets.entries()) {
-  const report = join(work, `pip-${i}.json`);
-  const pip = await exec('python3', ['-m', 'pip', 'install', '--isolated', '--dry-run', '--ignore-installed', '--quiet', '--report', report, '--index-url', url, ...set], pipEnv);
-  if (pip.code !== 0) throw new Error(`pip failed on set ${i}: ${pip.stderr.slice(0, 2000)}`);
-  const pipVersions = new Map(
-    (JSON.parse(readFileSync(report, 'utf8')) as { install: { metadata: { name: string; version: string } }[] }).install.map((x) => [x.metadata.name, x.metadata.version]),
-  );
-  const ours = await exec(process.execPath, [cli, 'resolve', ...set, '--index', url, '--no-cache', '--format', 'json', '--python', python], { NO_COLOR: '1', PYVOUCH_HOME: work });
-  if (ours.code !== 0) throw new Error(`pyvouch failed on set ${i}: ${ours.stderr.slice(0, 2000)}`);
-  const ourVersions = new Map((JSON.parse(ours.stdout) as { nodes: { name: string; version: string }[] }).nodes.map((n) => [n.name, n.version]));
-  const equal = pipVersions.size === ourVersions.size && [...pipVersions].every(([n, v]) => ourVersions.get(n) === v);
-  if (equal) same++;
-  pipTotal += pip.ms;
-  oursTotal += ours.ms;
-  console.log(
-    `  ${String(i).padEnd(4)} ${String(set.length).padStart(5)} ${String(ourVersions.size).padStart(5)} ${fmt(pip.ms / 1000, 2).padStart(8)} ${fmt(ours.ms / 1000, 2).padStart(10)} ${(pip.ms / ours.ms).toFixed(1).padStart(6)}x  ${equal ? 'yes' : `no (pip ${pipVersions.size} packages)`}`,
-  );
+const summary: string[] = [];
+for (const mode of modes) {
+  console.log(`\n${mode}`);
+  console.log(`  ${'set'.padEnd(4)} ${'roots'.padStart(5)} ${'pkgs'.padStart(5)} ${'pip s'.padStart(8)} ${'pyvouch s'.padStart(10)} ${'ratio'.padStart(7)}  same versions`);
+  let pipTotal = 0;
+  let oursTotal = 0;
+  let same = 0;
+  const diffs: string[] = [];
+  for (const [i, set] of sets.entries()) {
+    if (mode.endsWith('warm')) {
+      await runPip(mode, set, i);
+      await runOurs(mode, set, i);
+    }
+    let pip: Run | undefined;
+    let ours: Run | undefined;
+    for (let r = 0; r < rounds; r++) {
+      const p = await runPip(mode, set, i);
+      const o = await runOurs(mode, set, i);
+      if (pip === undefined || p.ms < pip.ms) pip = p;
+      if (ours === undefined || o.ms < ours.ms) ours = o;
+    }
+    const equal = pip!.versions.size === ours!.versions.size && [...pip!.versions].every(([n, v]) => ours!.versions.get(n) === v);
+    if (equal) same++;
+    else {
+      const valid = `pip's answer ${validSolution(set, pip!.versions) ? 'valid' : 'INVALID'}, pyvouch's ${validSolution(set, ours!.versions) ? 'valid' : 'INVALID'}`;
+      diffs.push(`  set ${i} (${valid}): ${difference(pip!.versions, ours!.versions)}`);
+    }
+    pipTotal += pip!.ms;
+    oursTotal += ours!.ms;
+    console.log(
+      `  ${String(i).padEnd(4)} ${String(set.length).padStart(5)} ${String(ours!.versions.size).padStart(5)} ${fmt(pip!.ms / 1000, 2).padStart(8)} ${fmt(ours!.ms / 1000, 2).padStart(10)} ${(pip!.ms / ours!.ms).toFixed(1).padStart(6)}x  ${equal ? 'yes' : `no (pip ${pip!.versions.size} packages)`}`,
+    );
+  }
+  for (const d of diffs) console.log(d);
+  const line = `${mode}: pip ${fmt(pipTotal / 1000, 1)} s, pyvouch ${fmt(oursTotal / 1000, 1)} s: ${(pipTotal / oursTotal).toFixed(1)}x (goal 10x); same versions in ${same} of ${sets.length} sets`;
+  console.log(`  total ${line}`);
+  summary.push(line);
 }
 server.close();
-console.log(`  total: pip ${fmt(pipTotal / 1000, 1)} s, pyvouch ${fmt(oursTotal / 1000, 1)} s: pyvouch ${(pipTotal / oursTotal).toFixed(1)}x faster per process (goal 10x); same versions in ${same} of ${sets.length} sets (Python ${python})`);
-const pipWork = pipTotal - pipFloor * sets.length;
-const ourWork = oursTotal - ourFloor * sets.length;
-console.log(`  start-up floors (--version): pip ${fmt(pipFloor)} ms, pyvouch ${fmt(ourFloor)} ms; without them: pip ${fmt(pipWork / 1000, 1)} s, pyvouch ${fmt(ourWork / 1000, 1)} s: ${(pipWork / ourWork).toFixed(1)}x`);
+console.log(`\nsummary (Python ${python}; load now ${load()}):`);
+for (const s of summary) console.log(`  ${s}`);
+console.log(`  start-up floors (--version, best of 3): pip ${fmt(Math.min(...floors.pip))} ms, pyvouch ${fmt(Math.min(...floors.ours))} ms`);

@@ -23,6 +23,7 @@ export type ErrorCode =
   // lock files and the graph
   | 'LOCK_PARSE'
   | 'LOCK_UNSUPPORTED'
+  | 'LOCK_WRITE' // a lock cannot be written as asked (a file without a hash)
   | 'INCLUDE_TOO_DEEP'
   // any input: bounds on size, nesting and problem counts (hostile input)
   | 'INPUT_TOO_LARGE'

@@ -22,11 +22,12 @@ import { provenanceSourceFromOptions, type ProvenanceCliOptions } from './proven
 import { currentIo, makeSink, paint, parseFormat } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
-import { addTargetOptions, selectionFromOptions, targetFromOptions, type TargetOptions } from './target.js';
+import { addAllTargetsOptions, addTargetOptions, namesTarget, selectionFromOptions, targetFromOptions, type AllTargetsOptions, type TargetOptions } from './target.js';
+import type { TargetChoice, TargetGraph } from '../app/check-targets.js';
 
 import { VERSION } from '../version.js';
 
-interface CheckOptions extends TargetOptions, ResolveInputOptions, ProvenanceCliOptions {
+interface CheckOptions extends TargetOptions, AllTargetsOptions, ResolveInputOptions, ProvenanceCliOptions {
   policy?: string;
   format: string;
   output?: string;
@@ -82,7 +83,10 @@ function checkMirrorDir(dir: string): string {
 async function evaluate(file: string | undefined, opts: CheckOptions): Promise<CheckResult & { lockText: string }> {
   if (opts.dist !== undefined) checkDistDir(opts.dist);
   let graph: Graph;
-  if (file !== undefined) {
+  const multi = await targetsToCheck(file, opts);
+  if (multi !== undefined) {
+    graph = multi.union;
+  } else if (file !== undefined) {
     if (opts.requirement !== undefined) throw new PyvouchError('USAGE', 'give a lock file or -r requirements, not both');
     graph = loadLockFile(file, targetFromOptions(opts), selectionFromOptions(opts));
   } else if (opts.requirement !== undefined) {
@@ -130,12 +134,56 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
       ...(opts.indexMirror === undefined ? {} : { mirror: checkMirrorDir(opts.indexMirror) }),
       cacheDir: join(pyvouchDirs().cache, 'index'),
     };
-    const result = await checkGraph({ graph, sources, policy, now, confirm, ...(measure === undefined ? {} : { measure }), ...(cooldown === undefined ? {} : { cooldown }) });
+    const shared = { sources, policy, now, confirm, ...(measure === undefined ? {} : { measure }), ...(cooldown === undefined ? {} : { cooldown }) };
+    const result =
+      multi === undefined
+        ? await checkGraph({ graph, ...shared })
+        : await (await import('../app/check-targets.js')).checkTargets({ graphs: multi.graphs, excluded: multi.excluded, ...shared });
     // A statement that fails verification counts for nothing (fail closed), and the user is told.
     for (const s of result.setAside) io.stderr(`${paint(io.color.stderr, 'yellow', 'warning')}: ignored ${s.source === '--statements' || s.source === provenance?.name ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
     return { ...result, ...(scanned === undefined ? {} : { scan: scanned.summary }), lockText: file === undefined ? '' : readFileSync(file, 'utf8') };
   } finally {
     await store?.close();
+  }
+}
+
+/**
+ * The targets to check at once, or undefined for one target: `--all-targets`, `--matrix LIST`, or
+ * a universal lock (uv.lock, a pylock.toml with markers) when no target option is given.
+ */
+async function targetsToCheck(file: string | undefined, opts: CheckOptions): Promise<{ graphs: TargetGraph[]; excluded: TargetChoice['excluded']; union: Graph } | undefined> {
+  const asked = opts.allTargets === true || opts.matrix !== undefined;
+  if (asked && namesTarget(opts)) {
+    throw new PyvouchError('USAGE', `give ${opts.matrix !== undefined ? '--matrix' : '--all-targets'} or --python/--platform/--machine/--implementation, not both`, {
+      help: 'name the targets in --matrix, e.g. --matrix linux:3.12,windows:3.10',
+    });
+  }
+  if (opts.allTargets === true && opts.matrix !== undefined) throw new PyvouchError('USAGE', 'give --all-targets or --matrix, not both');
+  if (file === undefined) {
+    if (asked) throw new PyvouchError('USAGE', '--all-targets and --matrix check a lock file', { help: 'write a universal lock first (pyvouch resolve --universal --format pylock -o pylock.toml), then check it' });
+    return undefined;
+  }
+  if (!asked && namesTarget(opts)) return undefined;
+  const targets = await import('../app/check-targets.js');
+  const scope = targets.lockScope(file, readLockText(file));
+  if (!asked && !scope.universal) return undefined;
+  const choice = targets.supportedTargets(scope, opts.matrix !== undefined ? targets.parseMatrix(opts.matrix) : targets.everyTarget());
+  if (choice.targets.length === 0) {
+    throw new PyvouchError('USAGE', `the lock supports none of the targets asked for: ${choice.excluded.map((x) => `${x.label} (${x.reason})`).join('; ')}`, {
+      file,
+      help: 'name targets the lock supports with --matrix, or one with --python/--platform',
+    });
+  }
+  const graphs = targets.loadTargetGraphs(file, choice.targets, selectionFromOptions(opts));
+  return { graphs, excluded: choice.excluded, union: targets.unionGraph(graphs) };
+}
+
+function readLockText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    // loadLockFile reports an unreadable file with its reason.
+    return '';
   }
 }
 
@@ -162,7 +210,7 @@ async function scanSource(graph: Graph, opts: CheckOptions, now: Date): Promise<
 }
 
 function checkCommand(program: Command, name: string, description: string): Command {
-  return addResolveOptions(addTargetOptions(
+  return addResolveOptions(addAllTargetsOptions(addTargetOptions(
     program
       .command(name)
       .description(description)
@@ -181,7 +229,7 @@ function checkCommand(program: Command, name: string, description: string): Comm
       .option('--offline', 'consult no index: the policy\'s index parties vouch for nothing (said in the report)')
       .option('--index-mirror <dir>', 'confirm the index parties against this snapshot of project pages (DIR/<project>/index.json, PEP 691) instead of the network')
       .option('-o, --output <path>', 'write to a file instead of stdout'),
-  ));
+  )));
 }
 
 export function registerCheck(program: Command): void {

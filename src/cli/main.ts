@@ -5,27 +5,46 @@ import { Command, CommanderError, Option } from 'commander';
 import { PyvouchError, isPyvouchError } from '../errors.js';
 import { currentIo, paint, setIo, type CommandIo } from './output.js';
 import { setQuiet } from './progress.js';
-import { registerGraph } from './graph.js';
-import { registerResolve } from './resolve-options.js';
-import { registerKey } from './key.js';
-import { registerStatementCommands } from './statements.js';
-import { registerStoreCommands } from './store-commands.js';
-import { registerCheck } from './check.js';
-import { VERSION } from '../version.js';
-import { registerLog } from './log.js';
-import { registerServe } from './serve.js';
-import { registerProvenance } from './provenance.js';
-import { registerFeed } from './feed.js';
-import { registerScan } from './scan.js';
-import { registerAdvisories } from './advisories.js';
-import { registerInit } from './init.js';
-import { registerPrune } from './prune.js';
-import { registerPolicyShow } from './policy-show.js';
-import { registerReviewFiles } from './review-files.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS, takeOutcome } from './run.js';
 
 
-export function buildProgram(io?: CommandIo): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command module by the top-level commands it registers, loaded on demand: a run of one
+ * command loads that command's module only (a full load of every module costs more start-up than
+ * most commands' work). Order is the order of `--help`.
+ */
+const COMMAND_MODULES: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
+  { names: ['graph'], load: async () => (await import('./graph.js')).registerGraph },
+  { names: ['resolve'], load: async () => (await import('./resolve-options.js')).registerResolve },
+  { names: ['check', 'suggest'], load: async () => (await import('./check.js')).registerCheck },
+  { names: ['key'], load: async () => (await import('./key.js')).registerKey },
+  { names: ['retract', 'review', 'audit', 'vote', 'like', 'flag', 'trust'], load: async () => (await import('./statements.js')).registerStatementCommands },
+  { names: ['import', 'export', 'show'], load: async () => (await import('./store-commands.js')).registerStoreCommands },
+  { names: ['serve'], load: async () => (await import('./serve.js')).registerServe },
+  { names: ['log'], load: async () => (await import('./log.js')).registerLog },
+  { names: ['provenance', 'accept-publisher'], load: async () => (await import('./provenance.js')).registerProvenance },
+  { names: ['feed'], load: async () => (await import('./feed.js')).registerFeed },
+  { names: ['scan'], load: async () => (await import('./scan.js')).registerScan },
+  { names: ['advisories'], load: async () => (await import('./advisories.js')).registerAdvisories },
+  { names: ['init'], load: async () => (await import('./init.js')).registerInit },
+  { names: ['prune'], load: async () => (await import('./prune.js')).registerPrune },
+  { names: ['policy'], load: async () => (await import('./policy-show.js')).registerPolicyShow },
+  { names: ['inspect', 'diff', 'certify'], load: async () => (await import('./review-files.js')).registerReviewFiles },
+];
+
+/** The command `argv` runs (its first operand), or undefined when there is none (`--help`, `--version`). */
+function commandOf(argv: readonly string[]): string | undefined {
+  return argv.slice(2).find((a) => !a.startsWith('-'));
+}
+
+/**
+ * The program with the commands `argv` may run: only the named command's module when the name is
+ * known, every module otherwise (help, suggestions after a typo, no command at all).
+ */
+export async function buildProgram(io?: CommandIo, argv: readonly string[] = []): Promise<Command> {
+  const { VERSION } = await import('../version.js');
   const program = new Command('pyvouch')
     .description('Decide whether the Python packages you are about to install can be trusted, and explain why.')
     .version(VERSION)
@@ -35,22 +54,12 @@ export function buildProgram(io?: CommandIo): Command {
     .exitOverride();
   // Before the commands are added, so each inherits it (commander copies settings on creation).
   if (io !== undefined) program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  registerGraph(program);
-  registerResolve(program);
-  registerCheck(program);
-  registerKey(program);
-  registerStatementCommands(program);
-  registerStoreCommands(program);
-  registerServe(program);
-  registerLog(program);
-  registerProvenance(program);
-  registerFeed(program);
-  registerScan(program);
-  registerAdvisories(program);
-  registerInit(program);
-  registerPrune(program);
-  registerPolicyShow(program);
-  registerReviewFiles(program);
+  const name = commandOf(argv);
+  const only = COMMAND_MODULES.find((m) => name !== undefined && m.names.includes(name));
+  const versionOnly = name === undefined && (argv.includes('--version') || argv.includes('-V'));
+  const modules = only !== undefined ? [only] : versionOnly ? [] : COMMAND_MODULES;
+  const registers = await Promise.all(modules.map((m) => m.load()));
+  for (const register of registers) register(program);
   return program;
 }
 
@@ -88,9 +97,9 @@ export function reportError(err: unknown, argv: readonly string[]): number {
  * in-process this way); by default it is the process's stdout and stderr.
  */
 export async function main(argv: readonly string[] = process.argv, io?: CommandIo): Promise<number> {
-  const program = buildProgram(io);
   setIo(io);
   setQuiet(argv.includes('--quiet') || argv.includes('-q'));
+  const program = await buildProgram(io, argv);
   takeOutcome();
   try {
     await program.parseAsync(argv);

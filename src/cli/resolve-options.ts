@@ -44,6 +44,8 @@ export function registerResolve(program: Command): void {
       .option('--machine <arch>', 'target machine (e.g. x86_64, aarch64, arm64)')
       .option('--implementation <name>', 'target implementation (cpython, pypy)')
       .option('--format <format>', 'text, json or pylock', 'text')
+      .option('--universal', 'resolve once for every environment (CPython 3.9-3.14 on Linux, macOS and Windows, narrowed by --requires-python), forking where markers diverge; --format pylock writes a lock for all of them')
+      .option('--requires-python <specifier>', 'with --universal: the Python versions the project supports, e.g. ">=3.10"')
       .option('--matrix [targets]', 'resolve for several environments (default linux/macos/windows x 3.9-3.13, or e.g. linux:3.12,windows:3.10) and report what differs')
       .option('-o, --output <path>', 'write to a file instead of stdout'),
   ).action(run(async (args: string[], opts: ResolveCommandOptions) => (await import('./resolve.js')).runResolve(args, opts)));

@@ -12,6 +12,7 @@ import { readRequirementsInput } from '../lock/requirements.js';
 import { writePylock } from '../lock/pylock-write.js';
 import { markerEnvironmentFor, parseTarget } from '../pep/environment.js';
 import { Requirement } from '../pep/requirement.js';
+import { SpecifierSet } from '../pep/specifier.js';
 import { graphToJson, renderGraphText } from '../render/graph.js';
 import { BuildEnvironments } from '../resolve/build-deps.js';
 import { IndexProvider } from '../resolve/index-provider.js';
@@ -114,6 +115,8 @@ export interface ResolveCommandOptions extends ResolveInputOptions {
   format: string;
   output?: string;
   matrix?: boolean | string;
+  universal?: boolean;
+  requiresPython?: string;
 }
 
 /** `linux:3.12,windows:3.9:AMD64` → targets; `true` (no value) → the default matrix. */
@@ -129,6 +132,8 @@ function matrixTargets(spec: boolean | string): TargetDescription[] {
 
 /** The `resolve` command's work, loaded on demand by its registration in resolve-options.ts. */
 export async function runResolve(args: string[], opts: ResolveCommandOptions): Promise<number> {
+  if (opts.universal === true) return resolveUniversalCommand(args, opts);
+  if (opts.requiresPython !== undefined) throw new PyvouchError('USAGE', '--requires-python applies to --universal', { help: 'add --universal, or name one target with --python' });
   if (opts.matrix !== undefined && opts.matrix !== false) return resolveMatrixCommand(args, opts);
   const format = parseFormat(opts.format, ['text', 'json', 'pylock' as never]);
   const graph = await resolveGraph(args, opts);
@@ -137,6 +142,55 @@ export async function runResolve(args: string[], opts: ResolveCommandOptions): P
   if (format === 'json') sink.write(`${JSON.stringify(graphToJson(graph, env as unknown as Record<string, string>), null, 2)}\n`);
   else if ((format as string) === 'pylock') sink.write(writePylock(graph, env));
   else sink.write(renderGraphText(graph, sink.color));
+  sink.flush();
+  return 0;
+}
+
+/** `resolve --universal`: every environment at once; text, JSON or a universal pylock.toml. */
+async function resolveUniversalCommand(args: string[], opts: ResolveCommandOptions): Promise<number> {
+  const format = parseFormat(opts.format, ['text', 'json', 'pylock' as never]);
+  if (opts.python !== undefined || opts.platform !== undefined || opts.machine !== undefined || opts.implementation !== undefined || (opts.matrix !== undefined && opts.matrix !== false)) {
+    throw new PyvouchError('USAGE', '--universal resolves for every environment: give it, or --python/--platform/--machine/--implementation/--matrix, not both', {
+      help: 'narrow the Python versions with --requires-python ">=3.10"',
+    });
+  }
+  if (opts.requiresPython !== undefined) {
+    try {
+      new SpecifierSet(opts.requiresPython);
+    } catch (err) {
+      throw err instanceof PyvouchError ? err.at({ path: '--requires-python' }) : err;
+    }
+  }
+  const { resolveUniversal } = await import('../resolve/universal.js');
+  const { universalPackages, universalReleases, writeUniversalPylock } = await import('../resolve/universal-lock.js');
+  // -r files are read with the default target's markers for their own `; marker` lines.
+  const inputs = gatherInputs(args, opts, targetFromOptions({}));
+  const progress = createProgress();
+  progress.step('resolve for every environment');
+  const indexes = openIndexes(inputs.indexes, opts, progress);
+  // One set of build environments for every environment: build requirements are fetched and unpacked once.
+  const buildEnvironments = new BuildEnvironments({ indexes });
+  const resolution = await resolveUniversal(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments }), {
+    constraints: inputs.constraints,
+    rules: rulesOf(opts),
+    ...(opts.pre === true ? { prereleases: true } : {}),
+    ...(opts.requiresPython === undefined ? {} : { requiresPython: opts.requiresPython }),
+  }).finally(() => progress.stop());
+  const sink = makeSink(opts.output);
+  const packages = universalPackages(resolution);
+  const labels = resolution.forks.map((f) => f.label);
+  if ((format as string) === 'pylock') sink.write(writeUniversalPylock(resolution));
+  else if (format === 'json') {
+    sink.write(`${JSON.stringify({ environments: labels, ...(resolution.requiresPython === undefined ? {} : { requiresPython: resolution.requiresPython }), packages: packages.map((p) => ({ name: p.name, version: p.version, marker: p.marker, targets: p.targets, dependencies: p.dependencies, artifacts: p.artifacts })) }, null, 2)}\n`);
+  } else {
+    const c = sink.color;
+    const releases = universalReleases(resolution);
+    const lines = [
+      `${paint(c, 'bold', `Universal resolution: ${releases.length} releases for ${labels.length} environments`)} (${resolution.implementations.join(', ')} ${resolution.pythons[0]} to ${resolution.pythons[resolution.pythons.length - 1]}; ${resolution.machines.map(([p, m]) => `${p} ${m}`).join(', ')})`,
+    ];
+    for (const p of releases) lines.push(`  ${p.name} ${p.version}${p.marker === null ? '' : paint(c, 'gray', ` ; ${p.marker}`)}`);
+    sink.write(`${lines.join('\n')}\n`);
+  }
   sink.flush();
   return 0;
 }

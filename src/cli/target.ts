@@ -77,3 +77,21 @@ export function refuseSelection(opts: TargetOptions, what: string): void {
     help: 'drop --extra/--all-extras/--group/--only-group/--no-group/--no-default-groups/--all-groups, or check a lock file that defines them',
   });
 }
+
+export interface AllTargetsOptions {
+  allTargets?: boolean;
+  /** `--matrix LIST` (platform:python[:machine],...). */
+  matrix?: string;
+}
+
+/** `check`'s choice of checking every supported target at once. */
+export function addAllTargetsOptions(cmd: Command): Command {
+  return cmd
+    .option('--all-targets', 'check every target the lock supports at once (CPython 3.9-3.14 on Linux, macOS, Windows; the default for uv.lock and a pylock.toml with markers unless --python/--platform is given)')
+    .option('--matrix <targets>', 'check these targets at once, e.g. linux:3.12,windows:3.10,macos:3.13:x86_64');
+}
+
+/** Whether the user named a target (then a universal lock is checked for that target alone). */
+export function namesTarget(opts: TargetOptions): boolean {
+  return opts.python !== undefined || opts.platform !== undefined || opts.machine !== undefined || opts.implementation !== undefined;
+}

@@ -20,19 +20,61 @@ export interface CheckContext {
   scan?: ScanSummary;
   /** How the index parties' indexes were consulted (offline, unreachable, a local snapshot). */
   indexNotes?: string[];
+  /** `check --all-targets`: the targets checked, and each release's targets (src/app/check-targets.ts). */
+  targets?: TargetCoverage;
+}
+
+export interface TargetCoverage {
+  /** Labels (`cpython3.12-linux-x86_64`) of the targets checked, in order. */
+  labels: string[];
+  /** Targets left out because the lock does not support them, with the reason. */
+  excluded: { label: string; reason: string }[];
+  /** By `name==version`: the targets it is installed on, and those where it (or its closure) fails. */
+  nodes: Record<string, { on: string[]; failsOn: string[] }>;
+}
+
+/**
+ * Target labels in few words: `every target`, or per machine the Python versions, e.g.
+ * `linux-x86_64 3.10–3.13; windows-AMD64 3.12`.
+ */
+export function describeTargets(labels: readonly string[], all?: readonly string[]): string {
+  if (all !== undefined && labels.length === all.length && labels.every((l) => all.includes(l))) return `every target (${labels.length})`;
+  const groups = new Map<string, string[]>();
+  for (const label of labels) {
+    const m = /^([a-z]+)(\d+\.\d+(?:\.\d+)?)-(.+)$/.exec(label);
+    const [machine, python] = m === null ? [label, ''] : [`${m[1] === 'cpython' ? '' : `${m[1]} `}${m[3]}`, m[2]!];
+    groups.set(machine, [...(groups.get(machine) ?? []), python]);
+  }
+  const versions = (pythons: readonly string[]): string => {
+    const known = pythons.filter((p) => p !== '');
+    const minor = (p: string): number => Number(p.split('.')[1]);
+    const contiguous = known.length > 2 && known.every((p, i) => i === 0 || minor(p) === minor(known[i - 1]!) + 1);
+    return contiguous ? `${known[0]}–${known[known.length - 1]}` : known.join(', ');
+  };
+  // The same Pythons on every machine of the run: say it once.
+  const allMachines = new Set((all ?? []).map((l) => l.replace(/^[a-z]+\d+\.\d+(?:\.\d+)?-/, '')));
+  const lists = new Set([...groups.values()].map((p) => p.join(',')));
+  if (lists.size === 1 && allMachines.size > 1 && groups.size === allMachines.size && [...groups.keys()].every((m) => allMachines.has(m))) {
+    return `Python ${versions([...groups.values()][0]!)} on every machine`;
+  }
+  return [...groups].map(([machine, pythons]) => (pythons.every((p) => p === '') ? machine : `${machine} ${versions(pythons)}`)).join('; ');
 }
 
 export interface CheckJson {
   passed: boolean;
   evaluatedAt: string;
   source: Graph['source'];
-  environment: Graph['environment'];
+  /** The one target checked; null with `--all-targets` (then `targets` lists them). */
+  environment: Graph['environment'] | null;
   policy: { file: string | null; threshold: number; criteria: string[] };
   statements: number;
   /** How the index parties' indexes were consulted (offline, unreachable, a local snapshot). */
   indexNotes: string[];
   counts: PolicyReport['counts'];
-  nodes: (NodeReport & { path: string[] | null })[];
+  /** `--all-targets`: the targets checked and those the lock does not support. */
+  targets?: { checked: string[]; excluded: TargetCoverage['excluded'] };
+  /** With `--all-targets`, each node also says where it is installed (`targets`) and fails (`failsOn`). */
+  nodes: (NodeReport & { path: string[] | null; targets?: string[]; failsOn?: string[] })[];
   suggestions: SuggestReport;
   scan?: ScanSummary;
 }
@@ -43,12 +85,16 @@ export function checkToJson(ctx: CheckContext): CheckJson {
     passed: ctx.report.passed,
     evaluatedAt: ctx.report.evaluatedAt,
     source: ctx.graph.source,
-    environment: ctx.graph.environment,
+    environment: ctx.targets === undefined ? ctx.graph.environment : null,
     policy: { file: ctx.policyFile ?? null, threshold: ctx.report.threshold, criteria: ctx.report.criteria },
     statements: ctx.statements,
     indexNotes: ctx.indexNotes ?? [],
     counts: ctx.report.counts,
-    nodes: ctx.report.nodes.map((n) => ({ ...n, path: pathFromRoot(ctx.graph, n.name, index) ?? null })),
+    ...(ctx.targets === undefined ? {} : { targets: { checked: ctx.targets.labels, excluded: ctx.targets.excluded } }),
+    nodes: ctx.report.nodes.map((n) => {
+      const on = ctx.targets?.nodes[`${n.name}==${n.version}`];
+      return { ...n, path: pathFromRoot(ctx.graph, n.name, index) ?? null, ...(on === undefined ? {} : { targets: on.on, failsOn: on.failsOn }) };
+    }),
     suggestions: ctx.suggestions,
     ...(ctx.scan === undefined ? {} : { scan: ctx.scan }),
   };
@@ -66,9 +112,20 @@ export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbo
   const headline = report.passed
     ? paint(color, 'green', `✓ all ${plural(c.nodes, 'package')} meet the policy`)
     : paint(color, 'red', `✗ ${c.fail} of ${plural(c.nodes, 'package')} fail the policy`);
+  const envText = ctx.targets === undefined ? `${env.implementation} ${env.python} ${env.platform} ${env.machine}` : `${plural(ctx.targets.labels.length, 'target')}`;
   out.push(
-    `${headline} (${where}, ${env.implementation} ${env.python} ${env.platform} ${env.machine}; threshold ${formatNumber(report.threshold)}, criteria ${report.criteria.join(', ')}; ${plural(ctx.statements, 'statement')})`,
+    `${headline} (${where}, ${envText}; threshold ${formatNumber(report.threshold)}, criteria ${report.criteria.join(', ')}; ${plural(ctx.statements, 'statement')})`,
   );
+  if (ctx.targets !== undefined) {
+    out.push(`  targets: ${describeTargets(ctx.targets.labels)}`);
+    const failing = new Set(Object.values(ctx.targets.nodes).flatMap((n) => n.failsOn));
+    if (failing.size > 0) out.push(`  failing on: ${describeTargets(ctx.targets.labels.filter((l) => failing.has(l)), ctx.targets.labels)}`);
+    if (ctx.targets.excluded.length > 0) {
+      const reasons = new Map<string, string[]>();
+      for (const x of ctx.targets.excluded) reasons.set(x.reason, [...(reasons.get(x.reason) ?? []), x.label]);
+      for (const [reason, labels] of reasons) out.push(`  ${paint(color, 'gray', `not checked: ${describeTargets(labels)} (${reason})`)}`);
+    }
+  }
   for (const note of ctx.indexNotes ?? []) out.push(`  ${paint(color, 'gray', `index: ${note}`)}`);
   // Counted from the verdicts themselves: a failing node is not one that "passes alone".
   const count = (verdict: NodeReport['verdict']): number => report.nodes.filter((n) => n.verdict === verdict).length;
@@ -92,6 +149,11 @@ export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbo
       if (opts.verbose === true) for (const x of n.setAside) out.push(`    ${paint(color, 'gray', `· set aside (${x.reason}): ${x.message}`)}`);
       const path = pathFromRoot(graph, n.name, index);
       if (path !== undefined && path.length > 1) out.push(`    ${paint(color, 'gray', `required by: ${path.join(' -> ')}`)}`);
+      const on = ctx.targets?.nodes[`${n.name}==${n.version}`];
+      if (on !== undefined) {
+        const all = ctx.targets!.labels;
+        out.push(`    ${paint(color, 'gray', `installed on: ${describeTargets(on.on, all)}${on.failsOn.length === on.on.length ? '' : `; fails on: ${describeTargets(on.failsOn, all)}`}`)}`);
+      }
     }
   }
 
@@ -114,6 +176,8 @@ export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbo
       out.push(paint(color, 'bold', 'Passing packages:'));
       for (const n of passing) {
         out.push(`${paint(color, 'green', '✓')} ${n.name} ${n.version}  score ${formatNumber(n.score)}`);
+        const on = ctx.targets?.nodes[`${n.name}==${n.version}`];
+        if (on !== undefined) out.push(`    ${paint(color, 'gray', `installed on: ${describeTargets(on.on, ctx.targets!.labels)}`)}`);
         for (const contribution of n.contributions) out.push(`    + ${contribution.message}`);
         for (const o of n.overridden) out.push(`    ~ ${o.message}`);
         for (const x of n.setAside) out.push(`    ${paint(color, 'gray', `· set aside (${x.reason}): ${x.message}`)}`);

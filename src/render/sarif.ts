@@ -1,7 +1,7 @@
 // SARIF 2.1.0 output of `pyvouch check`: one result per failing package, located at the lock file
 // line that pins it, so GitHub code scanning annotates the lock file.
 import { formatNumber } from '../trust/report.js';
-import type { CheckContext } from './check.js';
+import { describeTargets, type CheckContext } from './check.js';
 
 const RULES = [
   {
@@ -39,13 +39,15 @@ export function checkToSarif(ctx: CheckContext, opts: SarifOptions): object {
       const line = opts.locate?.(n.name, n.version);
       const why = n.missing.map((m) => m.message).join('; ');
       // PEP 740 trusted publishers whose verified provenance counted (src/app/provenance-source.ts).
+      const on = ctx.targets?.nodes[`${n.name}==${n.version}`];
+      const where = on === undefined ? '' : ` on ${describeTargets(on.failsOn, ctx.targets!.labels)}`;
       const publishers = [...new Set(n.contributions.filter((c) => c.kind === 'publisher').map((c) => c.agent))];
       return {
         ruleId: veto !== undefined ? 'PV002' : 'PV001',
         ruleIndex: veto !== undefined ? 1 : 0,
         level: 'error',
         message: {
-          text: `${n.name} ${n.version} fails the trust policy (score ${formatNumber(n.score)} of ${formatNumber(n.threshold)}): ${why}${publishers.length === 0 ? '' : ` (published by ${publishers.join(', ')}, verified by Sigstore)`}`,
+          text: `${n.name} ${n.version} fails the trust policy${where} (score ${formatNumber(n.score)} of ${formatNumber(n.threshold)}): ${why}${publishers.length === 0 ? '' : ` (published by ${publishers.join(', ')}, verified by Sigstore)`}`,
         },
         locations: [
           {
@@ -65,6 +67,7 @@ export function checkToSarif(ctx: CheckContext, opts: SarifOptions): object {
           criteria: n.criteria,
           missing: n.missing,
           ...(publishers.length === 0 ? {} : { publishers }),
+          ...(on === undefined ? {} : { targets: on.on, failsOn: on.failsOn }),
         },
       };
     });

@@ -3,6 +3,7 @@
 // from each release's wheel tags and sdist flag, so tag compatibility and --no-binary behave as
 // they would against an index.
 
+import { createHash } from 'node:crypto';
 import type { Artifact } from '../graph/graph.js';
 import { canonicalizeName, normalizeExtra } from '../pep/name.js';
 import { Requirement } from '../pep/requirement.js';
@@ -44,6 +45,16 @@ function fileStem(name: string): string {
   return name.replace(/-/g, '_');
 }
 
+/** Where a file of the in-memory index would be (a reserved domain: it never resolves), so a lock written from it names one. */
+function memoryUrl(name: string, filename: string): string {
+  return `https://memory.invalid/${name}/${filename}`;
+}
+
+/** An in-memory file's bytes are its name: its digest is that of the name. */
+function memorySha256(filename: string): string {
+  return createHash('sha256').update(filename).digest('hex');
+}
+
 export class MemoryProvider implements ResolverProvider {
   readonly #projects = new Map<string, StoredRelease[]>();
   readonly stats: MemoryProviderStats = { versionCalls: 0, dependencyCalls: 0 };
@@ -60,9 +71,9 @@ export class MemoryProvider implements ResolverProvider {
         const stem = `${fileStem(name)}-${version.toString()}`;
         const files: Artifact[] = [];
         if (release.wheel !== false) {
-          for (const tag of release.wheelTags ?? ['py3-none-any']) files.push({ filename: `${stem}-${tag}.whl`, kind: 'wheel' });
+          for (const tag of release.wheelTags ?? ['py3-none-any']) files.push({ filename: `${stem}-${tag}.whl`, kind: 'wheel', url: memoryUrl(name, `${stem}-${tag}.whl`), sha256: memorySha256(`${stem}-${tag}.whl`) });
         }
-        if (release.sdist !== false) files.push({ filename: `${stem}.tar.gz`, kind: 'sdist' });
+        if (release.sdist !== false) files.push({ filename: `${stem}.tar.gz`, kind: 'sdist', url: memoryUrl(name, `${stem}.tar.gz`), sha256: memorySha256(`${stem}.tar.gz`) });
         const choice = chooseFiles(name, files, policy);
         const candidate: CandidateVersion = {
           version,

@@ -194,6 +194,9 @@ export class HttpIndex implements PackageIndex {
   ): Promise<Fetched | undefined> {
     let cached = this.cache === undefined ? undefined : await this.cache.getResponse(url, accept);
     if (cached !== undefined && expected !== undefined && !matches(cached.body, expected)) cached = undefined;
+    // Content-addressed: the page just read names the body's sha256, and the stored body has it,
+    // so it is that body whatever the server would say now. No round trip (warm resolves).
+    if (cached !== undefined && expected?.sha256 !== undefined) return cached;
     const headers: Record<string, string> = { Accept: accept };
     if (cached?.etag !== undefined) headers['If-None-Match'] = cached.etag;
     if (cached?.lastModified !== undefined) headers['If-Modified-Since'] = cached.lastModified;
@@ -212,8 +215,8 @@ export class HttpIndex implements PackageIndex {
     const etag = res.headers.get('etag') ?? undefined;
     const lastModified = res.headers.get('last-modified') ?? undefined;
     const fetched = { finalUrl: res.url, contentType: res.headers.get('content-type') ?? '', body: res.body };
-    // Without a validator every use would refetch anyway, so storing the answer buys nothing.
-    if (this.cache !== undefined && (etag !== undefined || lastModified !== undefined)) {
+    // Without a validator every use would refetch anyway, unless the body is known by its digest.
+    if (this.cache !== undefined && (etag !== undefined || lastModified !== undefined || (expected?.sha256 !== undefined && matches(res.body, expected)))) {
       await this.cache
         .putResponse(accept, {
           url,

@@ -79,8 +79,8 @@ export class LocalIndex implements PackageIndex {
         if (distributionName(entry.name) === canonical && (await isFile(path))) paths.push(path);
       }
     }
-    const files: IndexFile[] = [];
-    for (const path of paths) files.push(await this.fileAt(path));
+    // Stat and hash the project's files together: the disk and the hash run side by side.
+    const files: IndexFile[] = await Promise.all(paths.map((path) => this.fileAt(path)));
     files.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
     const only = dirs.length === 1 && flat.length === 0 ? dirs[0] : undefined;
     const url = only === undefined ? this.url : pathToFileURL(`${only}${sep}`).href;
@@ -165,7 +165,7 @@ export class LocalIndex implements PackageIndex {
     const info = await stat(path);
     let digest = this.digests.get(path);
     if (digest === undefined || digest.size !== info.size || digest.mtimeMs !== info.mtimeMs) {
-      digest = { size: info.size, mtimeMs: info.mtimeMs, sha256: await sha256File(path) };
+      digest = { size: info.size, mtimeMs: info.mtimeMs, sha256: await sha256File(path, info.size) };
       this.digests.set(path, digest);
     }
     return {
@@ -209,7 +209,11 @@ async function isFile(path: string): Promise<boolean> {
   return (await kindOf(path)) === 'file';
 }
 
-function sha256File(path: string): Promise<string> {
+/** Files up to this size are hashed from one read; larger ones stream, to bound memory. */
+const ONE_READ_BYTES = 8 * 1024 * 1024;
+
+async function sha256File(path: string, size: number): Promise<string> {
+  if (size <= ONE_READ_BYTES) return createHash('sha256').update(await readFile(path)).digest('hex');
   return new Promise((resolvePromise, reject) => {
     const hash = createHash('sha256');
     createReadStream(path)

@@ -15,7 +15,10 @@ import { runCli } from './in-process.js';
 import { buildZip } from '../artifact/archive-builders.js';
 
 const lock = 'examples/uv/uv.lock';
-const base = ['check', lock, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z'];
+// The seed's example is about one target; a universal lock is otherwise checked for every target it
+// supports (test/app/check-targets.test.ts), where the Windows-only colorama, unreviewed, fails too.
+const one = ['--python', '3.12', '--platform', 'linux'];
+const base = ['check', lock, ...one, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z'];
 
 interface CheckDoc {
   passed: boolean;
@@ -75,7 +78,7 @@ test('the bundled example: passes, one failure with its reason, an exemption (ex
 
 test('one more internal review makes the example pass (exit 0)', async () => {
   const dir = withExtraStatements([{ signer: 'Bob (internal)', kind: 'review', name: 'urllib3', version: '2.7.0' }]);
-  const r = await runCli(['check', lock, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z']);
+  const r = await runCli(['check', lock, ...one, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', dir, '--no-db', '--at', '2026-11-01T00:00:00Z']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /all 10 packages meet the policy/);
 });
@@ -131,7 +134,7 @@ test('check without a policy says how to give one', () => {
 });
 
 test('suggest names the cheapest review and exits 1 while the graph fails', async () => {
-  const r = await runCli(['suggest', lock, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z', '--format', 'json']);
+  const r = await runCli(['suggest', lock, ...one, '--policy', 'examples/check/pyvouch.toml', '--index-mirror', 'examples/check/index', '--statements', 'examples/check/statements', '--no-db', '--at', '2026-11-01T00:00:00Z', '--format', 'json']);
   assert.equal(r.code, 1);
   const doc = JSON.parse(r.stdout) as { suggestions: { name: string; reviews: { party: string; weight: number; command: string }[] }[] };
   assert.deepEqual(doc.suggestions.map((s) => s.name), ['urllib3']);

@@ -31,7 +31,10 @@ export interface PackseScenario {
   packages?: Record<string, string>;
   /** Why the scenario cannot run against a single-target resolver; undefined when it can. */
   excluded?: string;
+  /** Resolve for every environment at once (`resolve --universal`). */
   universal: boolean;
+  /** The root project's requires-python (universal scenarios). */
+  requiresPython?: string;
 }
 
 type Table = Record<string, unknown>;
@@ -78,11 +81,6 @@ export function loadScenario(file: string): PackseScenario {
   const reasons: string[] = [];
 
   const universal = options.universal === true;
-  if (universal) {
-    reasons.push(
-      'universal resolution (one lock for every environment, forking on markers) is a different problem from resolving for one target; pyvouch resolves per target (--matrix for several)',
-    );
-  }
   for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) reasons.push(`resolver option '${key}' is not modelled`);
   if (root.requires_python !== undefined && !universal) reasons.push('a root requires-python is not modelled');
 
@@ -130,6 +128,7 @@ export function loadScenario(file: string): PackseScenario {
     satisfiable: expected.satisfiable === true,
     universal,
   };
+  if (typeof root.requires_python === 'string') scenario.requiresPython = root.requires_python;
   if (isTable(expected.packages)) {
     scenario.packages = Object.fromEntries(Object.entries(expected.packages).map(([k, v]) => [canonicalizeName(k), String(v)]));
   }

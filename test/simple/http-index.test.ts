@@ -534,15 +534,22 @@ describe('HttpIndex cache', () => {
     }
   });
 
-  it('caches metadata files and drops a cached one that no longer matches the advertised digest', async () => {
+  it('serves a metadata file from the cache by its advertised sha256, revalidates one without, and drops one that no longer matches', async () => {
     const index = await startFakeIndex({ projects: [tinyDep] });
     const cacheDir = await tempDir();
     try {
       const open = (): HttpIndex => new HttpIndex(index.url, { http: client(), cache: new IndexCache(cacheDir) });
       const file = (await open().project('tiny-dep'))!.files[1]!;
       const path = '/files/tiny_dep-1.0-py3-none-any.whl.metadata';
-      await open().coreMetadata(file);
-      await open().coreMetadata(file);
+      const first = await open().coreMetadata(file);
+      // The page names the body's sha256 and the stored body has it: no second request.
+      assert.equal(await open().coreMetadata(file), first);
+      assert.deepEqual(
+        index.requestsTo(path).map((r) => r.status),
+        [200],
+      );
+      // With no digest to check it against, a stored body is only reused after a 304.
+      await open().coreMetadata({ ...file, coreMetadata: { hashes: {} } });
       assert.deepEqual(
         index.requestsTo(path).map((r) => r.status),
         [200, 304],
