@@ -15,7 +15,7 @@ import { Version } from '../pep/version.js';
 import { openIndex } from '../simple/open.js';
 import type { IndexFile, PackageIndex } from '../simple/types.js';
 import { releaseOf } from '../server/decide.js';
-import { lockedReleases } from './locked.js';
+import { lockedReleases } from '../app/locked.js';
 import { parsePin, signAndStore, type CommonOptions } from './statements.js';
 import { run } from './run.js';
 

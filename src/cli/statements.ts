@@ -21,6 +21,7 @@ import { parseTarget } from '../pep/environment.js';
 import { openStore } from '../store/open.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
+import { collectOption } from './options.js';
 
 export interface CommonOptions {
   comment?: string;
@@ -183,7 +184,6 @@ export async function signAndStore(input: Omit<StatementInput, 'agent'>, opts: C
   return 0;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const oneOf = <T extends string>(value: string, allowed: readonly T[], what: string): T => {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new PyvouchError('USAGE', `unknown ${what} '${value}'`, { help: `use one of: ${allowed.join(', ')}` });
@@ -192,7 +192,7 @@ const oneOf = <T extends string>(value: string, allowed: readonly T[], what: str
 function targeted(cmd: Command): Command {
   return cmd
     .argument('<pin>', 'the release, as NAME==VERSION')
-    .option('--file <path>', 'a wheel or sdist of the release to bind to (repeatable)', collect)
+    .option('--file <path>', 'a wheel or sdist of the release to bind to (repeatable)', collectOption)
     .option('--lock <file>', 'bind to the release\'s files as recorded in this lock file')
     .option('--comment <text>', 'why: the statement\'s description')
     .option('--expires <when>', 'stop counting after this date or duration (2027-01-31, 180d, 1y)')

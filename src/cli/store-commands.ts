@@ -7,7 +7,7 @@ import { PyvouchError } from '../errors.js';
 import { canonicalizeName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
 import { openStore } from '../store/open.js';
-import { asError, describeRejection, readEnvelopeValues } from './envelope-files.js';
+import { asError, describeRejection, readEnvelopeValues } from '../app/envelope-files.js';
 import { importEnvelopes } from '../store/import.js';
 import { colorEnabled, paint } from './output.js';
 import { pyvouchDirs } from './paths.js';
