@@ -19,11 +19,11 @@ const PYTHONS = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
  * The union over common targets of the releases `lock` installs, keyed `name==version`, with the
  * artifacts of every target merged (a baseline must hold wherever the lock is installed).
  */
-export function lockedReleases(lock: string): { graph: Graph; nodes: Map<string, GraphNode> } {
+export function lockedReleases(lock: string, opts: { pythons?: readonly string[] } = {}): { graph: Graph; nodes: Map<string, GraphNode> } {
   const nodes = new Map<string, GraphNode>();
   let first: Graph | undefined;
   let lastError: PyvouchError | undefined;
-  for (const python of PYTHONS) {
+  for (const python of opts.pythons ?? PYTHONS) {
     for (const t of TARGETS) {
       let graph: Graph;
       try {

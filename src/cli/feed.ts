@@ -8,7 +8,8 @@ import { initRepository, publishToRepository, rotateRoleKeys, type InitOptions }
 import { fetchFirstRoot, followFeed, listFeeds, syncFeed, unfollowFeed, type SyncResult } from '../feed/follow.js';
 import { findRegistryEntry, loadRegistry } from '../feed/registry.js';
 import { isRoleName, parseDuration, TOP_LEVEL_ROLES, type RoleName } from '../feed/tuf.js';
-import { asError, describeRejection, readEnvelopeValues } from '../app/envelope-files.js';
+import { describeRejection, readEnvelopeValues, rejectionJson } from '../app/envelope-files.js';
+import { locateRejections } from '../app/import.js';
 import { colorEnabled, paint } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
@@ -92,15 +93,9 @@ export function registerFeed(program: Command): void {
           }
         }
         const result = await publishToRepository(dir, values);
-        const rejected = [
-          ...read.rejected,
-          ...result.rejected.map((r) => {
-            const from = read.values[r.index];
-            return { file: from?.file ?? '(store)', ...(from?.line === undefined ? {} : { line: from.line }), error: asError(r.error) };
-          }),
-        ];
+        const rejected = [...read.rejected, ...locateRejections(read, result.rejected, '(store)')];
         if (opts.format === 'json') {
-          process.stdout.write(`${JSON.stringify({ published: result.published, duplicates: result.duplicates, statements: result.statements, versions: result.versions, rejected: rejected.map((r) => ({ file: r.file, ...(r.line === undefined ? {} : { line: r.line }), ...r.error.toJSON() })) }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ published: result.published, duplicates: result.duplicates, statements: result.statements, versions: result.versions, rejected: rejected.map(rejectionJson) }, null, 2)}\n`);
         } else {
           const color = colorEnabled(process.stderr);
           for (const r of rejected) process.stderr.write(`${paint(color, 'red', 'rejected')} ${describeRejection(r)}\n`);
