@@ -25,11 +25,11 @@ import {
   sha256Hex,
   splitHash,
   stringList,
-  tomlLineLocator,
   walkReachable,
   type TomlTable,
 } from './common.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
+import { tomlLocator } from '../text/toml-lines.js';
 
 const SUPPORTED_MAJOR = 4;
 
@@ -55,7 +55,7 @@ export function readPdmLock(
   pyproject?: { text: string; file: string },
 ): Graph {
   const doc = parseTomlDocument(text, file);
-  const locate = tomlLineLocator(text);
+  const locate = tomlLocator(text);
   const problems = new Problems(file, locate);
   const builder = new GraphBuilder('pdm.lock', file, target);
   const markers = new TargetMarkers(target);
@@ -294,7 +294,7 @@ interface PdmProject {
 
 function readPyproject(text: string, file: string): PdmProject {
   const doc = parseTomlDocument(text, file);
-  const problems = new Problems(file, tomlLineLocator(text));
+  const problems = new Problems(file, tomlLocator(text));
   const parse = (list: unknown, at: string): Requirement[] => {
     if (list === undefined) return [];
     if (!Array.isArray(list)) {

@@ -22,12 +22,12 @@ import {
   sha256Hex,
   splitHash,
   stringList,
-  tomlLineLocator,
   walkReachable,
   type TomlTable,
 } from './common.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { poetryConstraintAllows, poetryConstraintToPep440 } from './poetry-constraint.js';
+import { tomlLocator } from '../text/toml-lines.js';
 
 const SUPPORTED_MAJORS = new Set([1, 2]);
 
@@ -80,7 +80,7 @@ export function readPoetryLock(
   pyproject?: { text: string; file: string },
 ): Graph {
   const doc = parseTomlDocument(text, file);
-  const locate = tomlLineLocator(text);
+  const locate = tomlLocator(text);
   const problems = new Problems(file, locate);
   const builder = new GraphBuilder('poetry.lock', file, target);
   const markers = new TargetMarkers(target);
@@ -528,7 +528,7 @@ interface Pyproject {
 /** The project's own requirements, from PEP 621 [project] or Poetry's [tool.poetry] tables. */
 function readPyproject(text: string, file: string, markers: TargetMarkers): Pyproject {
   const doc = parseTomlDocument(text, file);
-  const problems = new Problems(file, tomlLineLocator(text));
+  const problems = new Problems(file, tomlLocator(text));
   const out: Pyproject = { requirements: [], extras: [], groups: new Set(), optionalGroups: new Set() };
   const project = isTable(doc['project']) ? doc['project'] : undefined;
   const tool = isTable(doc['tool']) ? doc['tool'] : {};

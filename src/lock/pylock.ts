@@ -22,10 +22,10 @@ import {
   readUploadTime,
   stringList,
   toArtifact,
-  tomlLineLocator,
   type TomlTable,
 } from './common.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
+import { tomlLocator } from '../text/toml-lines.js';
 
 interface PylockFile {
   filename: string;
@@ -62,7 +62,7 @@ export function readPylock(
   selection: SelectionOptions = {},
 ): Graph {
   const doc = parseTomlDocument(text, file);
-  const locate = tomlLineLocator(text);
+  const locate = tomlLocator(text);
   const problems = new Problems(file, locate);
   const builder = new GraphBuilder('pylock.toml', file, target);
   const markers = new TargetMarkers(target);

@@ -24,11 +24,11 @@ import {
   readUploadTime,
   splitHash,
   stringList,
-  tomlLineLocator,
   walkReachable,
   type TomlTable,
 } from './common.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
+import { tomlLocator } from '../text/toml-lines.js';
 
 const SUPPORTED_VERSION = 1;
 
@@ -64,7 +64,7 @@ export function readUvLock(
   pyproject?: { text: string; file: string },
 ): Graph {
   const doc = parseTomlDocument(text, file);
-  const locate = tomlLineLocator(text);
+  const locate = tomlLocator(text);
   const problems = new Problems(file, locate);
   const builder = new GraphBuilder('uv.lock', file, target);
   const markers = new TargetMarkers(target);

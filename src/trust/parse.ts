@@ -21,8 +21,8 @@ import {
   type RequiredRule,
   type TrustSettings,
 } from './policy.js';
-import { MAX_PROBLEMS } from '../text/line-index.js';
-import { renderPath, suggestion, tomlPathLocator, type Segment } from './toml-paths.js';
+import { FieldProblems, suggestion, type Segment } from '../text/problems.js';
+import { tomlLocator } from '../text/toml-lines.js';
 import { ADOPTION_KEYS, parseAdoptionKeys } from './adopt.js';
 
 type Table = Record<string, unknown>;
@@ -795,29 +795,16 @@ function describe(v: unknown): string {
 }
 
 function toError(problems: readonly Problem[], options: ParsePolicyOptions): PyvouchError {
-  const prefix = options.prefix ?? [];
-  // One index of the text for every problem, and only the first MAX_PROBLEMS kept (the rest counted).
-  const locate = options.text === undefined ? undefined : tomlPathLocator(options.text);
-  const errs = problems.slice(0, MAX_PROBLEMS).map((p) => {
-    const full = [...prefix, ...p.path];
-    const line = locate?.(full);
-    return new PyvouchError('POLICY_INVALID', p.message, {
-      ...(options.file === undefined ? {} : { file: options.file }),
-      ...(line === undefined ? {} : { line }),
-      path: renderPath(full),
-      help: p.help ?? HELP,
-    });
-  });
-  const first = errs[0]!;
-  const count =
-    problems.length === 1 ? '1 problem' : problems.length > errs.length ? `${problems.length} problems, the first ${errs.length} listed` : `${problems.length} problems`;
-  return new PyvouchError('POLICY_INVALID', `the policy is invalid (${count}): ${first.message}`, {
+  const collected = new FieldProblems('POLICY_INVALID', {
     ...(options.file === undefined ? {} : { file: options.file }),
-    ...(first.line === undefined ? {} : { line: first.line }),
-    ...(first.path === undefined ? {} : { path: first.path }),
-    help: first.help ?? HELP,
-    problems: errs,
+    ...(options.text === undefined ? {} : { locate: tomlLocator(options.text) }),
+    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+    help: HELP,
+    headline: (first, total, listed) =>
+      `the policy is invalid (${total === 1 ? '1 problem' : total > listed ? `${total} problems, the first ${listed} listed` : `${total} problems`}): ${first.message}`,
   });
+  for (const p of problems) collected.add(p.path, p.message, p.help === undefined ? {} : { help: p.help });
+  return collected.toError()!;
 }
 
 interface PolicySettings {
