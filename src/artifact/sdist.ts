@@ -13,7 +13,7 @@ import { archiveFormat, readArchiveMembers, singleTopDirectory, type ArchiveForm
 import { buildSdistMetadata, type BuildMetadataOptions } from './build-metadata.js';
 import { archiveLimits } from './limits.js';
 import { invalidArchive } from './member.js';
-import { parsePyproject, type ProjectTable, type Pyproject } from './pyproject.js';
+import { parsePyproject, type ProjectTable, type Pyproject } from '../pep/pyproject.js';
 import { decodeUtf8, type ReadArchiveOptions } from './wheel.js';
 
 export interface SdistMetadata {

@@ -30,6 +30,7 @@ import {
 } from './common.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { tomlLocator } from '../text/toml-lines.js';
+import { PyprojectDocument } from '../pep/pyproject.js';
 
 const SUPPORTED_MAJOR = 4;
 
@@ -293,8 +294,8 @@ interface PdmProject {
 }
 
 function readPyproject(text: string, file: string): PdmProject {
-  const doc = parseTomlDocument(text, file);
-  const problems = new Problems(file, tomlLocator(text));
+  const doc = PyprojectDocument.parse(text, file, 'LOCK_PARSE');
+  const problems = new Problems(file, doc.locate);
   const parse = (list: unknown, at: string): Requirement[] => {
     if (list === undefined) return [];
     if (!Array.isArray(list)) {
@@ -313,16 +314,13 @@ function readPyproject(text: string, file: string): PdmProject {
     });
     return out;
   };
-  const project = isTable(doc['project']) ? doc['project'] : {};
-  const tool = isTable(doc['tool']) ? doc['tool'] : {};
-  const pdm = isTable(tool['pdm']) ? tool['pdm'] : {};
-  const out: PdmProject = { dependencies: parse(project['dependencies'], 'project.dependencies'), optional: new Map(), devGroups: [], groups: new Map() };
-  if (isTable(project['optional-dependencies'])) {
-    for (const [e, list] of Object.entries(project['optional-dependencies'])) out.optional.set(canonical(e), parse(list, `project.optional-dependencies.${e}`));
-  }
+  const project = doc.project(problems);
+  const pdm = doc.tool('pdm');
+  const out: PdmProject = { dependencies: parse(project?.dependencies, 'project.dependencies'), optional: new Map(), devGroups: [], groups: new Map() };
+  for (const [e, list] of Object.entries(project?.optionalDependencies ?? {})) out.optional.set(canonical(e), parse(list, `project.optional-dependencies.${e}`));
   for (const [table, at] of [
     [pdm['dev-dependencies'], 'tool.pdm.dev-dependencies'],
-    [doc['dependency-groups'], 'dependency-groups'],
+    [doc.dependencyGroups(), 'dependency-groups'],
   ] as const) {
     if (!isTable(table)) continue;
     for (const [g, list] of Object.entries(table)) {

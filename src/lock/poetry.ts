@@ -28,6 +28,7 @@ import {
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { poetryConstraintAllows, poetryConstraintToPep440 } from './poetry-constraint.js';
 import { tomlLocator } from '../text/toml-lines.js';
+import { PyprojectDocument } from '../pep/pyproject.js';
 
 const SUPPORTED_MAJORS = new Set([1, 2]);
 
@@ -527,12 +528,11 @@ interface Pyproject {
 
 /** The project's own requirements, from PEP 621 [project] or Poetry's [tool.poetry] tables. */
 function readPyproject(text: string, file: string, markers: TargetMarkers): Pyproject {
-  const doc = parseTomlDocument(text, file);
-  const problems = new Problems(file, tomlLocator(text));
+  const doc = PyprojectDocument.parse(text, file, 'LOCK_PARSE');
+  const problems = new Problems(file, doc.locate);
   const out: Pyproject = { requirements: [], extras: [], groups: new Set(), optionalGroups: new Set() };
-  const project = isTable(doc['project']) ? doc['project'] : undefined;
-  const tool = isTable(doc['tool']) ? doc['tool'] : {};
-  const poetry = isTable(tool['poetry']) ? tool['poetry'] : {};
+  const project = doc.project(problems);
+  const poetry = doc.tool('poetry');
 
   const fromPep508 = (texts: string[], at: string, group: string, extra?: string): void => {
     texts.forEach((t, j) => {
@@ -575,8 +575,8 @@ function readPyproject(text: string, file: string, markers: TargetMarkers): Pypr
     }
   };
 
-  if (project !== undefined && Array.isArray(project['dependencies'])) {
-    fromPep508(stringList(project, 'dependencies', problems, 'project'), 'project.dependencies', 'main');
+  if (project?.dependencies !== undefined) {
+    fromPep508([...project.dependencies], 'project.dependencies', 'main');
   } else {
     // [tool.poetry.extras] names which optional dependencies each extra turns on.
     const extrasTable = isTable(poetry['extras']) ? poetry['extras'] : {};
@@ -591,12 +591,9 @@ function readPyproject(text: string, file: string, markers: TargetMarkers): Pypr
     }
     fromPoetryTable(poetry['dependencies'], 'tool.poetry.dependencies', 'main', new Map());
   }
-  if (project !== undefined && isTable(project['optional-dependencies'])) {
-    for (const [extra, list] of Object.entries(project['optional-dependencies'])) {
-      out.extras.push(extra);
-      const texts = Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
-      fromPep508(texts, `project.optional-dependencies.${extra}`, 'main', canonical(extra));
-    }
+  for (const [extra, list] of Object.entries(project?.optionalDependencies ?? {})) {
+    out.extras.push(extra);
+    fromPep508([...list], `project.optional-dependencies.${extra}`, 'main', canonical(extra));
   }
   const groups = isTable(poetry['group']) ? poetry['group'] : {};
   for (const [g, body] of Object.entries(groups)) {
@@ -610,8 +607,7 @@ function readPyproject(text: string, file: string, markers: TargetMarkers): Pypr
     fromPoetryTable(poetry['dev-dependencies'], 'tool.poetry.dev-dependencies', 'dev');
   }
   // PEP 735 groups, which Poetry 2.2+ also reads.
-  const pep735 = isTable(doc['dependency-groups']) ? doc['dependency-groups'] : {};
-  for (const [g, list] of Object.entries(pep735)) {
+  for (const [g, list] of Object.entries(doc.dependencyGroups())) {
     out.groups.add(g);
     if (Array.isArray(list)) fromPep508(list.filter((x): x is string => typeof x === 'string'), `dependency-groups.${g}`, canonical(g));
   }

@@ -29,6 +29,7 @@ import {
 } from './common.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { tomlLocator } from '../text/toml-lines.js';
+import { PyprojectDocument } from '../pep/pyproject.js';
 
 const SUPPORTED_VERSION = 1;
 
@@ -253,10 +254,7 @@ function uvGroupRules(available: readonly string[], pyproject: { text: string; f
     defaultsFrom: pyproject === undefined ? "uv's default (dev): no pyproject.toml beside the lock" : "uv's default (dev): pyproject.toml sets no [tool.uv] default-groups",
   };
   if (pyproject === undefined) return fallback;
-  const doc = parseTomlDocument(pyproject.text, pyproject.file);
-  const tool = isTable(doc['tool']) ? doc['tool'] : {};
-  const uv = isTable(tool['uv']) ? tool['uv'] : {};
-  const raw = uv['default-groups'];
+  const raw = PyprojectDocument.parse(pyproject.text, pyproject.file, 'LOCK_PARSE').tool('uv')['default-groups'];
   if (raw === undefined) return fallback;
   const from = `[tool.uv] default-groups in ${pyproject.file}`;
   if (raw === 'all') return { available, defaults: available, defaultsFrom: from };

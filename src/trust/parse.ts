@@ -23,6 +23,7 @@ import {
 } from './policy.js';
 import { FieldProblems, suggestion, type Segment } from '../text/problems.js';
 import { tomlLocator } from '../text/toml-lines.js';
+import { PyprojectDocument } from '../pep/pyproject.js';
 import { ADOPTION_KEYS, parseAdoptionKeys } from './adopt.js';
 
 type Table = Record<string, unknown>;
@@ -84,35 +85,39 @@ export function isIdentityUri(s: string): boolean {
 
 /** Parses policy TOML text. `pyproject: true` reads the [tool.pyvouch] table. */
 export function parsePolicyToml(text: string, options: { file?: string; pyproject?: boolean } = {}): Policy {
+  const { table, prefix } = policyTableOf(text, options);
+  return parsePolicy(table, { ...(options.file === undefined ? {} : { file: options.file }), text, ...(prefix.length === 0 ? {} : { prefix }) });
+}
+
+/**
+ * The policy's table in its text and where it sits: the whole document, or pyproject.toml's
+ * [tool.pyvouch] (read through src/pep/pyproject.ts). A TOML syntax error is POLICY_INVALID.
+ */
+export function policyTableOf(text: string, options: { file?: string; pyproject?: boolean } = {}): { table: Table; prefix: string[] } {
   const file = options.file;
-  let doc: Table;
-  try {
-    doc = parseToml(text);
-  } catch (err) {
-    if (err instanceof TomlError) {
-      throw new PyvouchError('POLICY_INVALID', `the policy is not valid TOML: ${err.message.split('\n')[0] ?? ''}`, {
-        ...(file === undefined ? {} : { file }),
-        line: err.line,
-        help: 'fix the TOML syntax at that line',
-        cause: err,
-      });
-    }
-    throw err;
-  }
+  const at = file === undefined ? {} : { file };
   if (options.pyproject === true) {
-    const tool = doc['tool'];
-    const table = isTable(tool) ? tool['pyvouch'] : undefined;
-    if (!isTable(table)) {
-      throw new PyvouchError('POLICY_INVALID', 'pyproject.toml has no [tool.pyvouch] table', {
-        ...(file === undefined ? {} : { file }),
+    const doc = PyprojectDocument.parse(text, file ?? 'pyproject.toml', 'POLICY_INVALID', { help: TOML_HELP });
+    if (!doc.hasTool('pyvouch')) {
+      throw new PyvouchError('POLICY_INVALID', `${file ?? 'pyproject.toml'} has no [tool.pyvouch] table`, {
+        ...at,
         path: 'tool.pyvouch',
         help: 'add a [tool.pyvouch.policy] table with a threshold, or write a pyvouch.toml',
       });
     }
-    return parsePolicy(table, { ...(file === undefined ? {} : { file }), text, prefix: ['tool', 'pyvouch'] });
+    return { table: doc.tool('pyvouch'), prefix: ['tool', 'pyvouch'] };
   }
-  return parsePolicy(doc, { ...(file === undefined ? {} : { file }), text });
+  try {
+    return { table: parseToml(text), prefix: [] };
+  } catch (err) {
+    if (err instanceof TomlError) {
+      throw new PyvouchError('POLICY_INVALID', `the policy is not valid TOML: ${err.message.split('\n')[0] ?? ''}`, { ...at, line: err.line, help: TOML_HELP, cause: err });
+    }
+    throw err;
+  }
 }
+
+const TOML_HELP = 'fix the TOML syntax at that line';
 
 /** Validates a decoded TOML table into a Policy, or throws POLICY_INVALID listing every problem. */
 export function parsePolicy(doc: Table, options: ParsePolicyOptions = {}): Policy {
