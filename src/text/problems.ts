@@ -85,8 +85,11 @@ export interface FieldProblemsOptions {
   prefix?: readonly Segment[];
   /** The help line of a problem that brings none. */
   help?: string;
-  /** `file`: the error reports the problems in line order (those without a line keep their place, last). */
-  order?: 'found' | 'file';
+  /**
+   * `file`: the error reports the problems in line order, those without a line last in the order
+   * found; `file-unlocated-first`: the same, those without a line (a missing field) first.
+   */
+  order?: 'found' | 'file' | 'file-unlocated-first';
   headline?: Headline;
   /**
    * Which problems the thrown error carries: `all` (default), `rest` (all but the headline's), or
@@ -117,7 +120,7 @@ export class FieldProblems {
    * Records a problem at `path` (undefined: the input as a whole). `extra` is its line when known
    * better than the locator's, or that line and a help line.
    */
-  add(path: FieldPath | undefined, message: string, extra: number | { line?: number; help?: string } = {}): void {
+  add(path: FieldPath | undefined, message: string, extra: number | { line?: number; help?: string; cause?: unknown } = {}): void {
     if (typeof extra === 'number') extra = { line: extra };
     if (this.list.length >= MAX_PROBLEMS) {
       this.dropped++;
@@ -134,6 +137,7 @@ export class FieldProblems {
         ...(full === undefined ? {} : { path: typeof full === 'string' ? full : renderPath(full) }),
         ...(line === undefined ? {} : { line }),
         ...(help === undefined ? {} : { help }),
+        ...(extra.cause === undefined ? {} : { cause: extra.cause }),
       }),
     );
   }
@@ -160,13 +164,15 @@ export class FieldProblems {
 
   /** The one error for everything found so far, or undefined when nothing was. */
   toError(): PyvouchError | undefined {
+    const order = this.options.order ?? 'found';
+    const unlocated = order === 'file-unlocated-first' ? -Infinity : Infinity;
     const kept =
-      this.options.order === 'file'
+      order === 'found'
         ? this.list
+        : this.list
             .map((p, i) => ({ p, i }))
-            .sort((a, b) => (a.p.line ?? Infinity) - (b.p.line ?? Infinity) || a.i - b.i)
-            .map((x) => x.p)
-        : this.list;
+            .sort((a, b) => (a.p.line ?? unlocated) - (b.p.line ?? unlocated) || a.i - b.i)
+            .map((x) => x.p);
     const [first, ...rest] = kept;
     if (first === undefined) return undefined;
     const carry = this.options.carry ?? 'all';
