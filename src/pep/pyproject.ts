@@ -178,14 +178,6 @@ export function parsePyproject(text: string, file: string): Pyproject {
   });
   const project = doc.project(problems);
   const buildSystem = doc.buildSystem(problems);
-  const err = problems.toError();
-  if (err !== undefined) {
-    // The headline names the field only when there is one.
-    throw new PyvouchError(err.code, err.message, {
-      file,
-      problems: err.problems,
-      ...(problems.count === 1 && err.path !== undefined ? { path: err.path } : {}),
-    });
-  }
+  problems.throwIfAny();
   return { ...(project === undefined ? {} : { project }), ...(buildSystem === undefined ? {} : { buildSystem }) };
 }
