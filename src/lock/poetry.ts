@@ -23,6 +23,7 @@ import {
   splitHash,
   stringList,
   walkReachable,
+  type Reached,
   type TomlTable,
 } from './common.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
@@ -86,6 +87,36 @@ export function readPoetryLock(
   const builder = new GraphBuilder('poetry.lock', file, target);
   const markers = new TargetMarkers(target);
 
+  const meta = readMetadata(doc, file, locate, problems);
+  const packages = readPackages(doc, problems, meta.legacyFiles, markers);
+  if (meta.pythonVersions !== undefined) checkConstraint(meta.pythonVersions, 'metadata.python-versions', problems);
+  problems.throwIfAny();
+  if (meta.pythonVersions !== undefined && !pythonAllows(meta.pythonVersions, markers)) {
+    builder.diagnose('warning', `the lock is for Python ${meta.pythonVersions}; Poetry would refuse Python ${target.python}`, locate('metadata.python-versions'));
+  }
+
+  const project = pyproject === undefined ? undefined : readPyproject(pyproject.text, pyproject.file, markers);
+  const ctx: Resolution = resolution(packages, markers, builder, locate);
+  const chosen =
+    project !== undefined && pyproject !== undefined
+      ? projectRoots(project, pyproject.file, selection, ctx)
+      : guessedRoots(packages, file, selection, meta, ctx);
+  const reached = walkWithActivations(chosen.roots, chosen.lockInstalls, ctx);
+  addNodes(reached, target, builder, locate);
+  for (const r of chosen.roots) builder.addRoot(r.pkg.name);
+  return { ...builder.build(true), selection: graphSelection(chosen.choice, chosen.takenExtras, chosen.rules) };
+}
+
+interface PoetryMetadata {
+  lockVersion: string;
+  major: number;
+  pythonVersions: string | undefined;
+  /** Poetry 1.x kept file hashes apart, in [metadata.files]. */
+  legacyFiles: TomlTable;
+}
+
+/** [metadata]: the lock version (only 1.x and 2.x are read), python-versions and legacy file hashes. */
+function readMetadata(doc: TomlTable, file: string, locate: (path: string) => number | undefined, problems: Problems): PoetryMetadata {
   const metadata = isTable(doc['metadata']) ? doc['metadata'] : undefined;
   if (metadata === undefined) problems.add('metadata', `the [metadata] table is missing (Poetry writes lock-version and content-hash there)`);
   problems.throwIfAny();
@@ -105,10 +136,16 @@ export function readPoetryLock(
       help: 'regenerate it with Poetry 1.x or 2.x (`poetry lock`), or upgrade pyvouch',
     });
   }
-  const pythonVersions = optionalString(metadata!, 'python-versions', problems, 'metadata');
-  // Poetry 1.x kept file hashes apart, in [metadata.files].
-  const legacyFiles = isTable(metadata!['files']) ? metadata!['files'] : {};
+  return {
+    lockVersion,
+    major,
+    pythonVersions: optionalString(metadata!, 'python-versions', problems, 'metadata'),
+    legacyFiles: isTable(metadata!['files']) ? metadata!['files'] : {},
+  };
+}
 
+/** Every [[package]] entry that reads; the bad ones are recorded in `problems`. */
+function readPackages(doc: TomlTable, problems: Problems, legacyFiles: TomlTable, markers: TargetMarkers): PoetryPackage[] {
   const rawPackages = doc['package'];
   if (rawPackages !== undefined && !Array.isArray(rawPackages)) {
     problems.add('package', `'package' must be an array of tables ([[package]]), found ${describe(rawPackages)}`);
@@ -118,17 +155,21 @@ export function readPoetryLock(
     const p = readPackage(raw, i, problems, legacyFiles, markers);
     if (p !== undefined) packages.push(p);
   });
+  return packages;
+}
+
+/** How requirements meet locked packages on this target: which entry a name resolves to, and which markers hold. */
+interface Resolution {
+  markers: TargetMarkers;
+  builder: GraphBuilder;
+  packageHolds: (p: PoetryPackage, group?: string) => boolean;
+  resolve: (name: string, constraint: string, direct: boolean, at?: string) => PoetryPackage | undefined;
+  depHolds: (d: { markers?: string | undefined; python?: string | undefined }, extra?: string) => boolean;
+}
+
+function resolution(packages: readonly PoetryPackage[], markers: TargetMarkers, builder: GraphBuilder, locate: (path: string) => number | undefined): Resolution {
   const byName = new Map<string, PoetryPackage[]>();
   for (const p of packages) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
-
-  if (pythonVersions !== undefined) checkConstraint(pythonVersions, 'metadata.python-versions', problems);
-  problems.throwIfAny();
-
-  if (pythonVersions !== undefined && !pythonAllows(pythonVersions, markers)) {
-    builder.diagnose('warning', `the lock is for Python ${pythonVersions}; Poetry would refuse Python ${target.python}`, locate('metadata.python-versions'));
-  }
-
-  const project = pyproject === undefined ? undefined : readPyproject(pyproject.text, pyproject.file, markers);
 
   const packageHolds = (p: PoetryPackage, group?: string): boolean => {
     if (!pythonAllows(p.pythonVersions, markers)) return false;
@@ -157,66 +198,88 @@ export function readPoetryLock(
   const depHolds = (d: { markers?: string | undefined; python?: string | undefined }, extra = ''): boolean =>
     markers.holds(d.markers, extra) && (d.python === undefined || pythonAllows(d.python, markers));
 
-  // Roots: the project's requirements for the selection, or, without pyproject.toml, the lock's guess.
-  const roots: Array<{ pkg: PoetryPackage; extras: string[] }> = [];
-  /** Packages the lock says are installed (lock-version 2.1 markers), when there is no pyproject.toml. */
-  let lockInstalls: PoetryPackage[] = [];
-  let rules: GroupRules;
-  let choice: GroupChoice;
-  let takenExtras: string[] = [];
-  if (project !== undefined) {
-    rules = poetryGroupRules(project, pyproject!.file);
-    choice = chooseGroups(rules, selection, pyproject!.file);
-    takenExtras = chooseExtras(project.extras, selection, pyproject!.file);
-    const extras = new Set(takenExtras);
-    const groups = new Set([...(choice.project ? ['main'] : []), ...choice.groups]);
-    for (const r of project.requirements) {
-      if (!groups.has(r.group)) continue;
-      if (r.extra !== undefined && !extras.has(r.extra)) continue;
-      if (!depHolds({ markers: r.marker, python: r.python }, r.extra ?? '')) continue;
-      const pkg = resolve(r.name, r.constraint, r.direct);
-      if (pkg !== undefined) roots.push({ pkg, extras: r.extras });
-    }
-  } else {
-    const lockGroups = [...new Set(packages.flatMap((p) => p.groups))].filter((g) => canonical(g) !== 'main');
-    // Which groups are optional is written in pyproject.toml only: without it, take them all.
-    rules = { available: lockGroups, defaults: lockGroups, defaultsFrom: 'every group of the lock: no pyproject.toml beside it says which are optional', projectGroup: 'main' };
-    choice = chooseGroups(rules, selection, file);
-    if (namesExtras(selection)) {
-      throw new PyvouchError('USAGE', `${file}: the project's extras are defined in its pyproject.toml, which is not beside the lock`, {
-        file,
-        help: 'put the pyproject.toml beside the poetry.lock, or drop --extra/--all-extras',
-      });
-    }
-    const groups = new Set([...(choice.project ? ['main'] : []), ...choice.groups]);
-    const depended = new Set(packages.flatMap((p) => p.dependencies.map((d) => d.name)));
-    for (const p of packages) {
-      const inGroups = p.groups.filter((g) => groups.has(canonical(g)));
-      if (inGroups.length === 0 || depended.has(p.name) || p.optional) continue;
-      if (inGroups.some((g) => packageHolds(p, g))) roots.push({ pkg: p, extras: [] });
-    }
-    // Since lock-version 2.1 Poetry records, per group, the marker under which a package is installed.
-    if (Number(lockVersion.split('.')[1]) >= 1 && major === 2) {
-      lockInstalls = packages.filter((p) => !p.optional && p.groups.some((g) => groups.has(canonical(g)) && packageHolds(p, g)));
-    }
-    builder.diagnose(
-      'info',
-      "no pyproject.toml beside the lock: the roots are guessed as the selected groups' packages that nothing else in the lock requires",
-    );
-  }
+  return { markers, builder, packageHolds, resolve, depHolds };
+}
 
-  const walk = (entries: Array<{ pkg: PoetryPackage; extras: string[] }>) =>
+interface ChosenRoots {
+  roots: Array<{ pkg: PoetryPackage; extras: string[] }>;
+  /** Packages the lock says are installed (lock-version 2.1 markers), when there is no pyproject.toml. */
+  lockInstalls: PoetryPackage[];
+  rules: GroupRules;
+  choice: GroupChoice;
+  takenExtras: string[];
+}
+
+/** The roots from pyproject.toml: the project's requirements for the selected groups and extras. */
+function projectRoots(project: Pyproject, pyprojectFile: string, selection: SelectionOptions, ctx: Resolution): ChosenRoots {
+  const rules = poetryGroupRules(project, pyprojectFile);
+  const choice = chooseGroups(rules, selection, pyprojectFile);
+  const takenExtras = chooseExtras(project.extras, selection, pyprojectFile);
+  const extras = new Set(takenExtras);
+  const groups = new Set([...(choice.project ? ['main'] : []), ...choice.groups]);
+  const roots: ChosenRoots['roots'] = [];
+  for (const r of project.requirements) {
+    if (!groups.has(r.group)) continue;
+    if (r.extra !== undefined && !extras.has(r.extra)) continue;
+    if (!ctx.depHolds({ markers: r.marker, python: r.python }, r.extra ?? '')) continue;
+    const pkg = ctx.resolve(r.name, r.constraint, r.direct);
+    if (pkg !== undefined) roots.push({ pkg, extras: r.extras });
+  }
+  return { roots, lockInstalls: [], rules, choice, takenExtras };
+}
+
+/** Without pyproject.toml: the selected groups' packages that nothing else in the lock requires. */
+function guessedRoots(packages: readonly PoetryPackage[], file: string, selection: SelectionOptions, meta: PoetryMetadata, ctx: Resolution): ChosenRoots {
+  const lockGroups = [...new Set(packages.flatMap((p) => p.groups))].filter((g) => canonical(g) !== 'main');
+  // Which groups are optional is written in pyproject.toml only: without it, take them all.
+  const rules: GroupRules = { available: lockGroups, defaults: lockGroups, defaultsFrom: 'every group of the lock: no pyproject.toml beside it says which are optional', projectGroup: 'main' };
+  const choice = chooseGroups(rules, selection, file);
+  if (namesExtras(selection)) {
+    throw new PyvouchError('USAGE', `${file}: the project's extras are defined in its pyproject.toml, which is not beside the lock`, {
+      file,
+      help: 'put the pyproject.toml beside the poetry.lock, or drop --extra/--all-extras',
+    });
+  }
+  const groups = new Set([...(choice.project ? ['main'] : []), ...choice.groups]);
+  const depended = new Set(packages.flatMap((p) => p.dependencies.map((d) => d.name)));
+  const roots: ChosenRoots['roots'] = [];
+  for (const p of packages) {
+    const inGroups = p.groups.filter((g) => groups.has(canonical(g)));
+    if (inGroups.length === 0 || depended.has(p.name) || p.optional) continue;
+    if (inGroups.some((g) => ctx.packageHolds(p, g))) roots.push({ pkg: p, extras: [] });
+  }
+  // Since lock-version 2.1 Poetry records, per group, the marker under which a package is installed.
+  let lockInstalls: PoetryPackage[] = [];
+  if (Number(meta.lockVersion.split('.')[1]) >= 1 && meta.major === 2) {
+    lockInstalls = packages.filter((p) => !p.optional && p.groups.some((g) => groups.has(canonical(g)) && ctx.packageHolds(p, g)));
+  }
+  ctx.builder.diagnose(
+    'info',
+    "no pyproject.toml beside the lock: the roots are guessed as the selected groups' packages that nothing else in the lock requires",
+  );
+  return { roots, lockInstalls, rules, choice, takenExtras: [] };
+}
+
+/**
+ * Everything the roots pull in, with their edges added. Without pyproject.toml the project's own
+ * extras are unknown: a package the lock installs that the walk missed is an optional dependency
+ * some extra turned on, so that extra of the package that declares it is turned on (or, failing
+ * that, the package becomes a root) and the walk runs again. `roots` may grow.
+ */
+function walkWithActivations(
+  roots: Array<{ pkg: PoetryPackage; extras: string[] }>,
+  lockInstalls: readonly PoetryPackage[],
+  ctx: Resolution,
+): Map<string, Reached<PoetryPackage>> {
+  const walk = (entries: Array<{ pkg: PoetryPackage; extras: string[] }>): Map<string, Reached<PoetryPackage>> =>
     walkReachable(
       entries,
       (p) => `${p.index}`,
-      (p, on) => dependenciesOf(p, on, depHolds, resolve),
+      (p, on) => dependenciesOf(p, on, ctx.depHolds, ctx.resolve),
       (from, step) =>
-        builder.addEdge({ from: from.name, to: step.child.name, specifier: step.specifier, marker: step.marker, extras: step.extras }),
+        ctx.builder.addEdge({ from: from.name, to: step.child.name, specifier: step.specifier, marker: step.marker, extras: step.extras }),
     );
   let reached = walk(roots);
-  // Without pyproject.toml the project's own extras are unknown. A package the lock installs that
-  // the walk missed is an optional dependency some extra turned on: turn on that extra of the
-  // package that declares it (or, failing that, make the package a root) and walk again.
   const activations: Array<{ pkg: PoetryPackage; extras: string[] }> = [];
   for (let round = 0; round < 10; round++) {
     const missing = lockInstalls.filter((p) => !reached.has(`${p.index}`));
@@ -234,7 +297,11 @@ export function readPoetryLock(
     }
     reached = walk([...roots, ...activations]);
   }
+  return reached;
+}
 
+/** One node per reached package, with the artifacts the target would install. */
+function addNodes(reached: Map<string, Reached<PoetryPackage>>, target: TargetDescription, builder: GraphBuilder, locate: (path: string) => number | undefined): void {
   for (const { pkg, extras } of reached.values()) {
     const node: GraphNode = {
       name: pkg.name,
@@ -258,8 +325,6 @@ export function readPoetryLock(
       builder.diagnose('warning', `${pkg.name} is reached in two locked versions on this target; the graph keeps ${builder.node(pkg.name)?.version}`);
     }
   }
-  for (const r of roots) builder.addRoot(r.pkg.name);
-  return { ...builder.build(true), selection: graphSelection(choice, takenExtras, rules) };
 }
 
 /** `poetry install` installs the project (`main`) and every group not marked `optional = true`. */
