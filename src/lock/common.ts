@@ -21,6 +21,7 @@ import { SpecifierSet } from '../pep/specifier.js';
 import { selectArtifacts } from '../pep/tags.js';
 import { Version } from '../pep/version.js';
 import { FieldProblems, type FieldPath } from '../text/problems.js';
+import { tomlLocator } from '../text/toml-lines.js';
 
 /**
  * The version a node carries when the lock records none (a dynamic-version workspace member, a
@@ -56,6 +57,33 @@ export class Problems extends FieldProblems {
   constructor(file: string, locate?: (path: FieldPath) => number | undefined) {
     super('LOCK_PARSE', { file, ...(locate === undefined ? {} : { locate }), order: 'file', carry: 'rest' });
   }
+}
+
+/** What every TOML lock reader starts from: the document, its locator and problems, the graph being built, the target's markers. */
+export interface TomlLockReading {
+  doc: TomlTable;
+  locate: (path: FieldPath) => number | undefined;
+  problems: Problems;
+  builder: GraphBuilder;
+  markers: TargetMarkers;
+  /** LOCK_UNSUPPORTED for a format version pyvouch does not read, located at `path`. */
+  unsupported: (path: string, message: string, help: string) => PyvouchError;
+}
+
+export function startTomlLock(format: LockFormat, text: string, file: string, target: TargetDescription): TomlLockReading {
+  const doc = parseTomlDocument(text, file);
+  const locate = tomlLocator(text);
+  return {
+    doc,
+    locate,
+    problems: new Problems(file, locate),
+    builder: new GraphBuilder(format, file, target),
+    markers: new TargetMarkers(target),
+    unsupported: (path, message, help) => {
+      const line = locate(path);
+      return new PyvouchError('LOCK_UNSUPPORTED', message, { file, path, ...(line === undefined ? {} : { line }), help });
+    },
+  };
 }
 
 /** A marker evaluator bound to one target; PEP 751's `extras` and `dependency_groups` pass through. */

@@ -10,7 +10,6 @@ import type { Graph, GraphNode, NodeSource, SelectionOptions, TargetDescription 
 import { Requirement } from '../pep/requirement.js';
 import {
   type CandidateFile,
-  GraphBuilder,
   Problems,
   TargetMarkers,
   type WalkStep,
@@ -21,7 +20,7 @@ import {
   isTable,
   normaliseVersion,
   optionalString,
-  parseTomlDocument,
+  startTomlLock,
   sha256Hex,
   splitHash,
   stringList,
@@ -29,7 +28,6 @@ import {
   type TomlTable,
 } from './common.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
-import { tomlLocator } from '../text/toml-lines.js';
 import { PyprojectDocument } from '../pep/pyproject.js';
 
 const SUPPORTED_MAJOR = 4;
@@ -55,11 +53,7 @@ export function readPdmLock(
   selection: SelectionOptions = {},
   pyproject?: { text: string; file: string },
 ): Graph {
-  const doc = parseTomlDocument(text, file);
-  const locate = tomlLocator(text);
-  const problems = new Problems(file, locate);
-  const builder = new GraphBuilder('pdm.lock', file, target);
-  const markers = new TargetMarkers(target);
+  const { doc, locate, problems, builder, markers, unsupported } = startTomlLock('pdm.lock', text, file, target);
 
   const metadata = isTable(doc['metadata']) ? doc['metadata'] : undefined;
   if (metadata === undefined) {
@@ -72,11 +66,7 @@ export function readPdmLock(
     problems.throwIfAny();
   }
   if (Number(String(lockVersion).split('.')[0]) !== SUPPORTED_MAJOR) {
-    throw new PyvouchError('LOCK_UNSUPPORTED', `pdm lock_version ${String(lockVersion)} is not supported; pyvouch reads 4.x (pdm 2.x)`, {
-      file,
-      path: 'metadata.lock_version',
-      help: 'regenerate it with pdm 2.x (`pdm lock`), or upgrade pyvouch',
-    });
+    throw unsupported('metadata.lock_version', `pdm lock_version ${String(lockVersion)} is not supported; pyvouch reads 4.x (pdm 2.x)`, 'regenerate it with pdm 2.x (`pdm lock`), or upgrade pyvouch');
   }
   const legacyFiles = isTable(metadata!['files']) ? metadata!['files'] : {};
   const lockGroups = stringList(metadata!, 'groups', problems, 'metadata');

@@ -18,7 +18,7 @@ import {
   isTable,
   normaliseVersion,
   optionalString,
-  parseTomlDocument,
+  startTomlLock,
   sha256Hex,
   splitHash,
   stringList,
@@ -28,7 +28,6 @@ import {
 } from './common.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { poetryConstraintAllows, poetryConstraintToPep440 } from './poetry-constraint.js';
-import { tomlLocator } from '../text/toml-lines.js';
 import { PyprojectDocument } from '../pep/pyproject.js';
 
 const SUPPORTED_MAJORS = new Set([1, 2]);
@@ -81,11 +80,7 @@ export function readPoetryLock(
   selection: SelectionOptions = {},
   pyproject?: { text: string; file: string },
 ): Graph {
-  const doc = parseTomlDocument(text, file);
-  const locate = tomlLocator(text);
-  const problems = new Problems(file, locate);
-  const builder = new GraphBuilder('poetry.lock', file, target);
-  const markers = new TargetMarkers(target);
+  const { doc, locate, problems, builder, markers } = startTomlLock('poetry.lock', text, file, target);
 
   const meta = readMetadata(doc, file, locate, problems);
   const packages = readPackages(doc, problems, meta.legacyFiles, markers);

@@ -17,7 +17,7 @@ import {
   isTable,
   normaliseVersion,
   optionalString,
-  parseTomlDocument,
+  startTomlLock,
   sha256Hex,
   readUploadTime,
   stringList,
@@ -25,7 +25,6 @@ import {
   type TomlTable,
 } from './common.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
-import { tomlLocator } from '../text/toml-lines.js';
 
 interface PylockFile {
   filename: string;
@@ -61,11 +60,7 @@ export function readPylock(
   target: TargetDescription,
   selection: SelectionOptions = {},
 ): Graph {
-  const doc = parseTomlDocument(text, file);
-  const locate = tomlLocator(text);
-  const problems = new Problems(file, locate);
-  const builder = new GraphBuilder('pylock.toml', file, target);
-  const markers = new TargetMarkers(target);
+  const { doc, locate, problems, builder, markers } = startTomlLock('pylock.toml', text, file, target);
 
   const lockVersion = doc['lock-version'];
   if (typeof lockVersion !== 'string') {

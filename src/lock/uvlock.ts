@@ -19,7 +19,7 @@ import {
   normaliseSpecifier,
   normaliseVersion,
   optionalString,
-  parseTomlDocument,
+  startTomlLock,
   sha256Hex,
   readUploadTime,
   splitHash,
@@ -28,7 +28,6 @@ import {
   type TomlTable,
 } from './common.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
-import { tomlLocator } from '../text/toml-lines.js';
 import { PyprojectDocument } from '../pep/pyproject.js';
 
 const SUPPORTED_VERSION = 1;
@@ -64,11 +63,7 @@ export function readUvLock(
   selection: SelectionOptions = {},
   pyproject?: { text: string; file: string },
 ): Graph {
-  const doc = parseTomlDocument(text, file);
-  const locate = tomlLocator(text);
-  const problems = new Problems(file, locate);
-  const builder = new GraphBuilder('uv.lock', file, target);
-  const markers = new TargetMarkers(target);
+  const { doc, locate, problems, builder, markers, unsupported } = startTomlLock('uv.lock', text, file, target);
 
   const version = doc['version'];
   if (typeof version !== 'number') {
@@ -76,12 +71,7 @@ export function readUvLock(
     problems.throwIfAny();
   }
   if (version !== SUPPORTED_VERSION) {
-    throw new PyvouchError('LOCK_UNSUPPORTED', `uv.lock version ${String(version)} is not supported; pyvouch reads version ${SUPPORTED_VERSION}`, {
-      file,
-      path: 'version',
-      ...(locate('version') === undefined ? {} : { line: locate('version')! }),
-      help: 'regenerate it with a uv release that writes version = 1 (`uv lock`), or upgrade pyvouch',
-    });
+    throw unsupported('version', `uv.lock version ${String(version)} is not supported; pyvouch reads version ${SUPPORTED_VERSION}`, 'regenerate it with a uv release that writes version = 1 (`uv lock`), or upgrade pyvouch');
   }
   const requiresPython = optionalString(doc, 'requires-python', problems);
   const manifest = isTable(doc['manifest']) ? doc['manifest'] : {};
