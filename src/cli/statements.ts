@@ -100,6 +100,19 @@ const oneOf = <T extends string>(value: string, allowed: readonly T[], what: str
   throw new PyvouchError('USAGE', `unknown ${what} '${value}'`, { help: `use one of: ${allowed.join(', ')}` });
 };
 
+const criteriaList = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** What a review and an audit both say: the release and its files, the criteria met, the delta base, why. */
+function criteriaClaim(pin: { name: string; version: string }, opts: TargetedOptions & { criteria: string; deltaFrom?: string }) {
+  return {
+    package: pin,
+    artifacts: releaseArtifacts(pin, opts),
+    criteria: criteriaList(opts.criteria),
+    ...(opts.deltaFrom === undefined ? {} : { deltaFrom: new Version(opts.deltaFrom).toString() }),
+    description: opts.comment ?? '',
+  };
+}
+
 function targeted(cmd: Command): Command {
   return cmd
     .argument('<pin>', 'the release, as NAME==VERSION')
@@ -123,26 +136,14 @@ export function registerStatementCommands(program: Command): void {
     .option('--json', 'print the signed statement as JSON')
     .action(run(async (ids: string[], opts: CommonOptions) => retractStatements(ids, opts)));
 
-  const criteriaList = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
   targeted(program.command('review').description('sign a review of an exact release: the criteria it meets, a rating and why'))
     .option('--criteria <list>', 'criteria the release meets, comma-separated', 'safe-to-deploy')
     .option('--rating <rating>', `rating: ${REVIEW_RATINGS.join(', ')}`, 'positive')
     .option('--delta-from <version>', 'the review covers only the diff from this (already reviewed) version')
     .action(
       run(async (pinText: string, opts: TargetedOptions & { criteria: string; rating: string; deltaFrom?: string }) => {
-        const pin = parsePin(pinText);
-        return signAndStore(
-          {
-            kind: 'review',
-            package: pin,
-            artifacts: releaseArtifacts(pin, opts),
-            criteria: criteriaList(opts.criteria),
-            rating: oneOf<ReviewRating>(opts.rating, REVIEW_RATINGS, 'rating'),
-            ...(opts.deltaFrom === undefined ? {} : { deltaFrom: new Version(opts.deltaFrom).toString() }),
-            description: opts.comment ?? '',
-          },
-          opts,
-        );
+        const rating = oneOf<ReviewRating>(opts.rating, REVIEW_RATINGS, 'rating');
+        return signAndStore({ kind: 'review', ...criteriaClaim(parsePin(pinText), opts), rating }, opts);
       }),
     );
 
@@ -151,18 +152,7 @@ export function registerStatementCommands(program: Command): void {
     .option('--delta-from <version>', 'the audit covers only the diff from this (already audited) version')
     .action(
       run(async (pinText: string, opts: TargetedOptions & { criteria: string; deltaFrom?: string }) => {
-        const pin = parsePin(pinText);
-        return signAndStore(
-          {
-            kind: 'assess',
-            package: pin,
-            artifacts: releaseArtifacts(pin, opts),
-            criteria: criteriaList(opts.criteria),
-            ...(opts.deltaFrom === undefined ? {} : { deltaFrom: new Version(opts.deltaFrom).toString() }),
-            description: opts.comment ?? '',
-          },
-          opts,
-        );
+        return signAndStore({ kind: 'assess', ...criteriaClaim(parsePin(pinText), opts) }, opts);
       }),
     );
 

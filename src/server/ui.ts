@@ -24,7 +24,7 @@ import { jsonTextDepth, MAX_JSON_DEPTH } from '../text/json-depth.js';
 import { checkGraph } from '../app/check.js';
 import { storeSource } from '../app/sources.js';
 import type { PolicyHolder } from './decide.js';
-import { MAX_GRAPH_RESPONSE_BYTES, readGraphInWorker } from './graph-job.js';
+import { MAX_GRAPH_RESPONSE_BYTES, readGraphInWorker, type GraphJob } from './graph-job.js';
 import { HttpError, readBody, sendJson, sendText } from './respond.js';
 import { APP_CSS } from './ui/app-css.js';
 import { APP_JS } from './ui/app-js.js';
@@ -180,14 +180,8 @@ export class WebUi {
   }
 }
 
-interface GraphRequest {
-  lock: string;
-  filename: string;
-  format?: LockFormat;
-  pyproject?: string;
-  target: { python?: string; platform?: string; machine?: string; implementation?: string };
-  selection: SelectionOptions;
-}
+/** A graph request is the job the worker reads (graph-job.ts). */
+type GraphRequest = GraphJob;
 
 function parseGraphRequest(body: Buffer): GraphRequest {
   let value: unknown;
