@@ -244,6 +244,19 @@ export class GraphBuilder {
     return true;
   }
 
+  /**
+   * Adds the node of a locked package with `files` files: warns when none of them fits the target
+   * (`installer` would stop), and when the name is reached in a second version (the first is kept).
+   */
+  addLockedNode(node: GraphNode, files: number, installer: string, line?: number): void {
+    if (node.artifacts.length === 0 && files > 0) {
+      this.diagnose('warning', `${node.name} ${node.version}: none of its ${files} file(s) fits the target; ${installer} would stop with an error`, line);
+    }
+    if (!this.addNode(node)) {
+      this.diagnose('warning', `${node.name} is reached in two locked versions on this target; the graph keeps ${this.nodes.get(node.name)?.version}`);
+    }
+  }
+
   addRoot(name: string): void {
     this.roots.add(name);
   }

@@ -178,12 +178,7 @@ export function readPdmLock(
     if (pkg.requiresPython !== undefined && !markers.pythonSatisfies(pkg.requiresPython)) {
       builder.diagnose('warning', `${pkg.name} requires Python ${pkg.requiresPython}; pdm would refuse Python ${target.python}`, locate(`package[${pkg.index}]`));
     }
-    if (node.artifacts.length === 0 && pkg.files.length > 0) {
-      builder.diagnose('warning', `${pkg.name} ${node.version}: none of its ${pkg.files.length} file(s) fits the target; pdm would stop with an error`, locate(`package[${pkg.index}]`));
-    }
-    if (!builder.addNode(node)) {
-      builder.diagnose('warning', `${pkg.name} is reached in two locked versions on this target; the graph keeps ${builder.node(pkg.name)?.version}`);
-    }
+    builder.addLockedNode(node, pkg.files.length, 'pdm', locate(`package[${pkg.index}]`));
   }
   // Every entry starts the walk; those another entry requires are shown below it, not as roots.
   const required = pyproject === undefined ? new Set(entries.flatMap((e) => e.pkg.dependencies.map((d) => d.canonicalName))) : new Set<string>();

@@ -309,16 +309,7 @@ function addNodes(reached: Map<string, Reached<PoetryPackage>>, target: TargetDe
     if (pkg.source?.kind === 'vcs') node.notes = [`built from ${pkg.source.location ?? 'a VCS checkout'}`];
     else if (pkg.source?.kind === 'editable') node.notes = [`editable install of ${pkg.source.location ?? 'a local directory'}`];
     else if (pkg.source?.kind === 'directory') node.notes = [`built from the local directory ${pkg.source.location ?? ''}`.trim()];
-    if (node.artifacts.length === 0 && pkg.files.length > 0) {
-      builder.diagnose(
-        'warning',
-        `${pkg.name} ${node.version}: none of its ${pkg.files.length} file(s) fits the target; Poetry would stop with an error`,
-        locate(`package[${pkg.index}]`),
-      );
-    }
-    if (!builder.addNode(node)) {
-      builder.diagnose('warning', `${pkg.name} is reached in two locked versions on this target; the graph keeps ${builder.node(pkg.name)?.version}`);
-    }
+    builder.addLockedNode(node, pkg.files.length, 'Poetry', locate(`package[${pkg.index}]`));
   }
 }
 

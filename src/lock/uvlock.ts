@@ -217,16 +217,7 @@ export function readUvLock(
     if (pkg.source.kind === 'vcs') notes.push(`built from ${pkg.source.location ?? 'a VCS checkout'}`);
     if (notes.length > 0) node.notes = notes;
     if (on.size > 0) node.extras = [...on];
-    if (node.artifacts.length === 0 && pkg.files.length > 0) {
-      builder.diagnose(
-        'warning',
-        `${pkg.name} ${node.version}: none of its ${pkg.files.length} file(s) fits the target; uv would stop with an error`,
-        locate(`package[${pkg.index}]`),
-      );
-    }
-    if (!builder.addNode(node)) {
-      builder.diagnose('warning', `${pkg.name} is reached in two locked versions on this target; the graph keeps ${builder.node(pkg.name)?.version}`);
-    }
+    builder.addLockedNode(node, pkg.files.length, 'uv', locate(`package[${pkg.index}]`));
   }
   if (choice.project) for (const r of roots) builder.addRoot(r.name);
   for (const d of direct) builder.addRoot(d);
