@@ -8,7 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Envelope } from '../src/attest/types.js';
-import { readEnvelopeValues } from '../src/cli/envelope-files.js';
+import { readEnvelopeValues } from '../src/app/envelope-files.js';
 import { followFeed, syncFeed } from '../src/feed/follow.js';
 import { initRepository, publishToRepository } from '../src/feed/repository.js';
 import { importEnvelopes } from '../src/store/import.js';

@@ -86,6 +86,15 @@ export { decideFile, projectStatements, releaseOf } from './app/decide.js';
 export type { DecideFileInput, FileDecision, FileVerdict } from './app/decide.js';
 export { gatherStatements, loadedSource, storeSource } from './app/sources.js';
 export type { Gathered, SetAside, StatementSource } from './app/sources.js';
+export { importStatements, locateRejections } from './app/import.js';
+export type { ImportInput, ImportResult } from './app/import.js';
+export { readEnvelopeValues, loadEnvelopes } from './app/envelope-files.js';
+export type { EnvelopeValues, LoadedEnvelopes, Rejection } from './app/envelope-files.js';
+export { signReview, retractableIds, releaseArtifacts, fetchRelease, diffReleases, certify } from './app/review.js';
+export type { SignReviewInput, SignedStatement, BoundArtifact, FetchedFile, CertifyInput, Pin } from './app/review.js';
+export { pruneExemptions, unneededExemptions } from './app/prune.js';
+export type { PruneInput, PruneDecision } from './app/prune.js';
+export { lockedReleases } from './app/locked.js';
 
 // Policy: parse, evaluate, suggest (pure)
 export { evaluatePolicy } from './trust/evaluate.js';

@@ -15,7 +15,7 @@ import { findPolicy, loadPolicy } from '../trust/load.js';
 import type { Policy } from '../trust/policy.js';
 import type { PolicyReport } from '../trust/report.js';
 import { suggestReviews, type SuggestOptions } from '../trust/suggest.js';
-import { loadEnvelopes, describeRejection } from '../cli/envelope-files.js';
+import { loadEnvelopes, describeRejection } from './envelope-files.js';
 import { confirmIndexes, type ConfirmOptions, type IndexConfirmation } from './index-confirm.js';
 import { gatherStatements, loadedSource, storeSource, type SetAside, type StatementSource } from './sources.js';
 

@@ -1,9 +1,11 @@
 // The prune use case (cargo-vet's `prune`): which [[exemption]] entries of a policy are no longer
-// needed, because the release left the lock or now passes on its own reviews. Pure: no I/O.
+// needed, because the release left the lock or now passes on its own reviews. No I/O beyond the
+// statement sources it is given.
 import type { Statement } from '../attest/types.js';
 import type { Graph } from '../graph/graph.js';
 import { evaluatePolicy } from '../trust/evaluate.js';
 import type { Policy } from '../trust/policy.js';
+import { gatherStatements, type SetAside, type StatementSource } from './sources.js';
 
 export interface PruneDecision {
   name: string;
@@ -42,4 +44,19 @@ export function unneededExemptions(
     else if (passes.has(key)) decisions.push({ name: ex.name, version: ex.version, why: 'passes' });
   }
   return decisions;
+}
+
+export interface PruneInput {
+  /** The lock's releases on every common target (`lockedReleases`). */
+  locked: { graph: Graph; nodes: ReadonlyMap<string, unknown> };
+  sources: readonly StatementSource[];
+  policy: Policy;
+  now: Date;
+}
+
+/** Gathers the statements about the locked releases and decides which exemptions can go. */
+export async function pruneExemptions(input: PruneInput): Promise<{ decisions: PruneDecision[]; setAside: SetAside[] }> {
+  const { graph, nodes } = input.locked;
+  const gathered = await gatherStatements(input.sources, graph.nodes.map((n) => n.name));
+  return { decisions: unneededExemptions(graph, gathered.statements, input.policy, nodes, input.now), setAside: gathered.setAside };
 }

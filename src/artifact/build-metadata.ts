@@ -21,7 +21,7 @@ import { parseSdistFilename } from '../pep/filename.js';
 import { parseCoreMetadata, type CoreMetadata } from '../pep/metadata.js';
 import { archiveFormat, extractArchive, singleTopDirectory, type ArchiveSource } from './archive.js';
 import { archiveLimits, formatBytes, type ArchiveLimits } from './limits.js';
-import { parsePyproject } from './pyproject.js';
+import { parsePyproject } from '../pep/pyproject.js';
 import { describeSandbox, findSandbox, runInSandbox, type Sandbox, type SandboxOptions, type SandboxRun } from './sandbox.js';
 import { describeEmulation, interpreterCandidates, minorVersion, targetEmulation, type MetadataBuildInfo } from './target-env.js';
 import { decodeUtf8 } from './wheel.js';

@@ -14,8 +14,9 @@ import { buildSdistMetadata, type BuildEnvironment, type BuildMetadataOptions } 
 import { archiveLimits } from './limits.js';
 import { invalidArchive } from './member.js';
 import type { MetadataBuildInfo } from './target-env.js';
-import { parsePyproject, type ProjectTable, type Pyproject } from './pyproject.js';
+import { parsePyproject, type ProjectTable, type Pyproject } from '../pep/pyproject.js';
 import { decodeUtf8, type ReadArchiveOptions } from './wheel.js';
+import { FieldProblems } from '../text/problems.js';
 
 export interface SdistMetadata {
   readonly format: ArchiveFormat;
@@ -151,7 +152,7 @@ function projectDependencies(
   project: ProjectTable,
   file: string,
 ): Pick<SdistDependencies, 'requiresDist' | 'providesExtra' | 'requiresPython'> {
-  const problems: PyvouchError[] = [];
+  const problems = new FieldProblems('METADATA_PARSE', { file, headline: (_first, total) => `${total} invalid dependency field(s) in pyproject.toml` });
   const parse = (text: string, path: string, extra?: string): Requirement | undefined => {
     try {
       const req = new Requirement(text);
@@ -161,9 +162,7 @@ function projectDependencies(
       const head = req.marker === null ? req.toString() : req.toString().slice(0, -`; ${req.marker.toString()}`.length);
       return new Requirement(`${head.trimEnd()} ; ${marker}`);
     } catch (err) {
-      problems.push(
-        new PyvouchError('METADATA_PARSE', err instanceof Error ? err.message : String(err), { file, path, cause: err }),
-      );
+      problems.add(path, err instanceof Error ? err.message : String(err), { cause: err });
       return undefined;
     }
   };
@@ -186,23 +185,10 @@ function projectDependencies(
     try {
       requiresPython = new SpecifierSet(project.requiresPython).toString();
     } catch (err) {
-      problems.push(
-        new PyvouchError('METADATA_PARSE', err instanceof Error ? err.message : String(err), {
-          file,
-          path: 'project.requires-python',
-          cause: err,
-        }),
-      );
+      problems.add('project.requires-python', err instanceof Error ? err.message : String(err), { cause: err });
     }
   }
-  const [first] = problems;
-  if (first !== undefined) {
-    throw new PyvouchError('METADATA_PARSE', `${problems.length} invalid dependency field(s) in pyproject.toml`, {
-      file,
-      problems,
-      ...(problems.length === 1 && first.path !== undefined ? { path: first.path } : {}),
-    });
-  }
+  problems.throwIfAny();
   return { requiresDist, providesExtra, requiresPython };
 }
 

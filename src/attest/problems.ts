@@ -1,7 +1,8 @@
-// Collects every bad field of a decoded statement, each under its dotted path, so one error can
-// report all of them (the project's convention) instead of stopping at the first.
+// Reads the fields of a decoded statement (or provenance bundle), recording every bad one under its
+// dotted path in the one collector (src/text/problems.ts), so one error reports all of them.
 
-import { PyvouchError, type ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+import { FieldProblems } from '../text/problems.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -16,27 +17,10 @@ export function show(value: unknown): string {
   return text.length > 80 ? text.slice(0, 77) + '...' : text;
 }
 
-export class Problems {
-  private readonly found: { path: string; message: string }[] = [];
-
-  constructor(private readonly code: ErrorCode) {}
-
-  add(path: string, message: string): void {
-    this.found.push({ path, message });
-  }
-
-  get empty(): boolean {
-    return this.found.length === 0;
-  }
-
-  /** Throws one error for everything found so far: the first problem, with all of them attached. */
-  throwIfAny(): void {
-    const first = this.found[0];
-    if (first === undefined) return;
-    const problems =
-      this.found.length > 1 ? this.found.map((p) => new PyvouchError(this.code, p.message, { path: p.path })) : [];
-    const more = this.found.length > 1 ? ` (and ${this.found.length - 1} more problem(s))` : '';
-    throw new PyvouchError(this.code, `${first.message}${more}`, { path: first.path, problems });
+/** The problems of one decoded statement or bundle (src/text/problems.ts), with typed field readers. */
+export class Problems extends FieldProblems {
+  constructor(code: ErrorCode) {
+    super(code, { carry: 'several' });
   }
 
   /** A required string; records a problem and returns undefined when it is not one. */

@@ -8,13 +8,14 @@ import { initRepository, publishToRepository, rotateRoleKeys, type InitOptions }
 import { fetchFirstRoot, followFeed, listFeeds, syncFeed, unfollowFeed, type SyncResult } from '../feed/follow.js';
 import { findRegistryEntry, loadRegistry } from '../feed/registry.js';
 import { isRoleName, parseDuration, TOP_LEVEL_ROLES, type RoleName } from '../feed/tuf.js';
-import { asError, describeRejection, readEnvelopeValues } from './envelope-files.js';
+import { describeRejection, readEnvelopeValues, rejectionJson } from '../app/envelope-files.js';
+import { locateRejections } from '../app/import.js';
 import { colorEnabled, paint } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { createProgress } from './progress.js';
 import { run } from './run.js';
+import { collectOption } from './options.js';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** `ROLE=VALUE` or a bare VALUE (applies to every role). */
 function perRole(values: readonly string[], option: string): Partial<Record<RoleName, string[]>> {
@@ -40,8 +41,8 @@ export function registerFeed(program: Command): void {
     .argument('<dir>', 'directory to create; serve its repository/ subdirectory')
     .option('--name <name>', 'feed name (default: the directory name)')
     .option('--description <text>', 'what the feed audits', '')
-    .option('--key <[role=]file>', 'a pyvouch key file signing ROLE (or every role); repeatable. Missing keys are generated in DIR/keys', collect, [])
-    .option('--threshold <[role=]n>', 'signatures each role (or ROLE) needs; repeatable', collect, [])
+    .option('--key <[role=]file>', 'a pyvouch key file signing ROLE (or every role); repeatable. Missing keys are generated in DIR/keys', collectOption, [])
+    .option('--threshold <[role=]n>', 'signatures each role (or ROLE) needs; repeatable', collectOption, [])
     .option('--root-expiry <duration>', 'root validity (e.g. 365d)')
     .option('--targets-expiry <duration>', 'targets validity (e.g. 90d)')
     .option('--snapshot-expiry <duration>', 'snapshot validity (e.g. 7d)')
@@ -93,15 +94,9 @@ export function registerFeed(program: Command): void {
           }
         }
         const result = await publishToRepository(dir, values);
-        const rejected = [
-          ...read.rejected,
-          ...result.rejected.map((r) => {
-            const from = read.values[r.index];
-            return { file: from?.file ?? '(store)', ...(from?.line === undefined ? {} : { line: from.line }), error: asError(r.error) };
-          }),
-        ];
+        const rejected = [...read.rejected, ...locateRejections(read, result.rejected, '(store)')];
         if (opts.format === 'json') {
-          process.stdout.write(`${JSON.stringify({ published: result.published, duplicates: result.duplicates, statements: result.statements, versions: result.versions, rejected: rejected.map((r) => ({ file: r.file, ...(r.line === undefined ? {} : { line: r.line }), ...r.error.toJSON() })) }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ published: result.published, duplicates: result.duplicates, statements: result.statements, versions: result.versions, rejected: rejected.map(rejectionJson) }, null, 2)}\n`);
         } else {
           const color = colorEnabled(process.stderr);
           for (const r of rejected) process.stderr.write(`${paint(color, 'red', 'rejected')} ${describeRejection(r)}\n`);
@@ -117,7 +112,7 @@ export function registerFeed(program: Command): void {
     .description("replace a role's keys (a new root signed by old and new root keys)")
     .argument('<dir>', 'the feed repository')
     .requiredOption('--role <role>', TOP_LEVEL_ROLES.join(', '))
-    .option('--key <file>', 'new key file (repeatable; default: generate one)', collect, [])
+    .option('--key <file>', 'new key file (repeatable; default: generate one)', collectOption, [])
     .option('--threshold <n>', 'signatures the role needs from now on')
     .action(
       run(async (dir: string, opts: { role: string; key: string[]; threshold?: string }) => {
@@ -137,7 +132,7 @@ export function registerFeed(program: Command): void {
     .argument('[location]', 'the feed URL or directory (omit with --from-registry)')
     .option('--root <file>', "the feed's root.json, obtained from its publisher")
     .option('--name <name>', 'local name of the feed (a policy party matches it: feed = "NAME")')
-    .option('--criteria-map <theirs=ours>', 'count their criterion as ours (repeatable); unmapped criteria are dropped', collect, [])
+    .option('--criteria-map <theirs=ours>', 'count their criterion as ours (repeatable); unmapped criteria are dropped', collectOption, [])
     .option('--from-registry <name>', 'follow an audit source of the registry (root checked against its pinned fingerprint)')
     .option('--format <format>', 'text or json', 'text')
     .action(

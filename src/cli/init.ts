@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { generateIdentity } from '../attest/keys.js';
 import { keyFilePath, readKeyFile, writeKeyFile } from '../attest/keyfile.js';
 import { PyvouchError } from '../errors.js';
-import { lockedReleases } from './locked.js';
+import { lockedReleases } from '../app/locked.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
 

@@ -8,12 +8,22 @@ import { parse as parseToml } from 'smol-toml';
 import { PyvouchError } from '../errors.js';
 import { canonicalizeName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
-import { unneededExemptions, type PruneDecision } from '../app/prune.js';
+import { statementFilesSource } from '../app/check.js';
+import { lockedReleases } from '../app/locked.js';
+import { pruneExemptions, type PruneDecision } from '../app/prune.js';
+import { storeSource, type StatementSource } from '../app/sources.js';
+import { openStore } from '../store/open.js';
+import type { StatementStore } from '../store/store.js';
 import { findPolicy, loadPolicy } from '../trust/load.js';
-import { collectOption, gatherStatements, lockedReleases, type StatementSourceOptions } from './locked.js';
+import { colorEnabled, paint } from './output.js';
+import { collectOption } from './options.js';
+import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
 
-interface PruneOptions extends StatementSourceOptions {
+interface PruneOptions {
+  store?: string;
+  statements?: string[];
+  db: boolean;
   policy?: string;
   at?: string;
   dryRun?: boolean;
@@ -91,9 +101,23 @@ export function registerPrune(program: Command): void {
         if (policy?.file === undefined) throw new PyvouchError('USAGE', `no policy beside ${lock}`, { help: 'pass it with --policy PATH' });
         const now = opts.at === undefined ? new Date() : new Date(opts.at);
         if (Number.isNaN(now.getTime())) throw new PyvouchError('USAGE', `cannot read --at '${opts.at}'`, { help: 'use an RFC 3339 time' });
-        const { graph, nodes } = lockedReleases(lock);
-        const statements = await gatherStatements([...new Set(graph.nodes.map((n) => n.name))], opts, now);
-        const decisions: PruneDecision[] = unneededExemptions(graph, statements, policy, nodes, now);
+        const locked = lockedReleases(lock);
+        const sources: StatementSource[] = [];
+        let store: StatementStore | undefined;
+        let decisions: PruneDecision[];
+        try {
+          if (opts.db) {
+            store = await openStore(opts.store, pyvouchDirs().data);
+            sources.push(storeSource(store));
+          }
+          if (opts.statements !== undefined && opts.statements.length > 0) sources.push(statementFilesSource(opts.statements, now));
+          const pruned = await pruneExemptions({ locked, sources, policy, now });
+          decisions = pruned.decisions;
+          const color = colorEnabled(process.stderr);
+          for (const s of pruned.setAside) process.stderr.write(`${paint(color, 'yellow', 'warning')}: ignored ${s.source === '--statements' ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
+        } finally {
+          await store?.close();
+        }
         const drop = new Set(decisions.map((d) => `${d.name}==${d.version}`));
         const text = readFileSync(policy.file, 'utf8');
         const edited = removeExemptions(text, (name, version) => drop.has(`${name}==${version}`));

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { TargetOptions } from './target.js';
 import type { ResolveCommandOptions } from './resolve.js';
 import { run } from './run.js';
+import { collectOption } from './options.js';
 
 export const DEFAULT_INDEX = 'https://pypi.org/simple/';
 
@@ -18,14 +19,13 @@ export interface ResolveInputOptions extends TargetOptions {
   cache?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** The options every command that resolves shares (resolve, check -r, suggest -r). */
 export function addResolveOptions(cmd: Command): Command {
   return cmd
-    .option('-r, --requirement <file>', 'resolve the requirements in this file (repeatable)', collect)
-    .option('-c, --constraint <file>', 'constrain versions with this file (repeatable)', collect)
-    .option('--index <url|dir>', `a simple index URL or a directory of wheels and sdists (repeatable; default ${DEFAULT_INDEX}, or the file's --index-url)`, collect)
+    .option('-r, --requirement <file>', 'resolve the requirements in this file (repeatable)', collectOption)
+    .option('-c, --constraint <file>', 'constrain versions with this file (repeatable)', collectOption)
+    .option('--index <url|dir>', `a simple index URL or a directory of wheels and sdists (repeatable; default ${DEFAULT_INDEX}, or the file's --index-url)`, collectOption)
     .option('--pre', 'allow pre-releases of every package')
     .option('--rules <rules>', 'pip or uv: whose rules for pre-releases, yanked files and Requires-Python', 'pip')
     .option('--no-build', 'never run an sdist build backend, even sandboxed (dynamic sdists become unusable)')

@@ -1,26 +1,21 @@
 // The commands that make signed statements: review, vote, like, flag (about an exact release, bound
 // to its artifacts' sha256), trust (about another identity) and retract (takes back statements of
-// one's own). Each builds an in-toto statement,
-// signs it with the user's key, verifies it like any imported one, stores it and prints its id.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+// one's own). Each parses its flags, opens the key and the store, and calls src/app/review.ts, which
+// builds the in-toto statement, signs it, verifies it like any imported one and stores it.
 import type { Command } from 'commander';
 import { PyvouchError } from '../errors.js';
-import { buildStatement, signStatement, type StatementInput } from '../attest/statement.js';
-import { verifyStatementEnvelope } from '../attest/verify.js';
+import { releaseArtifacts, retractableIds, signReview, type SignedStatement, type SignReviewInput } from '../app/review.js';
+import type { Identity } from '../attest/keys.js';
 import { loadDefaultKey, readKeyFile, keyFilePath } from '../attest/keyfile.js';
 import { isDidKey } from '../attest/did.js';
 import { FINDING_SEVERITIES, REVIEW_RATINGS, TRUST_LEVELS } from '../attest/predicate.js';
 import type { FindingSeverity, ReviewRating, TrustLevel } from '../attest/types.js';
 import { canonicalizeName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
-import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
-import { loadLockFile } from '../lock/load.js';
-import { parseTarget } from '../pep/environment.js';
 import { openStore } from '../store/open.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
+import { collectOption } from './options.js';
 
 export interface CommonOptions {
   comment?: string;
@@ -56,125 +51,42 @@ export function parseExpiry(text: string, now: Date): string {
   return new Date(ms).toISOString();
 }
 
-const sha256File = (path: string): string => {
-  try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
-  } catch (err) {
-    throw new PyvouchError('IO', `cannot read ${path}: ${(err as Error).message}`, { file: path, cause: err });
-  }
-};
-
-/** The platforms a lock's artifacts are collected over, so a review binds to every file of the release. */
-const BINDING_TARGETS = [
-  { platform: 'linux', machine: 'x86_64' },
-  { platform: 'linux', machine: 'aarch64' },
-  { platform: 'macos', machine: 'arm64' },
-  { platform: 'macos', machine: 'x86_64' },
-  { platform: 'windows', machine: 'AMD64' },
-];
-const BINDING_PYTHONS = ['3.9', '3.10', '3.11', '3.12', '3.13'];
-
-/** The artifacts (filename + sha256) of name==version, from local files or from a lock file. */
-export function resolveArtifacts(pin: { name: string; version: string }, opts: TargetedOptions): { filename: string; sha256: string }[] {
-  const out = new Map<string, string>();
-  for (const path of opts.file ?? []) {
-    const filename = basename(path);
-    let parsed: { name: string; version: { toString(): string } };
-    try {
-      parsed = filename.endsWith('.whl') ? parseWheelFilename(filename) : parseSdistFilename(filename);
-    } catch (err) {
-      throw new PyvouchError('USAGE', `${path} is not a wheel or sdist file name`, { file: path, cause: err });
-    }
-    if (canonicalizeName(parsed.name) !== pin.name || new Version(parsed.version.toString()).toString() !== pin.version) {
-      throw new PyvouchError('USAGE', `${filename} is a file of ${parsed.name} ${parsed.version.toString()}, not of ${pin.name} ${pin.version}`, { file: path });
-    }
-    out.set(filename, sha256File(path));
-  }
-  if (opts.lock !== undefined) {
-    let found = false;
-    for (const python of BINDING_PYTHONS) {
-      for (const t of BINDING_TARGETS) {
-        let graph;
-        try {
-          graph = loadLockFile(opts.lock, parseTarget({ python, ...t }), { allGroups: true, allExtras: true });
-        } catch (err) {
-          if (err instanceof PyvouchError && err.code !== 'IO' && err.code !== 'LOCK_PARSE' && err.code !== 'LOCK_UNSUPPORTED') continue;
-          throw err;
-        }
-        const node = graph.nodes.find((n) => n.name === pin.name && n.version === pin.version);
-        if (node === undefined) continue;
-        found = true;
-        for (const a of node.artifacts) if (a.sha256 !== undefined) out.set(a.filename, a.sha256);
-      }
-    }
-    if (!found) throw new PyvouchError('USAGE', `${opts.lock} does not lock ${pin.name}==${pin.version}`, { file: opts.lock });
-  }
-  if (out.size === 0) {
-    throw new PyvouchError('USAGE', `no artifact digests for ${pin.name}==${pin.version}: a statement binds to exact files`, {
-      help: 'name the files with --file PATH, or a lock file that records their sha256 with --lock FILE',
-    });
-  }
-  return [...out].map(([filename, sha256]) => ({ filename, sha256 })).sort((a, b) => a.filename.localeCompare(b.filename));
-}
-
 async function loadIdentity(opts: CommonOptions): Promise<Awaited<ReturnType<typeof loadDefaultKey>>> {
   const dirs = pyvouchDirs();
   return opts.key === undefined ? await loadDefaultKey(dirs.config) : await readKeyFile(opts.key.includes('/') ? opts.key : keyFilePath(dirs.config, opts.key));
 }
 
-/**
- * `pyvouch retract ID...`: only the author of a statement can take it back (evaluation ignores a
- * retraction by anyone else), so refuse ids the store holds under another signer, and say so.
- */
+/** `pyvouch retract ID...`: signs a retraction of statements of one's own (src/app/review.ts checks whose they are). */
 async function retractStatements(ids: string[], opts: CommonOptions): Promise<number> {
   const identity = await loadIdentity(opts);
-  const wanted = ids.map((id) => id.trim().toLowerCase());
-  for (const id of wanted) {
-    if (!/^[0-9a-f]{64}$/.test(id)) {
-      throw new PyvouchError('USAGE', `'${id}' is not a statement id`, { help: 'a statement id is 64 hex digits, as `pyvouch show NAME` prints it' });
-    }
-  }
   const store = await openStore(opts.store, pyvouchDirs().data);
+  let wanted: string[];
   try {
-    for (const id of wanted) {
-      const found = await store.get(id);
-      if (found === undefined) {
-        throw new PyvouchError('USAGE', `no statement ${id} in ${store.location}`, { help: 'import the statement first, or check the id with `pyvouch show NAME`' });
-      }
-      if (found.statement.agent !== identity.did) {
-        throw new PyvouchError('USAGE', `statement ${id} was signed by ${found.statement.agent}, not by your key ${identity.did}: only its author can retract it`, {
-          help: 'to stop counting someone else\'s statement, sign a negative review, a flag, or a distrust of its author',
-        });
-      }
-      if (found.statement.kind === 'rotate') {
-        throw new PyvouchError('USAGE', `statement ${id} is a key rotation: rotations cannot be retracted`, { help: 'rotate to a new key instead' });
-      }
-    }
+    wanted = await retractableIds(store, ids, identity);
   } finally {
     await store.close();
   }
-  return signAndStore({ kind: 'retract', retracts: wanted, description: opts.comment ?? '' }, opts);
+  return signAndStore({ kind: 'retract', retracts: wanted, description: opts.comment ?? '' }, opts, identity);
 }
 
 /** Signs, verifies (as an importer would), stores and reports a statement. */
-export async function signAndStore(input: Omit<StatementInput, 'agent'>, opts: CommonOptions): Promise<number> {
-  const dirs = pyvouchDirs();
-  const identity = await loadIdentity(opts);
+export async function signAndStore(input: SignReviewInput['statement'], opts: CommonOptions, signer?: Identity): Promise<number> {
+  const identity = signer ?? (await loadIdentity(opts));
   const now = new Date();
-  const statement = buildStatement({
-    ...input,
-    agent: { did: identity.did, ...(identity.name === undefined ? {} : { name: identity.name }) },
-    startTime: now.toISOString(),
-    ...(opts.expires === undefined ? {} : { endTime: parseExpiry(opts.expires, now) }),
-  });
-  const envelope = signStatement(statement, identity);
-  const stored = verifyStatementEnvelope(envelope);
-  const store = await openStore(opts.store, dirs.data);
+  const store = await openStore(opts.store, pyvouchDirs().data);
+  let signed: SignedStatement;
   try {
-    await store.put([stored]);
+    signed = await signReview({
+      statement: input,
+      identity,
+      store,
+      now,
+      ...(opts.expires === undefined ? {} : { endTime: parseExpiry(opts.expires, now) }),
+    });
   } finally {
     await store.close();
   }
+  const { stored, envelope } = signed;
   if (opts.json === true) process.stdout.write(`${JSON.stringify({ id: stored.statement.id, statement: stored.statement, envelope }, null, 2)}\n`);
   else {
     process.stderr.write(`signed ${input.kind} statement by ${identity.did}${input.package !== undefined ? ` about ${input.package.name}==${input.package.version}` : ''}\n`);
@@ -183,16 +95,28 @@ export async function signAndStore(input: Omit<StatementInput, 'agent'>, opts: C
   return 0;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const oneOf = <T extends string>(value: string, allowed: readonly T[], what: string): T => {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new PyvouchError('USAGE', `unknown ${what} '${value}'`, { help: `use one of: ${allowed.join(', ')}` });
 };
 
+const criteriaList = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** What a review and an audit both say: the release and its files, the criteria met, the delta base, why. */
+function criteriaClaim(pin: { name: string; version: string }, opts: TargetedOptions & { criteria: string; deltaFrom?: string }) {
+  return {
+    package: pin,
+    artifacts: releaseArtifacts(pin, opts),
+    criteria: criteriaList(opts.criteria),
+    ...(opts.deltaFrom === undefined ? {} : { deltaFrom: new Version(opts.deltaFrom).toString() }),
+    description: opts.comment ?? '',
+  };
+}
+
 function targeted(cmd: Command): Command {
   return cmd
     .argument('<pin>', 'the release, as NAME==VERSION')
-    .option('--file <path>', 'a wheel or sdist of the release to bind to (repeatable)', collect)
+    .option('--file <path>', 'a wheel or sdist of the release to bind to (repeatable)', collectOption)
     .option('--lock <file>', 'bind to the release\'s files as recorded in this lock file')
     .option('--comment <text>', 'why: the statement\'s description')
     .option('--expires <when>', 'stop counting after this date or duration (2027-01-31, 180d, 1y)')
@@ -212,26 +136,14 @@ export function registerStatementCommands(program: Command): void {
     .option('--json', 'print the signed statement as JSON')
     .action(run(async (ids: string[], opts: CommonOptions) => retractStatements(ids, opts)));
 
-  const criteriaList = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
   targeted(program.command('review').description('sign a review of an exact release: the criteria it meets, a rating and why'))
     .option('--criteria <list>', 'criteria the release meets, comma-separated', 'safe-to-deploy')
     .option('--rating <rating>', `rating: ${REVIEW_RATINGS.join(', ')}`, 'positive')
     .option('--delta-from <version>', 'the review covers only the diff from this (already reviewed) version')
     .action(
       run(async (pinText: string, opts: TargetedOptions & { criteria: string; rating: string; deltaFrom?: string }) => {
-        const pin = parsePin(pinText);
-        return signAndStore(
-          {
-            kind: 'review',
-            package: pin,
-            artifacts: resolveArtifacts(pin, opts),
-            criteria: criteriaList(opts.criteria),
-            rating: oneOf<ReviewRating>(opts.rating, REVIEW_RATINGS, 'rating'),
-            ...(opts.deltaFrom === undefined ? {} : { deltaFrom: new Version(opts.deltaFrom).toString() }),
-            description: opts.comment ?? '',
-          },
-          opts,
-        );
+        const rating = oneOf<ReviewRating>(opts.rating, REVIEW_RATINGS, 'rating');
+        return signAndStore({ kind: 'review', ...criteriaClaim(parsePin(pinText), opts), rating }, opts);
       }),
     );
 
@@ -240,18 +152,7 @@ export function registerStatementCommands(program: Command): void {
     .option('--delta-from <version>', 'the audit covers only the diff from this (already audited) version')
     .action(
       run(async (pinText: string, opts: TargetedOptions & { criteria: string; deltaFrom?: string }) => {
-        const pin = parsePin(pinText);
-        return signAndStore(
-          {
-            kind: 'assess',
-            package: pin,
-            artifacts: resolveArtifacts(pin, opts),
-            criteria: criteriaList(opts.criteria),
-            ...(opts.deltaFrom === undefined ? {} : { deltaFrom: new Version(opts.deltaFrom).toString() }),
-            description: opts.comment ?? '',
-          },
-          opts,
-        );
+        return signAndStore({ kind: 'assess', ...criteriaClaim(parsePin(pinText), opts) }, opts);
       }),
     );
 
@@ -261,7 +162,7 @@ export function registerStatementCommands(program: Command): void {
       run(async (pinText: string, opts: TargetedOptions & { against?: boolean }) => {
         const pin = parsePin(pinText);
         return signAndStore(
-          { kind: 'vote', package: pin, artifacts: resolveArtifacts(pin, opts), vote: opts.against === true ? 'against' : 'for', description: opts.comment ?? '' },
+          { kind: 'vote', package: pin, artifacts: releaseArtifacts(pin, opts), vote: opts.against === true ? 'against' : 'for', description: opts.comment ?? '' },
           opts,
         );
       }),
@@ -270,7 +171,7 @@ export function registerStatementCommands(program: Command): void {
   targeted(program.command('like').description('like an exact release (a weak, public signal)')).action(
     run(async (pinText: string, opts: TargetedOptions) => {
       const pin = parsePin(pinText);
-      return signAndStore({ kind: 'like', package: pin, artifacts: resolveArtifacts(pin, opts), description: opts.comment ?? '' }, opts);
+      return signAndStore({ kind: 'like', package: pin, artifacts: releaseArtifacts(pin, opts), description: opts.comment ?? '' }, opts);
     }),
   );
 
@@ -287,7 +188,7 @@ export function registerStatementCommands(program: Command): void {
           {
             kind: 'flag',
             package: pin,
-            artifacts: resolveArtifacts(pin, opts),
+            artifacts: releaseArtifacts(pin, opts),
             finding: { kind: opts.kind.trim().toLowerCase(), severity: oneOf<FindingSeverity>(opts.severity, FINDING_SEVERITIES, 'severity') },
             description: opts.comment,
           },

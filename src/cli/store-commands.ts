@@ -7,8 +7,8 @@ import { PyvouchError } from '../errors.js';
 import { canonicalizeName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
 import { openStore } from '../store/open.js';
-import { asError, describeRejection, readEnvelopeValues } from './envelope-files.js';
-import { importEnvelopes } from '../store/import.js';
+import { describeRejection, readEnvelopeValues, rejectionJson } from '../app/envelope-files.js';
+import { importStatements } from '../app/import.js';
 import { colorEnabled, paint } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { withProgress } from './progress.js';
@@ -26,31 +26,21 @@ export function registerStoreCommands(program: Command): void {
     .option('--format <format>', 'text or json', 'text')
     .action(
       run(async (paths: string[], opts: { store?: string; format: string }) => {
-        const read = readEnvelopeValues(paths);
+        const envelopes = readEnvelopeValues(paths);
         const store = await openStore(opts.store, pyvouchDirs().data);
-        let outcome;
+        let loaded;
         try {
-          outcome = await withProgress(`import: verifying and storing ${read.values.length} statements`, () =>
-            importEnvelopes(store, read.values.map((v) => v.value), { batch: BATCH, now: new Date() }),
+          loaded = await withProgress(`import: verifying and storing ${envelopes.values.length} statements`, () =>
+            importStatements({ store, envelopes, now: new Date(), batch: BATCH }),
           );
         } finally {
           await store.close();
         }
-        const inserted = outcome.inserted;
-        const duplicates = outcome.duplicates;
-        const loaded = {
-          files: read.files,
-          rejected: [
-            ...read.rejected,
-            ...outcome.rejected.map((r) => {
-              const from = read.values[r.index]!;
-              return { file: from.file, ...(from.line === undefined ? {} : { line: from.line }), error: asError(r.error) };
-            }),
-          ],
-        };
+        const inserted = loaded.imported;
+        const duplicates = loaded.duplicates;
         if (opts.format === 'json') {
           process.stdout.write(
-            `${JSON.stringify({ files: loaded.files, imported: inserted, duplicates, rejected: loaded.rejected.map((r) => ({ file: r.file, ...(r.line === undefined ? {} : { line: r.line }), ...r.error.toJSON() })) }, null, 2)}\n`,
+            `${JSON.stringify({ files: loaded.files, imported: inserted, duplicates, rejected: loaded.rejected.map(rejectionJson) }, null, 2)}\n`,
           );
         } else {
           const color = colorEnabled(process.stderr);

@@ -1,9 +1,9 @@
 // Shared machinery of the lock-file readers: TOML parsing with located errors, collecting every bad
-// field before failing, marker evaluation for one target (PEP 508), artifact choice (PEP 425) and the
+// field before failing (src/text/problems.ts, located by src/text/toml-lines.ts), marker evaluation for one target (PEP 508), artifact choice (PEP 425) and the
 // graph builder that keeps nodes unique per canonical name (PEP 503).
 
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { PyvouchError, isPyvouchError } from '../errors.js';
+import { PyvouchError } from '../errors.js';
 import type {
   Artifact,
   Graph,
@@ -20,7 +20,8 @@ import { canonicalizeName } from '../pep/name.js';
 import { SpecifierSet } from '../pep/specifier.js';
 import { selectArtifacts } from '../pep/tags.js';
 import { Version } from '../pep/version.js';
-import { LineIndex, MAX_PATH_SEGMENTS, MAX_PROBLEMS, TomlHeaderIndex } from '../text/line-index.js';
+import { FieldProblems, type FieldPath } from '../text/problems.js';
+import { tomlLocator } from '../text/toml-lines.js';
 
 /**
  * The version a node carries when the lock records none (a dynamic-version workspace member, a
@@ -49,159 +50,40 @@ export function parseTomlDocument(text: string, file: string): TomlTable {
 }
 
 /**
- * Collects every problem of one input so the user can fix them all in one go; `throwIfAny` raises
- * the first with the rest attached as `problems`.
+ * The problems of one lock file (src/text/problems.ts), raised as one LOCK_PARSE error in file
+ * order: the first as the headline, the rest attached. `locate` is the file's `tomlLocator`.
  */
-export class Problems {
-  private readonly list: PyvouchError[] = [];
-  /** Problems found beyond MAX_PROBLEMS, counted but not kept. */
-  private dropped = 0;
-
-  constructor(
-    readonly file: string,
-    private readonly locate: (path: string) => number | undefined = () => undefined,
-  ) {}
-
-  add(path: string | undefined, message: string, line?: number): void {
-    // Past the cap a problem is only counted: locating and keeping thousands helps nobody.
-    if (this.list.length >= MAX_PROBLEMS) {
-      this.dropped++;
-      return;
-    }
-    const at = line ?? (path === undefined ? undefined : this.locate(path));
-    this.list.push(
-      new PyvouchError('LOCK_PARSE', message, {
-        file: this.file,
-        ...(path === undefined ? {} : { path }),
-        ...(at === undefined ? {} : { line: at }),
-      }),
-    );
-  }
-
-  /** Record an error thrown by a pep/ parser (bad version, marker, requirement) against a field. */
-  addError(path: string | undefined, err: unknown, line?: number): void {
-    if (isPyvouchError(err)) this.add(path, err.message, line);
-    else throw err;
-  }
-
-  get count(): number {
-    return this.list.length + this.dropped;
-  }
-
-  throwIfAny(): void {
-    // File order reads best; problems without a line keep their place after those with one.
-    const sorted = this.list
-      .map((p, i) => ({ p, i }))
-      .sort((a, b) => (a.p.line ?? Infinity) - (b.p.line ?? Infinity) || a.i - b.i)
-      .map((x) => x.p);
-    const [first, ...rest] = sorted;
-    if (first === undefined) return;
-    const others = rest.length + this.dropped;
-    const more = others === 0 ? '' : ` (and ${others} more problem${others === 1 ? '' : 's'}${this.dropped > 0 ? `, the first ${MAX_PROBLEMS} listed` : ''})`;
-    // The count belongs to the headline, before any multi-line excerpt of the bad input.
-    const cut = first.message.indexOf('\n');
-    const message = cut < 0 ? first.message + more : first.message.slice(0, cut) + more + first.message.slice(cut);
-    throw new PyvouchError('LOCK_PARSE', message, {
-      file: this.file,
-      ...(first.line === undefined ? {} : { line: first.line }),
-      ...(first.path === undefined ? {} : { path: first.path }),
-      problems: rest,
-    });
+export class Problems extends FieldProblems {
+  constructor(file: string, locate?: (path: FieldPath) => number | undefined) {
+    super('LOCK_PARSE', { file, ...(locate === undefined ? {} : { locate }), order: 'file', carry: 'rest' });
   }
 }
 
-/**
- * Finds the line of a dotted field path (`package[3].wheels[0].hash`) in TOML text, so errors found
- * after parsing (smol-toml keeps no positions) still point somewhere useful. It follows the layout
- * lock generators write — one `[[package]]` header per entry, one key or inline table per line — and
- * returns the closest line it could pin down, or undefined.
- */
-export function tomlLineLocator(text: string): (path: string) => number | undefined {
-  // Built once per file: the lines, and every header by name (src/text/line-index.ts).
-  const lineIndex = new LineIndex(text);
-  const lines = lineIndex.lines();
-  let headerIndex: TomlHeaderIndex | undefined;
-  const segments = (path: string): Array<{ key: string; index?: number }> =>
-    path
-      .split('.')
-      .slice(0, MAX_PATH_SEGMENTS)
-      .map((part) => {
-        const m = /^(.*?)\[(\d+)\]$/.exec(part);
-        return m ? { key: m[1]!, index: Number(m[2]) } : { key: part };
-      });
-  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** What every TOML lock reader starts from: the document, its locator and problems, the graph being built, the target's markers. */
+export interface TomlLockReading {
+  doc: TomlTable;
+  locate: (path: FieldPath) => number | undefined;
+  problems: Problems;
+  builder: GraphBuilder;
+  markers: TargetMarkers;
+  /** LOCK_UNSUPPORTED for a format version pyvouch does not read, located at `path`. */
+  unsupported: (path: string, message: string, help: string) => PyvouchError;
+}
 
-  return (path: string) => {
-    headerIndex ??= new TomlHeaderIndex(lineIndex);
-    let start = 0;
-    let end = lines.length;
-    let found: number | undefined;
-    let tablePrefix = '';
-    const segs = segments(path);
-    for (let s = 0; s < segs.length; s++) {
-      const { key, index } = segs[s]!;
-      const qualified = tablePrefix === '' ? key : `${tablePrefix}.${key}`;
-      const tableHeader = new RegExp(`^\\s*\\[\\s*${escape(qualified)}\\s*\\]`);
-      const keyLine = new RegExp(`(^|[{,\\s])("?)${escape(key)}\\2\\s*=`);
-      const all = headerIndex.arrayHeaders(qualified);
-      const first = lowerBound(all, start);
-      const count = lowerBound(all, end) - first;
-      if (count > 0) {
-        // An array of tables: pick the entry, and confine the search to it.
-        const entry = index ?? 0;
-        const at = entry < count ? all[first + entry] : undefined;
-        if (at === undefined) return found;
-        const next = entry + 1 < count ? all[first + entry + 1] : undefined;
-        start = at;
-        end = next ?? headerIndex.nextClosingHeader(at, qualified, end);
-        found = at + 1;
-        tablePrefix = qualified;
-        continue;
-      }
-      let hit: number | undefined;
-      for (let i = start; i < end; i++) {
-        if (tableHeader.test(lines[i]!)) {
-          hit = i;
-          tablePrefix = qualified;
-          break;
-        }
-        if (keyLine.test(lines[i]!)) {
-          hit = i;
-          break;
-        }
-      }
-      if (hit === undefined) return found;
-      found = hit + 1;
-      if (index !== undefined) {
-        // An inline array: entries usually sit one per line after the key (or all on its line).
-        let seen = -1;
-        for (let i = hit; i < end; i++) {
-          const opens = (lines[i]!.match(/\{/g) ?? []).length;
-          if (seen + opens >= index) {
-            found = i + 1;
-            start = i;
-            break;
-          }
-          seen += opens;
-        }
-      } else {
-        start = hit;
-      }
-    }
-    return found;
+export function startTomlLock(format: LockFormat, text: string, file: string, target: TargetDescription): TomlLockReading {
+  const doc = parseTomlDocument(text, file);
+  const locate = tomlLocator(text);
+  return {
+    doc,
+    locate,
+    problems: new Problems(file, locate),
+    builder: new GraphBuilder(format, file, target),
+    markers: new TargetMarkers(target),
+    unsupported: (path, message, help) => {
+      const line = locate(path);
+      return new PyvouchError('LOCK_UNSUPPORTED', message, { file, path, ...(line === undefined ? {} : { line }), help });
+    },
   };
-}
-
-/** The first position in the sorted list whose value is >= `value`. */
-function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** A marker evaluator bound to one target; PEP 751's `extras` and `dependency_groups` pass through. */
@@ -360,6 +242,19 @@ export class GraphBuilder {
     if (this.nodes.has(node.name)) return false;
     this.nodes.set(node.name, node);
     return true;
+  }
+
+  /**
+   * Adds the node of a locked package with `files` files: warns when none of them fits the target
+   * (`installer` would stop), and when the name is reached in a second version (the first is kept).
+   */
+  addLockedNode(node: GraphNode, files: number, installer: string, line?: number): void {
+    if (node.artifacts.length === 0 && files > 0) {
+      this.diagnose('warning', `${node.name} ${node.version}: none of its ${files} file(s) fits the target; ${installer} would stop with an error`, line);
+    }
+    if (!this.addNode(node)) {
+      this.diagnose('warning', `${node.name} is reached in two locked versions on this target; the graph keeps ${this.nodes.get(node.name)?.version}`);
+    }
   }
 
   addRoot(name: string): void {

@@ -10,7 +10,6 @@ import type { Graph, GraphNode, NodeSource, SelectionOptions, TargetDescription 
 import { Requirement } from '../pep/requirement.js';
 import {
   type CandidateFile,
-  GraphBuilder,
   Problems,
   TargetMarkers,
   type WalkStep,
@@ -21,15 +20,15 @@ import {
   isTable,
   normaliseVersion,
   optionalString,
-  parseTomlDocument,
+  startTomlLock,
   sha256Hex,
   splitHash,
   stringList,
-  tomlLineLocator,
   walkReachable,
   type TomlTable,
 } from './common.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
+import { PyprojectDocument } from '../pep/pyproject.js';
 
 const SUPPORTED_MAJOR = 4;
 
@@ -54,11 +53,7 @@ export function readPdmLock(
   selection: SelectionOptions = {},
   pyproject?: { text: string; file: string },
 ): Graph {
-  const doc = parseTomlDocument(text, file);
-  const locate = tomlLineLocator(text);
-  const problems = new Problems(file, locate);
-  const builder = new GraphBuilder('pdm.lock', file, target);
-  const markers = new TargetMarkers(target);
+  const { doc, locate, problems, builder, markers, unsupported } = startTomlLock('pdm.lock', text, file, target);
 
   const metadata = isTable(doc['metadata']) ? doc['metadata'] : undefined;
   if (metadata === undefined) {
@@ -71,11 +66,7 @@ export function readPdmLock(
     problems.throwIfAny();
   }
   if (Number(String(lockVersion).split('.')[0]) !== SUPPORTED_MAJOR) {
-    throw new PyvouchError('LOCK_UNSUPPORTED', `pdm lock_version ${String(lockVersion)} is not supported; pyvouch reads 4.x (pdm 2.x)`, {
-      file,
-      path: 'metadata.lock_version',
-      help: 'regenerate it with pdm 2.x (`pdm lock`), or upgrade pyvouch',
-    });
+    throw unsupported('metadata.lock_version', `pdm lock_version ${String(lockVersion)} is not supported; pyvouch reads 4.x (pdm 2.x)`, 'regenerate it with pdm 2.x (`pdm lock`), or upgrade pyvouch');
   }
   const legacyFiles = isTable(metadata!['files']) ? metadata!['files'] : {};
   const lockGroups = stringList(metadata!, 'groups', problems, 'metadata');
@@ -187,12 +178,7 @@ export function readPdmLock(
     if (pkg.requiresPython !== undefined && !markers.pythonSatisfies(pkg.requiresPython)) {
       builder.diagnose('warning', `${pkg.name} requires Python ${pkg.requiresPython}; pdm would refuse Python ${target.python}`, locate(`package[${pkg.index}]`));
     }
-    if (node.artifacts.length === 0 && pkg.files.length > 0) {
-      builder.diagnose('warning', `${pkg.name} ${node.version}: none of its ${pkg.files.length} file(s) fits the target; pdm would stop with an error`, locate(`package[${pkg.index}]`));
-    }
-    if (!builder.addNode(node)) {
-      builder.diagnose('warning', `${pkg.name} is reached in two locked versions on this target; the graph keeps ${builder.node(pkg.name)?.version}`);
-    }
+    builder.addLockedNode(node, pkg.files.length, 'pdm', locate(`package[${pkg.index}]`));
   }
   // Every entry starts the walk; those another entry requires are shown below it, not as roots.
   const required = pyproject === undefined ? new Set(entries.flatMap((e) => e.pkg.dependencies.map((d) => d.canonicalName))) : new Set<string>();
@@ -293,8 +279,8 @@ interface PdmProject {
 }
 
 function readPyproject(text: string, file: string): PdmProject {
-  const doc = parseTomlDocument(text, file);
-  const problems = new Problems(file, tomlLineLocator(text));
+  const doc = PyprojectDocument.parse(text, file, 'LOCK_PARSE');
+  const problems = new Problems(file, doc.locate);
   const parse = (list: unknown, at: string): Requirement[] => {
     if (list === undefined) return [];
     if (!Array.isArray(list)) {
@@ -313,16 +299,13 @@ function readPyproject(text: string, file: string): PdmProject {
     });
     return out;
   };
-  const project = isTable(doc['project']) ? doc['project'] : {};
-  const tool = isTable(doc['tool']) ? doc['tool'] : {};
-  const pdm = isTable(tool['pdm']) ? tool['pdm'] : {};
-  const out: PdmProject = { dependencies: parse(project['dependencies'], 'project.dependencies'), optional: new Map(), devGroups: [], groups: new Map() };
-  if (isTable(project['optional-dependencies'])) {
-    for (const [e, list] of Object.entries(project['optional-dependencies'])) out.optional.set(canonical(e), parse(list, `project.optional-dependencies.${e}`));
-  }
+  const project = doc.project(problems);
+  const pdm = doc.tool('pdm');
+  const out: PdmProject = { dependencies: parse(project?.dependencies, 'project.dependencies'), optional: new Map(), devGroups: [], groups: new Map() };
+  for (const [e, list] of Object.entries(project?.optionalDependencies ?? {})) out.optional.set(canonical(e), parse(list, `project.optional-dependencies.${e}`));
   for (const [table, at] of [
     [pdm['dev-dependencies'], 'tool.pdm.dev-dependencies'],
-    [doc['dependency-groups'], 'dependency-groups'],
+    [doc.dependencyGroups(), 'dependency-groups'],
   ] as const) {
     if (!isTable(table)) continue;
     for (const [g, list] of Object.entries(table)) {

@@ -18,16 +18,17 @@ import {
   isTable,
   normaliseVersion,
   optionalString,
-  parseTomlDocument,
+  startTomlLock,
   sha256Hex,
   splitHash,
   stringList,
-  tomlLineLocator,
   walkReachable,
+  type Reached,
   type TomlTable,
 } from './common.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { poetryConstraintAllows, poetryConstraintToPep440 } from './poetry-constraint.js';
+import { PyprojectDocument } from '../pep/pyproject.js';
 
 const SUPPORTED_MAJORS = new Set([1, 2]);
 
@@ -79,12 +80,38 @@ export function readPoetryLock(
   selection: SelectionOptions = {},
   pyproject?: { text: string; file: string },
 ): Graph {
-  const doc = parseTomlDocument(text, file);
-  const locate = tomlLineLocator(text);
-  const problems = new Problems(file, locate);
-  const builder = new GraphBuilder('poetry.lock', file, target);
-  const markers = new TargetMarkers(target);
+  const { doc, locate, problems, builder, markers } = startTomlLock('poetry.lock', text, file, target);
 
+  const meta = readMetadata(doc, file, locate, problems);
+  const packages = readPackages(doc, problems, meta.legacyFiles, markers);
+  if (meta.pythonVersions !== undefined) checkConstraint(meta.pythonVersions, 'metadata.python-versions', problems);
+  problems.throwIfAny();
+  if (meta.pythonVersions !== undefined && !pythonAllows(meta.pythonVersions, markers)) {
+    builder.diagnose('warning', `the lock is for Python ${meta.pythonVersions}; Poetry would refuse Python ${target.python}`, locate('metadata.python-versions'));
+  }
+
+  const project = pyproject === undefined ? undefined : readPyproject(pyproject.text, pyproject.file, markers);
+  const ctx: Resolution = resolution(packages, markers, builder, locate);
+  const chosen =
+    project !== undefined && pyproject !== undefined
+      ? projectRoots(project, pyproject.file, selection, ctx)
+      : guessedRoots(packages, file, selection, meta, ctx);
+  const reached = walkWithActivations(chosen.roots, chosen.lockInstalls, ctx);
+  addNodes(reached, target, builder, locate);
+  for (const r of chosen.roots) builder.addRoot(r.pkg.name);
+  return { ...builder.build(true), selection: graphSelection(chosen.choice, chosen.takenExtras, chosen.rules) };
+}
+
+interface PoetryMetadata {
+  lockVersion: string;
+  major: number;
+  pythonVersions: string | undefined;
+  /** Poetry 1.x kept file hashes apart, in [metadata.files]. */
+  legacyFiles: TomlTable;
+}
+
+/** [metadata]: the lock version (only 1.x and 2.x are read), python-versions and legacy file hashes. */
+function readMetadata(doc: TomlTable, file: string, locate: (path: string) => number | undefined, problems: Problems): PoetryMetadata {
   const metadata = isTable(doc['metadata']) ? doc['metadata'] : undefined;
   if (metadata === undefined) problems.add('metadata', `the [metadata] table is missing (Poetry writes lock-version and content-hash there)`);
   problems.throwIfAny();
@@ -104,10 +131,16 @@ export function readPoetryLock(
       help: 'regenerate it with Poetry 1.x or 2.x (`poetry lock`), or upgrade pyvouch',
     });
   }
-  const pythonVersions = optionalString(metadata!, 'python-versions', problems, 'metadata');
-  // Poetry 1.x kept file hashes apart, in [metadata.files].
-  const legacyFiles = isTable(metadata!['files']) ? metadata!['files'] : {};
+  return {
+    lockVersion,
+    major,
+    pythonVersions: optionalString(metadata!, 'python-versions', problems, 'metadata'),
+    legacyFiles: isTable(metadata!['files']) ? metadata!['files'] : {},
+  };
+}
 
+/** Every [[package]] entry that reads; the bad ones are recorded in `problems`. */
+function readPackages(doc: TomlTable, problems: Problems, legacyFiles: TomlTable, markers: TargetMarkers): PoetryPackage[] {
   const rawPackages = doc['package'];
   if (rawPackages !== undefined && !Array.isArray(rawPackages)) {
     problems.add('package', `'package' must be an array of tables ([[package]]), found ${describe(rawPackages)}`);
@@ -117,17 +150,21 @@ export function readPoetryLock(
     const p = readPackage(raw, i, problems, legacyFiles, markers);
     if (p !== undefined) packages.push(p);
   });
+  return packages;
+}
+
+/** How requirements meet locked packages on this target: which entry a name resolves to, and which markers hold. */
+interface Resolution {
+  markers: TargetMarkers;
+  builder: GraphBuilder;
+  packageHolds: (p: PoetryPackage, group?: string) => boolean;
+  resolve: (name: string, constraint: string, direct: boolean, at?: string) => PoetryPackage | undefined;
+  depHolds: (d: { markers?: string | undefined; python?: string | undefined }, extra?: string) => boolean;
+}
+
+function resolution(packages: readonly PoetryPackage[], markers: TargetMarkers, builder: GraphBuilder, locate: (path: string) => number | undefined): Resolution {
   const byName = new Map<string, PoetryPackage[]>();
   for (const p of packages) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
-
-  if (pythonVersions !== undefined) checkConstraint(pythonVersions, 'metadata.python-versions', problems);
-  problems.throwIfAny();
-
-  if (pythonVersions !== undefined && !pythonAllows(pythonVersions, markers)) {
-    builder.diagnose('warning', `the lock is for Python ${pythonVersions}; Poetry would refuse Python ${target.python}`, locate('metadata.python-versions'));
-  }
-
-  const project = pyproject === undefined ? undefined : readPyproject(pyproject.text, pyproject.file, markers);
 
   const packageHolds = (p: PoetryPackage, group?: string): boolean => {
     if (!pythonAllows(p.pythonVersions, markers)) return false;
@@ -156,66 +193,88 @@ export function readPoetryLock(
   const depHolds = (d: { markers?: string | undefined; python?: string | undefined }, extra = ''): boolean =>
     markers.holds(d.markers, extra) && (d.python === undefined || pythonAllows(d.python, markers));
 
-  // Roots: the project's requirements for the selection, or, without pyproject.toml, the lock's guess.
-  const roots: Array<{ pkg: PoetryPackage; extras: string[] }> = [];
-  /** Packages the lock says are installed (lock-version 2.1 markers), when there is no pyproject.toml. */
-  let lockInstalls: PoetryPackage[] = [];
-  let rules: GroupRules;
-  let choice: GroupChoice;
-  let takenExtras: string[] = [];
-  if (project !== undefined) {
-    rules = poetryGroupRules(project, pyproject!.file);
-    choice = chooseGroups(rules, selection, pyproject!.file);
-    takenExtras = chooseExtras(project.extras, selection, pyproject!.file);
-    const extras = new Set(takenExtras);
-    const groups = new Set([...(choice.project ? ['main'] : []), ...choice.groups]);
-    for (const r of project.requirements) {
-      if (!groups.has(r.group)) continue;
-      if (r.extra !== undefined && !extras.has(r.extra)) continue;
-      if (!depHolds({ markers: r.marker, python: r.python }, r.extra ?? '')) continue;
-      const pkg = resolve(r.name, r.constraint, r.direct);
-      if (pkg !== undefined) roots.push({ pkg, extras: r.extras });
-    }
-  } else {
-    const lockGroups = [...new Set(packages.flatMap((p) => p.groups))].filter((g) => canonical(g) !== 'main');
-    // Which groups are optional is written in pyproject.toml only: without it, take them all.
-    rules = { available: lockGroups, defaults: lockGroups, defaultsFrom: 'every group of the lock: no pyproject.toml beside it says which are optional', projectGroup: 'main' };
-    choice = chooseGroups(rules, selection, file);
-    if (namesExtras(selection)) {
-      throw new PyvouchError('USAGE', `${file}: the project's extras are defined in its pyproject.toml, which is not beside the lock`, {
-        file,
-        help: 'put the pyproject.toml beside the poetry.lock, or drop --extra/--all-extras',
-      });
-    }
-    const groups = new Set([...(choice.project ? ['main'] : []), ...choice.groups]);
-    const depended = new Set(packages.flatMap((p) => p.dependencies.map((d) => d.name)));
-    for (const p of packages) {
-      const inGroups = p.groups.filter((g) => groups.has(canonical(g)));
-      if (inGroups.length === 0 || depended.has(p.name) || p.optional) continue;
-      if (inGroups.some((g) => packageHolds(p, g))) roots.push({ pkg: p, extras: [] });
-    }
-    // Since lock-version 2.1 Poetry records, per group, the marker under which a package is installed.
-    if (Number(lockVersion.split('.')[1]) >= 1 && major === 2) {
-      lockInstalls = packages.filter((p) => !p.optional && p.groups.some((g) => groups.has(canonical(g)) && packageHolds(p, g)));
-    }
-    builder.diagnose(
-      'info',
-      "no pyproject.toml beside the lock: the roots are guessed as the selected groups' packages that nothing else in the lock requires",
-    );
-  }
+  return { markers, builder, packageHolds, resolve, depHolds };
+}
 
-  const walk = (entries: Array<{ pkg: PoetryPackage; extras: string[] }>) =>
+interface ChosenRoots {
+  roots: Array<{ pkg: PoetryPackage; extras: string[] }>;
+  /** Packages the lock says are installed (lock-version 2.1 markers), when there is no pyproject.toml. */
+  lockInstalls: PoetryPackage[];
+  rules: GroupRules;
+  choice: GroupChoice;
+  takenExtras: string[];
+}
+
+/** The roots from pyproject.toml: the project's requirements for the selected groups and extras. */
+function projectRoots(project: Pyproject, pyprojectFile: string, selection: SelectionOptions, ctx: Resolution): ChosenRoots {
+  const rules = poetryGroupRules(project, pyprojectFile);
+  const choice = chooseGroups(rules, selection, pyprojectFile);
+  const takenExtras = chooseExtras(project.extras, selection, pyprojectFile);
+  const extras = new Set(takenExtras);
+  const groups = new Set([...(choice.project ? ['main'] : []), ...choice.groups]);
+  const roots: ChosenRoots['roots'] = [];
+  for (const r of project.requirements) {
+    if (!groups.has(r.group)) continue;
+    if (r.extra !== undefined && !extras.has(r.extra)) continue;
+    if (!ctx.depHolds({ markers: r.marker, python: r.python }, r.extra ?? '')) continue;
+    const pkg = ctx.resolve(r.name, r.constraint, r.direct);
+    if (pkg !== undefined) roots.push({ pkg, extras: r.extras });
+  }
+  return { roots, lockInstalls: [], rules, choice, takenExtras };
+}
+
+/** Without pyproject.toml: the selected groups' packages that nothing else in the lock requires. */
+function guessedRoots(packages: readonly PoetryPackage[], file: string, selection: SelectionOptions, meta: PoetryMetadata, ctx: Resolution): ChosenRoots {
+  const lockGroups = [...new Set(packages.flatMap((p) => p.groups))].filter((g) => canonical(g) !== 'main');
+  // Which groups are optional is written in pyproject.toml only: without it, take them all.
+  const rules: GroupRules = { available: lockGroups, defaults: lockGroups, defaultsFrom: 'every group of the lock: no pyproject.toml beside it says which are optional', projectGroup: 'main' };
+  const choice = chooseGroups(rules, selection, file);
+  if (namesExtras(selection)) {
+    throw new PyvouchError('USAGE', `${file}: the project's extras are defined in its pyproject.toml, which is not beside the lock`, {
+      file,
+      help: 'put the pyproject.toml beside the poetry.lock, or drop --extra/--all-extras',
+    });
+  }
+  const groups = new Set([...(choice.project ? ['main'] : []), ...choice.groups]);
+  const depended = new Set(packages.flatMap((p) => p.dependencies.map((d) => d.name)));
+  const roots: ChosenRoots['roots'] = [];
+  for (const p of packages) {
+    const inGroups = p.groups.filter((g) => groups.has(canonical(g)));
+    if (inGroups.length === 0 || depended.has(p.name) || p.optional) continue;
+    if (inGroups.some((g) => ctx.packageHolds(p, g))) roots.push({ pkg: p, extras: [] });
+  }
+  // Since lock-version 2.1 Poetry records, per group, the marker under which a package is installed.
+  let lockInstalls: PoetryPackage[] = [];
+  if (Number(meta.lockVersion.split('.')[1]) >= 1 && meta.major === 2) {
+    lockInstalls = packages.filter((p) => !p.optional && p.groups.some((g) => groups.has(canonical(g)) && ctx.packageHolds(p, g)));
+  }
+  ctx.builder.diagnose(
+    'info',
+    "no pyproject.toml beside the lock: the roots are guessed as the selected groups' packages that nothing else in the lock requires",
+  );
+  return { roots, lockInstalls, rules, choice, takenExtras: [] };
+}
+
+/**
+ * Everything the roots pull in, with their edges added. Without pyproject.toml the project's own
+ * extras are unknown: a package the lock installs that the walk missed is an optional dependency
+ * some extra turned on, so that extra of the package that declares it is turned on (or, failing
+ * that, the package becomes a root) and the walk runs again. `roots` may grow.
+ */
+function walkWithActivations(
+  roots: Array<{ pkg: PoetryPackage; extras: string[] }>,
+  lockInstalls: readonly PoetryPackage[],
+  ctx: Resolution,
+): Map<string, Reached<PoetryPackage>> {
+  const walk = (entries: Array<{ pkg: PoetryPackage; extras: string[] }>): Map<string, Reached<PoetryPackage>> =>
     walkReachable(
       entries,
       (p) => `${p.index}`,
-      (p, on) => dependenciesOf(p, on, depHolds, resolve),
+      (p, on) => dependenciesOf(p, on, ctx.depHolds, ctx.resolve),
       (from, step) =>
-        builder.addEdge({ from: from.name, to: step.child.name, specifier: step.specifier, marker: step.marker, extras: step.extras }),
+        ctx.builder.addEdge({ from: from.name, to: step.child.name, specifier: step.specifier, marker: step.marker, extras: step.extras }),
     );
   let reached = walk(roots);
-  // Without pyproject.toml the project's own extras are unknown. A package the lock installs that
-  // the walk missed is an optional dependency some extra turned on: turn on that extra of the
-  // package that declares it (or, failing that, make the package a root) and walk again.
   const activations: Array<{ pkg: PoetryPackage; extras: string[] }> = [];
   for (let round = 0; round < 10; round++) {
     const missing = lockInstalls.filter((p) => !reached.has(`${p.index}`));
@@ -233,7 +292,11 @@ export function readPoetryLock(
     }
     reached = walk([...roots, ...activations]);
   }
+  return reached;
+}
 
+/** One node per reached package, with the artifacts the target would install. */
+function addNodes(reached: Map<string, Reached<PoetryPackage>>, target: TargetDescription, builder: GraphBuilder, locate: (path: string) => number | undefined): void {
   for (const { pkg, extras } of reached.values()) {
     const node: GraphNode = {
       name: pkg.name,
@@ -246,19 +309,8 @@ export function readPoetryLock(
     if (pkg.source?.kind === 'vcs') node.notes = [`built from ${pkg.source.location ?? 'a VCS checkout'}`];
     else if (pkg.source?.kind === 'editable') node.notes = [`editable install of ${pkg.source.location ?? 'a local directory'}`];
     else if (pkg.source?.kind === 'directory') node.notes = [`built from the local directory ${pkg.source.location ?? ''}`.trim()];
-    if (node.artifacts.length === 0 && pkg.files.length > 0) {
-      builder.diagnose(
-        'warning',
-        `${pkg.name} ${node.version}: none of its ${pkg.files.length} file(s) fits the target; Poetry would stop with an error`,
-        locate(`package[${pkg.index}]`),
-      );
-    }
-    if (!builder.addNode(node)) {
-      builder.diagnose('warning', `${pkg.name} is reached in two locked versions on this target; the graph keeps ${builder.node(pkg.name)?.version}`);
-    }
+    builder.addLockedNode(node, pkg.files.length, 'Poetry', locate(`package[${pkg.index}]`));
   }
-  for (const r of roots) builder.addRoot(r.pkg.name);
-  return { ...builder.build(true), selection: graphSelection(choice, takenExtras, rules) };
 }
 
 /** `poetry install` installs the project (`main`) and every group not marked `optional = true`. */
@@ -527,12 +579,11 @@ interface Pyproject {
 
 /** The project's own requirements, from PEP 621 [project] or Poetry's [tool.poetry] tables. */
 function readPyproject(text: string, file: string, markers: TargetMarkers): Pyproject {
-  const doc = parseTomlDocument(text, file);
-  const problems = new Problems(file, tomlLineLocator(text));
+  const doc = PyprojectDocument.parse(text, file, 'LOCK_PARSE');
+  const problems = new Problems(file, doc.locate);
   const out: Pyproject = { requirements: [], extras: [], groups: new Set(), optionalGroups: new Set() };
-  const project = isTable(doc['project']) ? doc['project'] : undefined;
-  const tool = isTable(doc['tool']) ? doc['tool'] : {};
-  const poetry = isTable(tool['poetry']) ? tool['poetry'] : {};
+  const project = doc.project(problems);
+  const poetry = doc.tool('poetry');
 
   const fromPep508 = (texts: string[], at: string, group: string, extra?: string): void => {
     texts.forEach((t, j) => {
@@ -575,8 +626,8 @@ function readPyproject(text: string, file: string, markers: TargetMarkers): Pypr
     }
   };
 
-  if (project !== undefined && Array.isArray(project['dependencies'])) {
-    fromPep508(stringList(project, 'dependencies', problems, 'project'), 'project.dependencies', 'main');
+  if (project?.dependencies !== undefined) {
+    fromPep508([...project.dependencies], 'project.dependencies', 'main');
   } else {
     // [tool.poetry.extras] names which optional dependencies each extra turns on.
     const extrasTable = isTable(poetry['extras']) ? poetry['extras'] : {};
@@ -591,12 +642,9 @@ function readPyproject(text: string, file: string, markers: TargetMarkers): Pypr
     }
     fromPoetryTable(poetry['dependencies'], 'tool.poetry.dependencies', 'main', new Map());
   }
-  if (project !== undefined && isTable(project['optional-dependencies'])) {
-    for (const [extra, list] of Object.entries(project['optional-dependencies'])) {
-      out.extras.push(extra);
-      const texts = Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
-      fromPep508(texts, `project.optional-dependencies.${extra}`, 'main', canonical(extra));
-    }
+  for (const [extra, list] of Object.entries(project?.optionalDependencies ?? {})) {
+    out.extras.push(extra);
+    fromPep508([...list], `project.optional-dependencies.${extra}`, 'main', canonical(extra));
   }
   const groups = isTable(poetry['group']) ? poetry['group'] : {};
   for (const [g, body] of Object.entries(groups)) {
@@ -610,8 +658,7 @@ function readPyproject(text: string, file: string, markers: TargetMarkers): Pypr
     fromPoetryTable(poetry['dev-dependencies'], 'tool.poetry.dev-dependencies', 'dev');
   }
   // PEP 735 groups, which Poetry 2.2+ also reads.
-  const pep735 = isTable(doc['dependency-groups']) ? doc['dependency-groups'] : {};
-  for (const [g, list] of Object.entries(pep735)) {
+  for (const [g, list] of Object.entries(doc.dependencyGroups())) {
     out.groups.add(g);
     if (Array.isArray(list)) fromPep508(list.filter((x): x is string => typeof x === 'string'), `dependency-groups.${g}`, canonical(g));
   }

@@ -17,12 +17,11 @@ import {
   isTable,
   normaliseVersion,
   optionalString,
-  parseTomlDocument,
+  startTomlLock,
   sha256Hex,
   readUploadTime,
   stringList,
   toArtifact,
-  tomlLineLocator,
   type TomlTable,
 } from './common.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
@@ -61,11 +60,7 @@ export function readPylock(
   target: TargetDescription,
   selection: SelectionOptions = {},
 ): Graph {
-  const doc = parseTomlDocument(text, file);
-  const locate = tomlLineLocator(text);
-  const problems = new Problems(file, locate);
-  const builder = new GraphBuilder('pylock.toml', file, target);
-  const markers = new TargetMarkers(target);
+  const { doc, locate, problems, builder, markers } = startTomlLock('pylock.toml', text, file, target);
 
   const lockVersion = doc['lock-version'];
   if (typeof lockVersion !== 'string') {

@@ -3,7 +3,6 @@
 // `# via` annotations; a plain requirements file carries none, and the graph says so.
 
 import { posix as path } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import { PyvouchError, isPyvouchError } from '../errors.js';
 import type { Artifact, Graph, GraphNode, NodeSource, SelectionOptions, TargetDescription } from '../graph/graph.js';
 import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
@@ -21,6 +20,8 @@ import {
   sha256Hex,
   splitHash,
 } from './common.js';
+import { PyprojectDocument } from '../pep/pyproject.js';
+import { FieldProblems } from '../text/problems.js';
 
 /** Reads an included file (`-r`, `-c`), given its path as the including file resolves it. */
 export type ReadFile = (path: string) => string;
@@ -509,12 +510,11 @@ function localProjectName(location: string, file: string, state: ReadState): { n
   const resolved = path.normalize(path.isAbsolute(dir) ? dir : path.join(path.dirname(file), dir));
   if (state.readFile !== undefined) {
     try {
-      const doc = parseToml(state.readFile(path.join(resolved, 'pyproject.toml'))) as Record<string, unknown>;
-      const project = doc['project'];
-      if (typeof project === 'object' && project !== null) {
-        const { name, version } = project as Record<string, unknown>;
-        if (typeof name === 'string') return { name: canonical(name), version: typeof version === 'string' ? normaliseVersion(version) : null };
-      }
+      const file = path.join(resolved, 'pyproject.toml');
+      const doc = PyprojectDocument.parse(state.readFile(file), file, 'LOCK_PARSE');
+      // Only the name and version matter here: a bad field elsewhere in [project] is the project's business.
+      const { name, version } = doc.project(new FieldProblems('LOCK_PARSE')) ?? {};
+      if (name !== undefined) return { name: canonical(name), version: version === undefined ? null : normaliseVersion(version) };
     } catch {
       // no readable pyproject.toml with a static name: fall back to the directory's name
     }

@@ -19,16 +19,16 @@ import {
   normaliseSpecifier,
   normaliseVersion,
   optionalString,
-  parseTomlDocument,
+  startTomlLock,
   sha256Hex,
   readUploadTime,
   splitHash,
   stringList,
-  tomlLineLocator,
   walkReachable,
   type TomlTable,
 } from './common.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
+import { PyprojectDocument } from '../pep/pyproject.js';
 
 const SUPPORTED_VERSION = 1;
 
@@ -63,11 +63,7 @@ export function readUvLock(
   selection: SelectionOptions = {},
   pyproject?: { text: string; file: string },
 ): Graph {
-  const doc = parseTomlDocument(text, file);
-  const locate = tomlLineLocator(text);
-  const problems = new Problems(file, locate);
-  const builder = new GraphBuilder('uv.lock', file, target);
-  const markers = new TargetMarkers(target);
+  const { doc, locate, problems, builder, markers, unsupported } = startTomlLock('uv.lock', text, file, target);
 
   const version = doc['version'];
   if (typeof version !== 'number') {
@@ -75,12 +71,7 @@ export function readUvLock(
     problems.throwIfAny();
   }
   if (version !== SUPPORTED_VERSION) {
-    throw new PyvouchError('LOCK_UNSUPPORTED', `uv.lock version ${String(version)} is not supported; pyvouch reads version ${SUPPORTED_VERSION}`, {
-      file,
-      path: 'version',
-      ...(locate('version') === undefined ? {} : { line: locate('version')! }),
-      help: 'regenerate it with a uv release that writes version = 1 (`uv lock`), or upgrade pyvouch',
-    });
+    throw unsupported('version', `uv.lock version ${String(version)} is not supported; pyvouch reads version ${SUPPORTED_VERSION}`, 'regenerate it with a uv release that writes version = 1 (`uv lock`), or upgrade pyvouch');
   }
   const requiresPython = optionalString(doc, 'requires-python', problems);
   const manifest = isTable(doc['manifest']) ? doc['manifest'] : {};
@@ -226,16 +217,7 @@ export function readUvLock(
     if (pkg.source.kind === 'vcs') notes.push(`built from ${pkg.source.location ?? 'a VCS checkout'}`);
     if (notes.length > 0) node.notes = notes;
     if (on.size > 0) node.extras = [...on];
-    if (node.artifacts.length === 0 && pkg.files.length > 0) {
-      builder.diagnose(
-        'warning',
-        `${pkg.name} ${node.version}: none of its ${pkg.files.length} file(s) fits the target; uv would stop with an error`,
-        locate(`package[${pkg.index}]`),
-      );
-    }
-    if (!builder.addNode(node)) {
-      builder.diagnose('warning', `${pkg.name} is reached in two locked versions on this target; the graph keeps ${builder.node(pkg.name)?.version}`);
-    }
+    builder.addLockedNode(node, pkg.files.length, 'uv', locate(`package[${pkg.index}]`));
   }
   if (choice.project) for (const r of roots) builder.addRoot(r.name);
   for (const d of direct) builder.addRoot(d);
@@ -253,10 +235,7 @@ function uvGroupRules(available: readonly string[], pyproject: { text: string; f
     defaultsFrom: pyproject === undefined ? "uv's default (dev): no pyproject.toml beside the lock" : "uv's default (dev): pyproject.toml sets no [tool.uv] default-groups",
   };
   if (pyproject === undefined) return fallback;
-  const doc = parseTomlDocument(pyproject.text, pyproject.file);
-  const tool = isTable(doc['tool']) ? doc['tool'] : {};
-  const uv = isTable(tool['uv']) ? tool['uv'] : {};
-  const raw = uv['default-groups'];
+  const raw = PyprojectDocument.parse(pyproject.text, pyproject.file, 'LOCK_PARSE').tool('uv')['default-groups'];
   if (raw === undefined) return fallback;
   const from = `[tool.uv] default-groups in ${pyproject.file}`;
   if (raw === 'all') return { available, defaults: available, defaultsFrom: from };

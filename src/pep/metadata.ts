@@ -2,11 +2,11 @@
 // RFC 822-style header block of the core metadata specification, with PEP 643 `Dynamic` and
 // PEP 685 extra names. Every bad field is reported, not only the first.
 
-import { PyvouchError } from '../errors.js';
 import { canonicalizeName, isValidName, normalizeExtra } from './name.js';
 import { Requirement } from './requirement.js';
 import { SpecifierSet } from './specifier.js';
 import { Version } from './version.js';
+import { FieldProblems } from '../text/problems.js';
 
 export interface ProjectUrl {
   label: string;
@@ -141,20 +141,15 @@ interface Parsed {
 const HELP =
   'the distribution carries metadata that breaks the core metadata specification; ask its publisher to rebuild it with a current build backend, or pin another release';
 
+/** The problems of one metadata file (src/text/problems.ts): in file order, missing fields first. */
 class Problems {
-  readonly list: PyvouchError[] = [];
-  constructor(private readonly file: string | undefined) {}
+  readonly collected: FieldProblems;
+  constructor(file: string | undefined) {
+    this.collected = new FieldProblems('METADATA_PARSE', { ...(file === undefined ? {} : { file }), help: HELP, order: 'file-unlocated-first' });
+  }
 
   add(message: string, path: string | undefined, line: number | undefined, cause?: unknown): void {
-    this.list.push(
-      new PyvouchError('METADATA_PARSE', message, {
-        ...(this.file === undefined ? {} : { file: this.file }),
-        ...(line === undefined ? {} : { line }),
-        ...(path === undefined ? {} : { path }),
-        ...(cause === undefined ? {} : { cause }),
-        help: HELP,
-      }),
-    );
+    this.collected.add(path, message, { ...(line === undefined ? {} : { line }), ...(cause === undefined ? {} : { cause }) });
   }
 }
 
@@ -439,23 +434,7 @@ export function parseCoreMetadata(text: string, opts: ParseCoreMetadataOptions =
     if (v !== undefined) meta[prop] = v;
   }
 
-  if (problems.list.length > 0) {
-    // In file order, so the headline names the first bad line; missing fields lead.
-    problems.list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-    const first = problems.list[0]!;
-    const more = problems.list.length - 1;
-    throw new PyvouchError(
-      'METADATA_PARSE',
-      more === 0 ? first.message : `${first.message} (and ${more} more problem${more === 1 ? '' : 's'})`,
-      {
-        ...(opts.file === undefined ? {} : { file: opts.file }),
-        ...(first.line === undefined ? {} : { line: first.line }),
-        ...(first.path === undefined ? {} : { path: first.path }),
-        help: HELP,
-        problems: problems.list,
-      },
-    );
-  }
+  problems.collected.throwIfAny();
   return meta;
 }
 

@@ -8,7 +8,7 @@ import type { StoredStatement } from '../attest/types.js';
 import type { PyvouchDirs } from '../cli/paths.js';
 import { canonicalizeName } from '../pep/name.js';
 import { PyvouchError } from '../errors.js';
-import { localIdentity } from './local-identity.js';
+import { localIdentity } from '../attest/local-identities.js';
 import { FilePinStore, signAcceptance, type PinStore } from './pin-store.js';
 import {
   addAcceptance,

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { archiveFormat, readArchiveMembers, type ArchiveSource } from '../artifact/archive.js';
 import { archiveLimits, type ArchiveLimits } from '../artifact/limits.js';
-import { parsePyproject } from '../artifact/pyproject.js';
+import { parsePyproject } from '../pep/pyproject.js';
 import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
 import { parseCoreMetadata, type CoreMetadata } from '../pep/metadata.js';
 import type { SourceTree } from './install-code.js';

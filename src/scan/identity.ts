@@ -1,33 +1,14 @@
-// The local scanner identity and what it signs: findings become in-toto `flag` statements in DSSE
-// envelopes (the same format as a person's statements), signed by a did:key created on first use
-// under the config directory (keys/scanner.json) and tagged `source = {kind: 'scanner', name}`.
-import { generateIdentity } from '../attest/keys.js';
-import { keyFilePath, readKeyFile, writeKeyFile, type LoadedIdentity } from '../attest/keyfile.js';
+// What the local scanner signs: findings become in-toto `flag` statements in DSSE envelopes (the
+// same format as a person's statements), signed by the scanner's did:key (keys/scanner.json,
+// src/attest/local-identities.ts) and tagged `source = {kind: 'scanner', name}`.
+import type { LoadedIdentity } from '../attest/keyfile.js';
 import { buildStatement, signStatement } from '../attest/statement.js';
 import type { StoredStatement } from '../attest/types.js';
 import { decodeStatementEnvelope } from '../attest/verify.js';
-import { isPyvouchError } from '../errors.js';
 import { SEVERITY_RANK, type AssessorName, type Finding, type FindingKind } from './finding.js';
 
-export const SCANNER_KEY_NAME = 'scanner';
-export const SCANNER_DISPLAY_NAME = 'pyvouch scanner (local)';
-
-/** The scanner's key, created (mode 0600, never overwritten) the first time it is needed. */
-export async function loadScannerIdentity(configDir: string): Promise<LoadedIdentity> {
-  const path = keyFilePath(configDir, SCANNER_KEY_NAME);
-  try {
-    return await readKeyFile(path);
-  } catch (err) {
-    if (!isPyvouchError(err) || err.code !== 'KEY_MISSING') throw err;
-  }
-  try {
-    await writeKeyFile(configDir, generateIdentity({ name: SCANNER_DISPLAY_NAME }), { keyName: SCANNER_KEY_NAME });
-  } catch (err) {
-    // Another pyvouch process created it between our read and write: use theirs.
-    if (!isPyvouchError(err) || err.code !== 'KEY_EXISTS') throw err;
-  }
-  return readKeyFile(path);
-}
+// The identity lives with pyvouch's other local identities; `serve` and `check` load it from here.
+export { loadScannerIdentity, SCANNER_DISPLAY_NAME, SCANNER_KEY_NAME } from '../attest/local-identities.js';
 
 /** A release the findings are about, with the files they were found in (for statement subjects). */
 export interface ScannedRelease {

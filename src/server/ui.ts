@@ -32,11 +32,12 @@ import { Version } from '../pep/version.js';
 import type { IndexFile } from '../simple/types.js';
 import { releaseOf } from '../app/decide.js';
 import { renderDiffPage } from './ui/diff-view.js';
-import { MAX_GRAPH_RESPONSE_BYTES, readGraphInWorker } from './graph-job.js';
+import { MAX_GRAPH_RESPONSE_BYTES, readGraphInWorker, type GraphJob } from './graph-job.js';
 import { HttpError, readBody, sendJson, sendText } from './respond.js';
 import { APP_CSS } from './ui/app-css.js';
 import { APP_JS } from './ui/app-js.js';
 import { INDEX_HTML } from './ui/index-html.js';
+import { FieldProblems } from '../text/problems.js';
 
 /**
  * The page may load its own script, style and data and nothing else. `require-trusted-types-for`
@@ -283,14 +284,8 @@ export class WebUi {
   }
 }
 
-interface GraphRequest {
-  lock: string;
-  filename: string;
-  format?: LockFormat;
-  pyproject?: string;
-  target: { python?: string; platform?: string; machine?: string; implementation?: string };
-  selection: SelectionOptions;
-}
+/** A graph request is the job the worker reads (graph-job.ts). */
+type GraphRequest = GraphJob;
 
 function parseGraphRequest(body: Buffer): GraphRequest {
   let value: unknown;
@@ -303,12 +298,12 @@ function parseGraphRequest(body: Buffer): GraphRequest {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'send a JSON object: {"lock": "<the lock file\'s text>", ...}', 'BAD_REQUEST');
   const o = value as Record<string, unknown>;
-  const problems: string[] = [];
+  const problems = new FieldProblems('BAD_REQUEST');
   const text = (key: string, max: number): string | undefined => {
     const v = o[key];
     if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v !== 'string') problems.push(`'${key}' must be a string`);
-    else if (v.length > max) problems.push(`'${key}' is longer than ${max} characters`);
+    if (typeof v !== 'string') problems.add(key, `'${key}' must be a string`);
+    else if (v.length > max) problems.add(key, `'${key}' is longer than ${max} characters`);
     else return v;
     return undefined;
   };
@@ -316,22 +311,22 @@ function parseGraphRequest(body: Buffer): GraphRequest {
     const v = o[key];
     if (v === undefined || v === null) return undefined;
     if (!Array.isArray(v) || v.length > 100 || !v.every((x): x is string => typeof x === 'string' && x.length <= 200)) {
-      problems.push(`'${key}' must be a list of at most 100 names`);
+      problems.add(key, `'${key}' must be a list of at most 100 names`);
       return undefined;
     }
     return v;
   };
   const flag = (key: string): boolean => {
     const v = o[key];
-    if (v !== undefined && v !== null && typeof v !== 'boolean') problems.push(`'${key}' must be true or false`);
+    if (v !== undefined && v !== null && typeof v !== 'boolean') problems.add(key, `'${key}' must be true or false`);
     return v === true;
   };
   const lock = text('lock', MAX_GRAPH_BODY);
-  if (lock === undefined && !problems.some((p) => p.startsWith("'lock'"))) problems.push("'lock' is required: the lock file's text");
+  if (lock === undefined && problems.empty) problems.add('lock', "'lock' is required: the lock file's text");
   // Only a name: it chooses the format and names errors; nothing is ever read from it.
   const filename = (text('filename', 255) ?? '').split(/[\\/]/).pop() || 'lock';
   const format = text('format', 40);
-  if (format !== undefined && !(LOCK_FORMATS as readonly string[]).includes(format)) problems.push(`'format' must be one of ${LOCK_FORMATS.join(', ')}, got '${format}'`);
+  if (format !== undefined && !(LOCK_FORMATS as readonly string[]).includes(format)) problems.add('format', `'format' must be one of ${LOCK_FORMATS.join(', ')}, got '${format}'`);
   const pyproject = text('pyproject', MAX_GRAPH_BODY);
   const target: GraphRequest['target'] = {};
   for (const key of ['python', 'platform', 'machine', 'implementation'] as const) {
@@ -346,7 +341,7 @@ function parseGraphRequest(body: Buffer): GraphRequest {
     ...(flag('allExtras') ? { allExtras: true } : {}),
     ...(flag('allGroups') ? { allGroups: true } : {}),
   };
-  if (problems.length > 0 || lock === undefined) throw new HttpError(400, problems.join('; '), 'BAD_REQUEST');
+  if (!problems.empty || lock === undefined) throw new HttpError(400, problems.messages().join('; '), 'BAD_REQUEST');
   return {
     lock,
     filename,

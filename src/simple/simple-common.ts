@@ -2,45 +2,33 @@
 // version rule (PEP 629), link resolution, hash fragments, PEP 658/714 metadata values and PEP 740
 // provenance, so both parsers turn the same facts into the same IndexFile.
 
-import { PyvouchError } from '../errors.js';
-import { MAX_PROBLEMS } from '../text/line-index.js';
+import { FieldProblems } from '../text/problems.js';
 import { digestProblem, splitDigest } from './digest.js';
 
 /** Collects every problem of one page, so the message lists all bad fields, not only the first. */
 export class PageProblems {
-  readonly list: PyvouchError[] = [];
+  private readonly problems: FieldProblems;
 
-  constructor(readonly url: string) {}
-
-  /** Problems past MAX_PROBLEMS: counted, not kept. */
-  private dropped = 0;
+  constructor(readonly url: string) {
+    this.problems = new FieldProblems('INDEX_PARSE', {
+      file: url,
+      help: 'the index serves a malformed simple API page; report it to the index operator',
+      headline: (first, total) => `${first.message}${total > 1 ? ` (and ${total - 1} more problems)` : ''}`,
+    });
+  }
 
   add(message: string, where: { path?: string; line?: number } = {}): void {
-    if (this.list.length >= MAX_PROBLEMS) {
-      this.dropped++;
-      return;
-    }
-    this.list.push(
-      new PyvouchError('INDEX_PARSE', message, {
-        file: this.url,
-        ...(where.path === undefined ? {} : { path: where.path }),
-        ...(where.line === undefined ? {} : { line: where.line }),
-      }),
-    );
+    this.problems.add(where.path, message, where.line === undefined ? {} : { line: where.line });
+  }
+
+  /** How many problems were found (kept or only counted past MAX_PROBLEMS). */
+  get count(): number {
+    return this.problems.count;
   }
 
   /** Throws the first problem, carrying all of them, when there is any. */
   throwIfAny(): void {
-    const [first] = this.list;
-    if (first === undefined) return;
-    const count = this.list.length + this.dropped;
-    throw new PyvouchError('INDEX_PARSE', `${first.message}${count > 1 ? ` (and ${count - 1} more problems)` : ''}`, {
-      file: this.url,
-      ...(first.line === undefined ? {} : { line: first.line }),
-      ...(first.path === undefined ? {} : { path: first.path }),
-      help: 'the index serves a malformed simple API page; report it to the index operator',
-      problems: this.list,
-    });
+    this.problems.throwIfAny();
   }
 }
 

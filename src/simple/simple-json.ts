@@ -81,7 +81,7 @@ function fileOf(entry: unknown, path: string, pageUrl: string, problems: PagePro
     problems.add(`expected an object, found ${describe(entry)}`, { path });
     return undefined;
   }
-  const before = problems.list.length;
+  const before = problems.count;
   const filename = entry.filename;
   if (typeof filename !== 'string' || filename === '' || /[/\\]/.test(filename)) {
     problems.add(`expected a file name, found ${describe(filename)}`, { path: `${path}.filename` });
@@ -159,7 +159,7 @@ function fileOf(entry: unknown, path: string, pageUrl: string, problems: PagePro
     problems.add(`expected a URL string, found ${describe(provenance)}`, { path: `${path}.provenance` });
   }
 
-  return problems.list.length === before ? file : undefined;
+  return problems.count === before ? file : undefined;
 }
 
 function isObject(value: unknown): value is Json {

@@ -10,7 +10,7 @@ import type { GraphNode } from '../graph/graph.js';
 import type { Policy } from './policy.js';
 import type { Missing, Note } from './report.js';
 import { isPlainTable, type AddProblem } from './lists.js';
-import type { Segment } from './toml-paths.js';
+import type { Segment } from '../text/problems.js';
 
 type Table = Record<string, unknown>;
 

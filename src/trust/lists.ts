@@ -8,7 +8,7 @@ import { Version } from '../pep/version.js';
 import type { GraphNode } from '../graph/graph.js';
 import type { ListEntry, Policy } from './policy.js';
 import type { Missing, Note } from './report.js';
-import type { Segment } from './toml-paths.js';
+import type { Segment } from '../text/problems.js';
 
 export type AddProblem = (path: Segment[], message: string, help?: string) => void;
 type Table = Record<string, unknown>;

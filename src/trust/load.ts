@@ -4,10 +4,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parse as parseToml, TomlError } from 'smol-toml';
 import { PyvouchError } from '../errors.js';
 import { HttpClient } from '../simple/http.js';
-import { parsePolicy, parsePolicyToml } from './parse.js';
+import { parsePolicy, parsePolicyToml, policyTableOf } from './parse.js';
 import { extendsOf, mergePolicyDocuments } from './extends.js';
 import type { Policy } from './policy.js';
 
@@ -142,22 +141,7 @@ async function fetchPolicyText(target: string, from: string, options: LoadPolicy
 }
 
 function policyTable(text: string, file: string, pyproject: boolean): Table {
-  let doc: Table;
-  try {
-    doc = parseToml(text);
-  } catch (err) {
-    if (err instanceof TomlError) {
-      throw new PyvouchError('POLICY_INVALID', `the policy is not valid TOML: ${err.message.split('\n')[0] ?? ''}`, { file, line: err.line, help: 'fix the TOML syntax at that line', cause: err });
-    }
-    throw err;
-  }
-  if (!pyproject) return doc;
-  const tool = doc['tool'];
-  const table = typeof tool === 'object' && tool !== null ? (tool as Table)['pyvouch'] : undefined;
-  if (typeof table !== 'object' || table === null || Array.isArray(table)) {
-    throw new PyvouchError('POLICY_INVALID', `${file} has no [tool.pyvouch] table`, { file, path: 'tool.pyvouch' });
-  }
-  return table as Table;
+  return policyTableOf(text, { file, pyproject }).table;
 }
 
 async function readIfPresent(path: string): Promise<string | undefined> {

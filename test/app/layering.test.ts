@@ -1,6 +1,7 @@
-// The layering rule of issue #11: only src/app/ brings store and policy evaluation together. A file
-// in src/cli/ or src/server/ that imports src/store/ and src/trust/evaluate has started gathering
-// statements itself, the copy the application layer exists to prevent.
+// The layering rules of issue #11: only src/app/ brings store and policy evaluation together. A file
+// in src/cli/ or src/server/ that imports src/store/ and src/trust/evaluate, evaluates a policy, or
+// reads statements from a store or envelope files has started gathering statements itself, the
+// copy the application layer exists to prevent.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -33,6 +34,28 @@ test('no file in src/cli or src/server imports the store and the policy evaluati
     }
   }
   assert.deepEqual(offenders, [], 'these gather statements themselves: call src/app/ instead');
+});
+
+test('no file in src/cli or src/server evaluates a policy itself', () => {
+  const offenders = ['src/cli', 'src/server'].flatMap((area) =>
+    sourceFiles(join(root, area)).filter((file) => importsOf(file).includes('src/trust/evaluate')).map((file) => relative(root, file)),
+  );
+  assert.deepEqual(offenders, [], 'these evaluate a policy themselves: call a use case of src/app/ instead');
+});
+
+/** Calls that gather statements: a store's package and trust reads, and loading envelope files. */
+const GATHERING = /\.(?:forPackages|trustStatements)\s*\(|\bloadEnvelopes\s*\(/;
+
+test('only src/app gathers statements (no store reads of statements, no envelope loading, in src/cli or src/server)', () => {
+  const offenders = ['src/cli', 'src/server'].flatMap((area) =>
+    sourceFiles(join(root, area)).filter((file) => GATHERING.test(readFileSync(file, 'utf8'))).map((file) => relative(root, file)),
+  );
+  assert.deepEqual(offenders, [], 'these gather statements themselves: give src/app/ a StatementSource or a use case instead');
+});
+
+test('the gathering rule sees the calls it forbids (it is not vacuous)', () => {
+  for (const call of ['await store.forPackages(names)', 'store.trustStatements()', 'loadEnvelopes(paths, { now })']) assert.match(call, GATHERING);
+  assert.doesNotMatch('storeSource(store)', GATHERING);
 });
 
 test('the rule sees an offender (it is not vacuous)', () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { identityFromPrivateKey, privateKeyFromSeed } from '../../src/attest/keys.js';
 import { buildStatement, signStatement } from '../../src/attest/statement.js';
-import { resolveArtifacts } from '../../src/cli/statements.js';
+import { releaseArtifacts as resolveArtifacts } from '../../src/app/review.js';
 import { projectRoot, pyvouch } from './harness.js';
 import { runCli } from './in-process.js';
 import { buildZip } from '../artifact/archive-builders.js';

@@ -6,9 +6,9 @@ import {
   parseTomlDocument,
   sha256Hex,
   splitHash,
-  tomlLineLocator,
   walkReachable,
 } from '../../src/lock/common.js';
+import { tomlLocator as tomlLineLocator } from '../../src/text/toml-lines.js';
 import { thrown } from './helpers.js';
 
 const UV_LIKE = `version = 1

@@ -15,7 +15,7 @@ import { provenanceSource } from '../../src/app/provenance-source.js';
 import { shippedTrustedRoot } from '../../src/provenance/trusted-root.js';
 import { MemoryPinStore } from '../../src/provenance/pin-store.js';
 import { findProvenance } from '../../src/provenance/find.js';
-import { localIdentity } from '../../src/provenance/local-identity.js';
+import { localIdentity } from '../../src/attest/local-identities.js';
 import type { Graph } from '../../src/graph/graph.js';
 
 const PUBLISHER = 'github:trailofbits/pypi-attestations';

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { generateIdentity } from '../../src/attest/keys.js';
 import { readKeyFile } from '../../src/attest/keyfile.js';
 import { isPyvouchError } from '../../src/errors.js';
-import { localIdentity } from '../../src/provenance/local-identity.js';
+import { localIdentity } from '../../src/attest/local-identities.js';
 import { FilePinStore, MemoryPinStore, signAcceptance } from '../../src/provenance/pin-store.js';
 import { acceptPublisher, checkPublisherPinning } from '../../src/provenance/pinning-commands.js';
 import { NO_ATTESTATION, addAcceptance, emptyPins, judgeRelease, recordRelease, type ProjectPins } from '../../src/provenance/pinning.js';

@@ -1,6 +1,6 @@
 // The bundled example (examples/uv/uv.lock with examples/check) evaluated the way `check` does, for
 // renderer tests.
-import { loadEnvelopes } from '../../src/cli/envelope-files.js';
+import { loadEnvelopes } from '../../src/app/envelope-files.js';
 import { loadLockFile } from '../../src/lock/load.js';
 import { parseTarget } from '../../src/pep/environment.js';
 import type { CheckContext } from '../../src/render/check.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { isPyvouchError, type PyvouchError } from '../../src/errors.js';
 import { parsePolicyToml } from '../../src/trust/parse.js';
-import { locateLine } from '../../src/trust/toml-paths.js';
+import { locateLine } from '../../src/text/toml-lines.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/policy/${name}`, import.meta.url), 'utf8');
 

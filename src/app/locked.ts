@@ -1,14 +1,10 @@
-// Shared by init, prune, inspect and certify: every release a lock file installs on any common
-// target (all groups and extras), and the statements to weigh (store and --statements files).
-import type { Statement } from '../attest/types.js';
+// What a lock file installs anywhere: the union over common targets (all groups and extras) of its
+// releases, for the use cases that judge a lock as a whole rather than for one target (init, prune,
+// inspect, certify, review binding).
 import { PyvouchError } from '../errors.js';
 import type { Graph, GraphNode } from '../graph/graph.js';
 import { loadLockFile } from '../lock/load.js';
 import { parseTarget } from '../pep/environment.js';
-import { openStore } from '../store/open.js';
-import { describeRejection, loadEnvelopes } from './envelope-files.js';
-import { colorEnabled, paint } from './output.js';
-import { pyvouchDirs } from './paths.js';
 
 const TARGETS = [
   { platform: 'linux', machine: 'x86_64' },
@@ -23,11 +19,11 @@ const PYTHONS = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
  * The union over common targets of the releases `lock` installs, keyed `name==version`, with the
  * artifacts of every target merged (a baseline must hold wherever the lock is installed).
  */
-export function lockedReleases(lock: string): { graph: Graph; nodes: Map<string, GraphNode> } {
+export function lockedReleases(lock: string, opts: { pythons?: readonly string[] } = {}): { graph: Graph; nodes: Map<string, GraphNode> } {
   const nodes = new Map<string, GraphNode>();
   let first: Graph | undefined;
   let lastError: PyvouchError | undefined;
-  for (const python of PYTHONS) {
+  for (const python of opts.pythons ?? PYTHONS) {
     for (const t of TARGETS) {
       let graph: Graph;
       try {
@@ -56,32 +52,3 @@ export function lockedReleases(lock: string): { graph: Graph; nodes: Map<string,
   const graph: Graph = { ...first, nodes: [...nodes.values()], edges: [], edgesKnown: false, diagnostics: [] };
   return { graph, nodes };
 }
-
-export interface StatementSourceOptions {
-  store?: string;
-  statements?: string[];
-  db: boolean;
-}
-
-/** The verified statements about `names` (and the trust statements) from the store and files. */
-export async function gatherStatements(names: readonly string[], opts: StatementSourceOptions, now: Date): Promise<Statement[]> {
-  const byId = new Map<string, Statement>();
-  if (opts.db) {
-    const store = await openStore(opts.store, pyvouchDirs().data);
-    try {
-      for (const s of await store.forPackages([...names])) byId.set(s.statement.id, s.statement);
-      for (const s of await store.trustStatements()) byId.set(s.statement.id, s.statement);
-    } finally {
-      await store.close();
-    }
-  }
-  if (opts.statements !== undefined && opts.statements.length > 0) {
-    const loaded = loadEnvelopes(opts.statements, { now });
-    const color = colorEnabled(process.stderr);
-    for (const r of loaded.rejected) process.stderr.write(`${paint(color, 'yellow', 'warning')}: ignored ${describeRejection(r)}\n`);
-    for (const s of loaded.accepted) byId.set(s.statement.id, s.statement);
-  }
-  return [...byId.values()];
-}
-
-export const collectOption = (v: string, prev: string[] = []): string[] => [...prev, v];

@@ -125,3 +125,8 @@ export function describeRejection(r: Rejection): string {
   const where = r.line === undefined ? r.file : `${r.file}:${r.line}`;
   return `${where}: ${r.error.code}: ${r.error.message}`;
 }
+
+/** A rejection as JSON output: where, then the error's code, message and location. */
+export function rejectionJson(r: Rejection): Record<string, unknown> {
+  return { file: r.file, ...(r.line === undefined ? {} : { line: r.line }), ...r.error.toJSON() };
+}
