@@ -86,6 +86,11 @@ export function openIndexes(locations: readonly string[], opts: ResolveInputOpti
   );
 }
 
+/** Built sdist metadata is cached on disk by (sdist sha256, target, interpreter), unless --no-cache. */
+export function sdistBuildOptions(opts: ResolveInputOptions): { sdist?: { cacheDir: string } } {
+  return opts.cache === false ? {} : { sdist: { cacheDir: join(pyvouchDirs().cache, 'built-metadata') } };
+}
+
 function rulesOf(opts: ResolveInputOptions): ResolverRules {
   if (opts.rules === undefined || opts.rules === 'pip' || opts.rules === 'uv') return (opts.rules ?? 'pip');
   throw new PyvouchError('USAGE', `unknown rules '${opts.rules}'`, { help: 'use --rules pip or --rules uv' });
@@ -98,7 +103,7 @@ export async function resolveGraph(args: readonly string[], opts: ResolveInputOp
   const progress = createProgress();
   progress.step('resolve');
   try {
-    const provider = new IndexProvider(openIndexes(inputs.indexes, opts, progress), { target, build: opts.build !== false });
+    const provider = new IndexProvider(openIndexes(inputs.indexes, opts, progress), { target, build: opts.build !== false, ...sdistBuildOptions(opts) });
     const graph = await resolve(inputs.requirements, provider, {
       target,
       constraints: inputs.constraints,
@@ -170,7 +175,7 @@ async function resolveUniversalCommand(args: string[], opts: ResolveCommandOptio
   const indexes = openIndexes(inputs.indexes, opts, progress);
   // One set of build environments for every environment: build requirements are fetched and unpacked once.
   const buildEnvironments = new BuildEnvironments({ indexes });
-  const resolution = await resolveUniversal(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments }), {
+  const resolution = await resolveUniversal(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments, ...sdistBuildOptions(opts) }), {
     constraints: inputs.constraints,
     rules: rulesOf(opts),
     ...(opts.pre === true ? { prereleases: true } : {}),
@@ -204,7 +209,7 @@ async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions)
   const indexes = openIndexes(inputs.indexes, opts, progress);
   // One set of build environments for every target: build requirements are fetched and unpacked once.
   const buildEnvironments = new BuildEnvironments({ indexes });
-  const report = await resolveMatrix(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments }), targets, {
+  const report = await resolveMatrix(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments, ...sdistBuildOptions(opts) }), targets, {
     constraints: inputs.constraints,
     rules: rulesOf(opts),
     ...(opts.pre === true ? { prereleases: true } : {}),
