@@ -5,7 +5,7 @@
 // test sees whether the metadata hook ran.
 
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -122,6 +122,23 @@ describe('built metadata cached on disk by (sdist sha256, target, interpreter)',
     assert.equal(hookRuns(), start + 1);
     const graph = JSON.parse(r.stdout) as { edges: { from: string; to: string; kind?: string }[] };
     assert.deepEqual(graph.edges.filter((e) => e.from === 'win-tool' && e.kind === undefined).map((e) => e.to), ['tidy-lib']);
+  });
+
+  it('does not take an entry moved under another key: the Linux answer copied over the Windows entry is rebuilt', () => {
+    const home = newHome();
+    resolveForWindows(home);
+    const [windowsFile] = entries(home);
+    const r = pyvouch(['resolve', 'win-tool', '--platform', 'linux', '--python', '3.11', '--index', index, '--format', 'json'], {
+      home,
+      env: { PATH: `${wrapperDir}:${process.env['PATH'] ?? ''}` },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const linuxFile = entries(home).find((f) => f !== windowsFile)!;
+    copyFileSync(join(cacheDir(home), linuxFile), join(cacheDir(home), windowsFile!));
+    const start = hookRuns();
+    const again = resolveForWindows(home);
+    assert.equal(hookRuns(), start + 1);
+    assert.deepEqual(again.deps, ['colorama']);
   });
 
   it('ignores and rebuilds a corrupt entry', () => {
