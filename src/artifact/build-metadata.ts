@@ -6,7 +6,8 @@
 // resolver fetches and unpacks their wheels outside the sandbox) and mounted read-only on sys.path;
 // without a provider the build can import only what the sandbox's Python has. With a `target`, the
 // hook runs on the target's python3.X when the machine has one, with the target's platform
-// emulated (issue 20), and answers are cached by (sdist sha256, target).
+// emulated (issue 20), and answers are cached by (sdist sha256, target, interpreter): in memory for
+// the process and, with `cacheDir`, on disk for the next one (built-metadata-cache.ts).
 
 import { createHash } from 'node:crypto';
 import { existsSync, constants as fsConstants, readdirSync } from 'node:fs';
@@ -19,6 +20,7 @@ import type { Graph, TargetDescription } from '../graph/graph.js';
 import { parseTarget } from '../pep/environment.js';
 import { parseSdistFilename } from '../pep/filename.js';
 import { parseCoreMetadata, type CoreMetadata } from '../pep/metadata.js';
+import { readCachedBuild, writeCachedBuild, type CachedBuild } from './built-metadata-cache.js';
 import { archiveFormat, extractArchive, singleTopDirectory, type ArchiveSource } from './archive.js';
 import { archiveLimits, formatBytes, type ArchiveLimits } from './limits.js';
 import { parsePyproject } from '../pep/pyproject.js';
@@ -76,6 +78,12 @@ export interface BuildMetadataOptions {
   target?: TargetDescription;
   /** Built answers by (sdist sha256, target, interpreter); default: one cache for the process. */
   cache?: Map<string, Promise<BuiltMetadata>>;
+  /**
+   * Directory of the persistent cache of built answers (the CLI: pyvouch's cache directory, unless
+   * --no-cache). An entry is used only for the exact same sdist bytes (sha256), target and
+   * interpreter, and only when it proves intact; anything else is rebuilt.
+   */
+  cacheDir?: string;
 }
 
 export interface BuiltMetadata {
@@ -126,10 +134,79 @@ export async function buildSdistMetadata(
   const cache = options.cache ?? processCache;
   const hit = cache.get(key);
   if (hit !== undefined) return hit.then((built) => ({ ...built, build: { ...built.build, cached: true } }));
-  const promise = buildOnce(source, filename, options, sandbox);
+  const promise = options.cacheDir === undefined ? buildOnce(source, filename, options, sandbox) : buildPersistent(source, filename, options, sandbox, key, digest, options.cacheDir);
   cache.set(key, promise);
   promise.catch(() => cache.delete(key));
   return promise;
+}
+
+/**
+ * The on-disk cache in front of buildOnce. A hit still asks the build environment provider for the
+ * same build requirements, so a cached answer keeps its build edges in the trust graph, and is
+ * used only when those resolve to the very packages the answer was built with.
+ */
+async function buildPersistent(
+  source: ArchiveSource,
+  filename: string,
+  options: BuildMetadataOptions,
+  sandbox: Sandbox,
+  key: string,
+  digest: string,
+  cacheDir: string,
+): Promise<BuiltMetadata> {
+  const archive = typeof source === 'string' ? source : filename;
+  const entry = await readCachedBuild(cacheDir, key, digest);
+  if (entry !== undefined) {
+    const usable = validCachedBuild(entry, filename, archive, sandbox);
+    if (usable !== undefined) {
+      const environment = options.buildEnvironment === undefined || entry.requires === null
+        ? undefined
+        : await options.buildEnvironment({ requires: entry.requires, sdist: archive, python: sandbox.python.version });
+      const sameEnvironment = (options.buildEnvironment === undefined) === (entry.requires === null) &&
+        JSON.stringify(environment?.packages ?? []) === JSON.stringify(entry.build.buildRequires);
+      if (sameEnvironment) {
+        return { ...usable, build: { ...usable.build, cached: true }, ...(environment === undefined ? {} : { environment }) };
+      }
+    }
+  }
+  const built = await buildOnce(source, filename, options, sandbox);
+  // A cache that cannot be written costs a rebuild next time, never this answer.
+  await writeCachedBuild(cacheDir, key, digest, {
+    filename: basename(filename),
+    text: built.text,
+    backend: built.backend,
+    hook: built.hook,
+    sandbox: built.sandbox,
+    how: built.how,
+    build: built.build,
+    requires: built.environment?.requires ?? null,
+  }).catch(() => undefined);
+  return built;
+}
+
+/**
+ * A cached entry re-checked as a fresh build's output is: its METADATA parses, names this sdist,
+ * and says what the entry says it said; the interpreter is the one this run would use.
+ */
+function validCachedBuild(
+  entry: CachedBuild,
+  filename: string,
+  archive: string,
+  sandbox: Sandbox,
+): Omit<BuiltMetadata, 'environment'> | undefined {
+  try {
+    const sdist = parseSdistFilename(basename(filename));
+    const metadata = parseCoreMetadata(entry.text, { file: `${archive}!(cached build) METADATA` });
+    if (metadata.canonicalName !== sdist.name || entry.filename !== basename(filename)) return undefined;
+    const requiresDist = metadata.requiresDist.map((r) => r.toString());
+    const b = entry.build;
+    if (JSON.stringify(requiresDist) !== JSON.stringify(b.requiresDist)) return undefined;
+    if (b.interpreter.executable !== sandbox.python.executable || b.interpreter.version !== sandbox.python.version) return undefined;
+    if (!['target', 'emulated', 'host'].includes(b.mode) || b.backend !== entry.backend) return undefined;
+    return { metadata, text: entry.text, origin: 'built', backend: entry.backend, hook: entry.hook, sandbox: entry.sandbox, how: entry.how, build: b };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -29,7 +29,7 @@ export function addResolveOptions(cmd: Command): Command {
     .option('--pre', 'allow pre-releases of every package')
     .option('--rules <rules>', 'pip or uv: whose rules for pre-releases, yanked files and Requires-Python', 'pip')
     .option('--no-build', 'never run an sdist build backend, even sandboxed (dynamic sdists become unusable)')
-    .option('--no-cache', 'do not use the on-disk index cache');
+    .option('--no-cache', 'do not use the on-disk caches (index pages, built sdist metadata)');
 }
 
 

@@ -16,6 +16,7 @@ import { SpecifierSet } from '../pep/specifier.js';
 import { graphToJson, renderGraphText } from '../render/graph.js';
 import { BuildEnvironments } from '../resolve/build-deps.js';
 import { IndexProvider } from '../resolve/index-provider.js';
+import type { PlatformDependence } from '../resolve/dynamic-targets.js';
 import { defaultMatrix, resolveMatrix, type MatrixReport } from '../resolve/matrix.js';
 import { resolve } from '../resolve/resolve.js';
 import type { ResolverRules } from '../resolve/universe.js';
@@ -86,6 +87,11 @@ export function openIndexes(locations: readonly string[], opts: ResolveInputOpti
   );
 }
 
+/** Built sdist metadata is cached on disk by (sdist sha256, target, interpreter), unless --no-cache. */
+export function sdistBuildOptions(opts: ResolveInputOptions): { sdist?: { cacheDir: string } } {
+  return opts.cache === false ? {} : { sdist: { cacheDir: join(pyvouchDirs().cache, 'built-metadata') } };
+}
+
 function rulesOf(opts: ResolveInputOptions): ResolverRules {
   if (opts.rules === undefined || opts.rules === 'pip' || opts.rules === 'uv') return (opts.rules ?? 'pip');
   throw new PyvouchError('USAGE', `unknown rules '${opts.rules}'`, { help: 'use --rules pip or --rules uv' });
@@ -98,7 +104,7 @@ export async function resolveGraph(args: readonly string[], opts: ResolveInputOp
   const progress = createProgress();
   progress.step('resolve');
   try {
-    const provider = new IndexProvider(openIndexes(inputs.indexes, opts, progress), { target, build: opts.build !== false });
+    const provider = new IndexProvider(openIndexes(inputs.indexes, opts, progress), { target, build: opts.build !== false, ...sdistBuildOptions(opts) });
     const graph = await resolve(inputs.requirements, provider, {
       target,
       constraints: inputs.constraints,
@@ -170,7 +176,7 @@ async function resolveUniversalCommand(args: string[], opts: ResolveCommandOptio
   const indexes = openIndexes(inputs.indexes, opts, progress);
   // One set of build environments for every environment: build requirements are fetched and unpacked once.
   const buildEnvironments = new BuildEnvironments({ indexes });
-  const resolution = await resolveUniversal(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments }), {
+  const resolution = await resolveUniversal(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments, ...sdistBuildOptions(opts) }), {
     constraints: inputs.constraints,
     rules: rulesOf(opts),
     ...(opts.pre === true ? { prereleases: true } : {}),
@@ -178,17 +184,32 @@ async function resolveUniversalCommand(args: string[], opts: ResolveCommandOptio
   }).finally(() => progress.stop());
   const sink = makeSink(opts.output);
   const packages = universalPackages(resolution);
+  const dependenceOf = (p: { name: string; version: string }): PlatformDependence | undefined =>
+    resolution.platformDependent.find((d) => d.name === p.name && d.version === p.version);
   const labels = resolution.forks.map((f) => f.label);
   if ((format as string) === 'pylock') sink.write(writeUniversalPylock(resolution));
   else if (format === 'json') {
-    sink.write(`${JSON.stringify({ environments: labels, ...(resolution.requiresPython === undefined ? {} : { requiresPython: resolution.requiresPython }), packages: packages.map((p) => ({ name: p.name, version: p.version, marker: p.marker, targets: p.targets, dependencies: p.dependencies, artifacts: p.artifacts })) }, null, 2)}\n`);
+    const json = {
+      environments: labels,
+      ...(resolution.requiresPython === undefined ? {} : { requiresPython: resolution.requiresPython }),
+      packages: packages.map((p) => {
+        const dependent = dependenceOf(p);
+        return { name: p.name, version: p.version, marker: p.marker, targets: p.targets, dependencies: p.dependencies, artifacts: p.artifacts, ...(dependent === undefined ? {} : { platformDependent: dependent.requiresDist }) };
+      }),
+      platformDependent: resolution.platformDependent,
+    };
+    sink.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     const c = sink.color;
     const releases = universalReleases(resolution);
     const lines = [
       `${paint(c, 'bold', `Universal resolution: ${releases.length} releases for ${labels.length} environments`)} (${resolution.implementations.join(', ')} ${resolution.pythons[0]} to ${resolution.pythons[resolution.pythons.length - 1]}; ${resolution.machines.map(([p, m]) => `${p} ${m}`).join(', ')})`,
     ];
-    for (const p of releases) lines.push(`  ${p.name} ${p.version}${p.marker === null ? '' : paint(c, 'gray', ` ; ${p.marker}`)}`);
+    for (const p of releases) {
+      const dependent = dependenceOf(p) === undefined ? '' : ` ${paint(c, 'yellow', '(platform-dependent)')}`;
+      lines.push(`  ${p.name} ${p.version}${dependent}${p.marker === null ? '' : paint(c, 'gray', ` ; ${p.marker}`)}`);
+    }
+    lines.push(...platformDependenceLines(resolution.platformDependent, c));
     sink.write(`${lines.join('\n')}\n`);
   }
   sink.flush();
@@ -204,7 +225,7 @@ async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions)
   const indexes = openIndexes(inputs.indexes, opts, progress);
   // One set of build environments for every target: build requirements are fetched and unpacked once.
   const buildEnvironments = new BuildEnvironments({ indexes });
-  const report = await resolveMatrix(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments }), targets, {
+  const report = await resolveMatrix(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments, ...sdistBuildOptions(opts) }), targets, {
     constraints: inputs.constraints,
     rules: rulesOf(opts),
     ...(opts.pre === true ? { prereleases: true } : {}),
@@ -226,13 +247,7 @@ async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions)
       lines.push('', paint(c, 'bold', 'Edges that differ:'));
       for (const d of report.edges) lines.push(`  ${d.from} -> ${d.to}: only on ${d.present.join(', ')}`);
     }
-    if (report.platformDependent.length > 0) {
-      lines.push('', paint(c, 'bold', 'Platform-dependent sdists (their build answered differently per target):'));
-      for (const d of report.platformDependent) {
-        lines.push(`  ${d.name} ${d.version}: ${paint(c, 'yellow', 'platform-dependent')}`);
-        for (const [label, deps] of Object.entries(d.requiresDist)) lines.push(`    ${label}: ${deps.length === 0 ? '(none)' : deps.join(', ')}`);
-      }
-    }
+    lines.push(...platformDependenceLines(report.platformDependent, c));
     lines.push('', ...matrixSummary(report));
     sink.write(`${lines.join('\n')}\n`);
   }
@@ -240,6 +255,17 @@ async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions)
   const solved = report.entries.filter((e) => e.graph !== undefined).length;
   // No target solved: nothing was compared, an input problem (2); some failed: a finding (1).
   return solved === report.entries.length ? 0 : solved === 0 ? 2 : 1;
+}
+
+/** The report's section on sdists whose build answered differently per target (issue 20). */
+function platformDependenceLines(dependent: readonly PlatformDependence[], c: boolean): string[] {
+  if (dependent.length === 0) return [];
+  const lines = ['', paint(c, 'bold', 'Platform-dependent sdists (their build answered differently per target):')];
+  for (const d of dependent) {
+    lines.push(`  ${d.name} ${d.version}: ${paint(c, 'yellow', 'platform-dependent')}`);
+    for (const [label, deps] of Object.entries(d.requiresDist)) lines.push(`    ${label}: ${deps.length === 0 ? '(none)' : deps.join(', ')}`);
+  }
+  return lines;
 }
 
 /** The closing lines of a matrix report: never "the same graph" unless two graphs were compared. */

@@ -13,6 +13,7 @@ import type { MarkerNode } from '../pep/marker.js';
 import type { Requirement } from '../pep/requirement.js';
 import { SpecifierSet } from '../pep/specifier.js';
 import { Version } from '../pep/version.js';
+import { comparePlatformDependence, type PlatformDependence } from './dynamic-targets.js';
 import { targetLabel } from './matrix.js';
 import type { ResolverProvider } from './provider.js';
 import { resolve, ResolutionImpossibleError, type ResolveOptions } from './resolve.js';
@@ -49,6 +50,11 @@ export interface UniversalResolution {
   readonly implementations: readonly string[];
   readonly machines: readonly (readonly [string, string])[];
   readonly requiresPython?: string;
+  /**
+   * The sdists whose build answered differently between environments (issue 20), each with every
+   * environment's Requires-Dist; their nodes carry `metadataBuild.platformDependent` too.
+   */
+  readonly platformDependent: readonly PlatformDependence[];
 }
 
 /** Every comparison in a marker tree. */
@@ -126,7 +132,17 @@ export async function resolveUniversal(
       implementations.flatMap((implementation) => pythons.map((python) => parseTarget({ python, platform, machine, implementation }))),
     );
     const todo = targets.filter((t) => !solved.has(targetLabel(t)));
-    if (todo.length === 0) return { forks: targets.map((t) => solved.get(targetLabel(t))!), pythons, implementations, machines, ...(opts.requiresPython === undefined ? {} : { requiresPython: opts.requiresPython }) };
+    if (todo.length === 0) {
+      const forks = targets.map((t) => solved.get(targetLabel(t))!);
+      return {
+        forks,
+        pythons,
+        implementations,
+        machines,
+        ...(opts.requiresPython === undefined ? {} : { requiresPython: opts.requiresPython }),
+        platformDependent: comparePlatformDependence(forks),
+      };
+    }
     const failures: { label: string; error: PyvouchError }[] = [];
     await Promise.all(
       todo.map(async (target) => {
