@@ -7,7 +7,6 @@ import { pathToFileURL } from 'node:url';
 import type { Graph, GraphNode } from '../graph/graph.js';
 import { isPyvouchError } from '../errors.js';
 import { canonicalizeName } from '../pep/name.js';
-import { openIndex } from '../simple/open.js';
 import { parseSimpleJson } from '../simple/simple-json.js';
 import type { PackageIndex, ProjectPage } from '../simple/types.js';
 import type { IndexCheck } from '../trust/evaluate.js';
@@ -95,6 +94,11 @@ function indexFor(node: GraphNode, filename: string, party: IndexParty): boolean
   return from === undefined || normalizeIndexUrl(from) === party.indexKey;
 }
 
+async function defaultOpener(cacheDir: string | undefined): Promise<(url: string) => PackageIndex> {
+  const { openIndex } = await import('../simple/open.js');
+  return (url) => openIndex(url, cacheDir === undefined ? {} : { cacheDir });
+}
+
 /**
  * Fetches the project page of every node that an index party could vouch for, from that party's
  * index (or the mirror), and answers which locked files the page lists with the locked sha256.
@@ -105,11 +109,13 @@ export async function confirmIndexes(graph: Graph, policy: Policy, options: Conf
   const notes: string[] = [];
   const pages = new Map<string, PageResult>(); // `${indexKey}\n${name}`
   const tasks: (() => Promise<void>)[] = [];
+  // The index client (and the archive and Sigstore readers it brings) loads only when an index is asked.
+  const open =
+    options.mirror !== undefined || parties.length === 0
+      ? undefined
+      : (options.open ?? (await defaultOpener(options.cacheDir)));
   for (const party of parties) {
-    const index =
-      options.mirror !== undefined
-        ? mirrorIndex(options.mirror, party.index)
-        : (options.open ?? ((url: string) => openIndex(url, options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir })))(party.index);
+    const index = open === undefined ? mirrorIndex(options.mirror!, party.index) : open(party.index);
     if (options.mirror !== undefined) notes.push(`${party.name}: confirmed against the local snapshot ${options.mirror} of ${party.index}, not the index itself`);
     for (const node of graph.nodes) {
       if (node.artifacts.length === 0 || !node.artifacts.every((a) => indexFor(node, a.filename, party))) continue;

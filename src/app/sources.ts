@@ -3,7 +3,7 @@
 // de-duplication by statement id. Nothing above src/app/ gathers statements itself.
 import type { Statement, StoredStatement } from '../attest/types.js';
 import { BUILTIN_CRITERIA } from '../trust/policy.js';
-import type { StatementStore } from '../store/store.js';
+import { packageStatements, type StatementStore } from '../store/store.js';
 
 /** A statement a source refused, and why (it counts for nothing; the user is told). */
 export interface SetAside {
@@ -40,11 +40,11 @@ export function storeSource(
     name,
     async gather(names) {
       const [about, trust] = await Promise.all([
-        only === 'trust' ? [] : store.forPackages(names),
+        only === 'trust' ? [] : packageStatements(store, names),
         only === 'packages' ? [] : store.trustStatements(),
       ]);
       const setAside = store.rejected().map((r) => ({ source: name, what: r.id, code: r.code, message: r.message }));
-      const statements = [...about, ...trust].map((s) => mapFeedCriteria(s.statement, opts.feedCriteria));
+      const statements = [...about, ...trust.map((s) => s.statement)].map((s) => mapFeedCriteria(s, opts.feedCriteria));
       return { statements, setAside };
     },
   };

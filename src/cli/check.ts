@@ -13,12 +13,9 @@ import { loadLockFile } from '../lock/load.js';
 import { openStore, verifiedCacheIn } from '../store/open.js';
 import type { StatementStore } from '../store/store.js';
 import { checkToJson, describeNotScanned, renderCheckText, renderSuggestText } from '../render/check.js';
-import { renderCheckHtml } from '../render/html.js';
-import { checkToCycloneDx } from '../render/cyclonedx.js';
-import { checkToSarif, lockLineLocator } from '../render/sarif.js';
-import { reviewSizes } from './sizes.js';
 import { addResolveOptions, DEFAULT_INDEX, type ResolveInputOptions } from './resolve-options.js';
-import { provenanceSourceFromOptions, type ProvenanceCliOptions } from './provenance-options.js';
+import type { ProvenanceCliOptions } from './provenance-options.js';
+import { listFeeds } from '../feed/state.js';
 import { currentIo, makeSink, paint, parseFormat } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
@@ -106,19 +103,22 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
       const dirs = pyvouchDirs();
       store = await openStore(opts.store, dirs.data, { verifiedCache: verifiedCacheIn(dirs.cache) });
       // Followed feeds' criteria mappings: a feed's criteria count only as mapped (src/app/sources.ts).
-      const { listFeeds } = await import('../feed/follow.js');
       const feedCriteria = new Map((await listFeeds(dirs.config)).map((f) => [f.name, f.criteriaMap] as const));
       sources.push(storeSource(store, undefined, { feedCriteria }));
     }
     if (opts.statements !== undefined && opts.statements.length > 0) sources.push(statementFilesSource(opts.statements, now));
-    const provenance = await provenanceSourceFromOptions(opts, graph, policy, now, pyvouchDirs(), DEFAULT_INDEX);
+    // Provenance (Sigstore, TUF) and review sizing (archive readers) load only when asked for.
+    const provenance =
+      opts.provenance === undefined && opts.trustedRoot === undefined
+        ? undefined
+        : await (await import('./provenance-options.js')).provenanceSourceFromOptions(opts, graph, policy, now, pyvouchDirs(), DEFAULT_INDEX);
     if (provenance !== undefined) sources.push(provenance);
     const dist = opts.dist;
     const measure =
       dist === undefined
         ? undefined
         : async (g: Graph, report: PolicyReport) => {
-            const measured = await reviewSizes(dist, g, report);
+            const measured = await (await import('./sizes.js')).reviewSizes(dist, g, report);
             for (const why of measured.skipped) io.stderr(`warning: not measured: ${why}\n`);
             return { sizes: measured.sizes, deltaSizes: measured.deltaSizes };
           };
@@ -245,15 +245,22 @@ export function registerCheck(program: Command): void {
           case 'json':
             sink.write(`${JSON.stringify(checkToJson(ctx), null, 2)}\n`);
             break;
-          case 'sarif':
+          // The SARIF, HTML and CycloneDX renderers (the last with its library) load only when asked for.
+          case 'sarif': {
+            const { checkToSarif, lockLineLocator } = await import('../render/sarif.js');
             sink.write(`${JSON.stringify(checkToSarif(ctx, { toolVersion: VERSION, locate: lockLineLocator(ctx.lockText) }), null, 2)}\n`);
             break;
-          case 'html':
+          }
+          case 'html': {
+            const { renderCheckHtml } = await import('../render/html.js');
             sink.write(renderCheckHtml(ctx));
             break;
-          case 'cyclonedx':
+          }
+          case 'cyclonedx': {
+            const { checkToCycloneDx } = await import('../render/cyclonedx.js');
             sink.write(`${checkToCycloneDx(ctx, { toolVersion: VERSION })}\n`);
             break;
+          }
           default:
             sink.write(renderCheckText(ctx, sink.color, { verbose: opts.verbose === true }));
         }

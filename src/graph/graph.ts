@@ -184,7 +184,8 @@ export function indexGraph(graph: Graph): GraphIndex {
 
 /**
  * A shortest path of names from a root to `name` (inclusive), or undefined when unreachable.
- * Used by reports to say why a package is in the graph.
+ * Used by reports to say why a package is in the graph. For the paths of many nodes, see
+ * pathsFromRoot (one search for all of them).
  */
 export function pathFromRoot(graph: Graph, name: string, index: GraphIndex = indexGraph(graph)): string[] | undefined {
   const prev = new Map<string, string | null>();
@@ -209,4 +210,34 @@ export function pathFromRoot(graph: Graph, name: string, index: GraphIndex = ind
   const path: string[] = [];
   for (let cur: string | null | undefined = name; cur != null; cur = prev.get(cur)) path.push(cur);
   return path.reverse();
+}
+
+/**
+ * pathFromRoot for every node at once: one breadth-first search from the roots, then each path is
+ * read back. The search visits nodes in the same order as pathFromRoot's (which only stops
+ * earlier), so each node gets the very path pathFromRoot gives it.
+ */
+export function pathsFromRoot(graph: Graph, index: GraphIndex = indexGraph(graph)): (name: string) => string[] | undefined {
+  const prev = new Map<string, string | null>();
+  const queue: string[] = [];
+  for (const r of graph.roots) {
+    if (!prev.has(r)) {
+      prev.set(r, null);
+      queue.push(r);
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    for (const e of index.children(queue[i]!)) {
+      if (!prev.has(e.to)) {
+        prev.set(e.to, queue[i]!);
+        queue.push(e.to);
+      }
+    }
+  }
+  return (name) => {
+    if (!prev.has(name)) return undefined;
+    const path: string[] = [];
+    for (let cur: string | null | undefined = name; cur != null; cur = prev.get(cur)) path.push(cur);
+    return path.reverse();
+  };
 }

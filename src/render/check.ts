@@ -2,7 +2,7 @@
 // cargo-vet's failing check: a headline, each failing package with what it lacks, a table of
 // recommended reviews, the backlog, the command that records a review) and as stable JSON
 // (documented in docs/check-json.md).
-import { indexGraph, pathFromRoot, type Graph } from '../graph/graph.js';
+import { indexGraph, pathsFromRoot, type Graph } from '../graph/graph.js';
 import { formatNumber, shortIdentity, type NodeReport, type PolicyReport } from '../trust/report.js';
 import type { SuggestReport } from '../trust/suggest.js';
 import { paint } from '../cli/output.js';
@@ -80,7 +80,7 @@ export interface CheckJson {
 }
 
 export function checkToJson(ctx: CheckContext): CheckJson {
-  const index = indexGraph(ctx.graph);
+  const pathOf = pathsFromRoot(ctx.graph);
   return {
     passed: ctx.report.passed,
     evaluatedAt: ctx.report.evaluatedAt,
@@ -93,7 +93,7 @@ export function checkToJson(ctx: CheckContext): CheckJson {
     ...(ctx.targets === undefined ? {} : { targets: { checked: ctx.targets.labels, excluded: ctx.targets.excluded } }),
     nodes: ctx.report.nodes.map((n) => {
       const on = ctx.targets?.nodes[`${n.name}==${n.version}`];
-      return { ...n, path: pathFromRoot(ctx.graph, n.name, index) ?? null, ...(on === undefined ? {} : { targets: on.on, failsOn: on.failsOn }) };
+      return { ...n, path: pathOf(n.name) ?? null, ...(on === undefined ? {} : { targets: on.on, failsOn: on.failsOn }) };
     }),
     suggestions: ctx.suggestions,
     ...(ctx.scan === undefined ? {} : { scan: ctx.scan }),
@@ -104,7 +104,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 
 export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbose?: boolean } = {}): string {
   const { report, graph } = ctx;
-  const index = indexGraph(graph);
+  const pathOf = pathsFromRoot(graph);
   const out: string[] = [];
   const env = graph.environment;
   const where = graph.source.path ?? graph.source.format;
@@ -147,7 +147,7 @@ export function renderCheckText(ctx: CheckContext, color: boolean, opts: { verbo
       for (const note of n.notes) out.push(`    ${paint(color, 'gray', `· ${note.message}`)}`);
       for (const o of n.overridden) out.push(`    ${paint(color, 'yellow', '~')} ${o.message}`);
       if (opts.verbose === true) for (const x of n.setAside) out.push(`    ${paint(color, 'gray', `· set aside (${x.reason}): ${x.message}`)}`);
-      const path = pathFromRoot(graph, n.name, index);
+      const path = pathOf(n.name);
       if (path !== undefined && path.length > 1) out.push(`    ${paint(color, 'gray', `required by: ${path.join(' -> ')}`)}`);
       const on = ctx.targets?.nodes[`${n.name}==${n.version}`];
       if (on !== undefined) {

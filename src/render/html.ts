@@ -1,7 +1,7 @@
 // HTML output of `pyvouch check`: one self-contained page (no external assets, no script) with the
 // dependency graph drawn as SVG — nodes coloured by verdict, each a link to its section — and, per
 // package, who vouched, how much, and what is missing.
-import { indexGraph, pathFromRoot } from '../graph/graph.js';
+import { pathsFromRoot } from '../graph/graph.js';
 import { formatNumber, type NodeReport } from '../trust/report.js';
 import { layoutGraph, REPORT_DIMENSIONS } from './graph-layout.js';
 import type { CheckContext } from './check.js';
@@ -70,7 +70,7 @@ ${n.closurePath !== undefined ? `<p class="closure">Depends on a failing package
 
 export function renderCheckHtml(ctx: CheckContext): string {
   const { report, graph } = ctx;
-  const index = indexGraph(graph);
+  const pathOf = pathsFromRoot(graph);
   const c = report.counts;
   const title = `pyvouch check: ${graph.source.path ?? graph.source.format}`;
   const ordered = [...report.nodes].sort((a, b) => {
@@ -111,7 +111,7 @@ ul.missing li{color:#b91c1c}ul.notes li{color:#6b7280}.path,.closure{color:#6b72
     .map(([k, v]) => `<span><svg width="12" height="12"><rect width="12" height="12" fill="${v.fill}" stroke="${v.stroke}"/></svg> ${k}</span>`)
     .join('')}</div></header>
 <main><div id="graph">${renderSvg(ctx)}</div>
-<div id="details">${ordered.map((n) => renderNode(n, pathFromRoot(graph, n.name, index))).join('\n')}</div></main>
+<div id="details">${ordered.map((n) => renderNode(n, pathOf(n.name))).join('\n')}</div></main>
 </body></html>
 `;
 }

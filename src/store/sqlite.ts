@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { StoredStatement } from '../attest/types.js';
+import type { Statement, StoredStatement } from '../attest/types.js';
 import { PyvouchError } from '../errors.js';
 import { MIGRATIONS_TABLE, pendingMigrations, sqliteMigrations, type Migration } from './migrations.js';
 import {
@@ -284,6 +284,21 @@ export class SqliteStore implements StatementStore {
       return decoded;
     });
     return out.sort((a, b) => (a.statement.id < b.statement.id ? -1 : a.statement.id > b.statement.id ? 1 : 0));
+  }
+
+  /** forPackages' statements alone, without keeping the envelopes (see RowVerifier.readStatement). */
+  async statementsForPackages(names: readonly string[]): Promise<Statement[]> {
+    this.#open();
+    if (names.length === 0) return [];
+    const out = this.#read(() => {
+      const decoded: Statement[] = [];
+      for (const row of this.#forPackages.iterate(JSON.stringify(names))) {
+        const s = this.#verifier.readStatement(row);
+        if (s !== undefined) decoded.push(s);
+      }
+      return decoded;
+    });
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async trustFrom(agent: string): Promise<StoredStatement[]> {

@@ -41,6 +41,11 @@ export interface StatementStore {
   find(query: StatementQuery): Promise<StoredStatement[]>;
   /** Every statement about any of these packages (canonical names), for policy evaluation. */
   forPackages(names: readonly string[]): Promise<StoredStatement[]>;
+  /**
+   * forPackages' statements without their envelopes, verified alike, for a store that can read
+   * them cheaper so (SQLite); callers fall back to forPackages (see packageStatements).
+   */
+  statementsForPackages?(names: readonly string[]): Promise<Statement[]>;
   /** Trust and rotation statements whose agent is `agent`. */
   trustFrom(agent: string): Promise<StoredStatement[]>;
   /** Every trust, rotation and retract statement (small; policy walks them in memory). */
@@ -54,4 +59,10 @@ export interface StatementStore {
    */
   rejected(): StoreRejection[];
   close(): Promise<void>;
+}
+
+/** Every statement about any of these packages, without the envelopes where the store can. */
+export async function packageStatements(store: StatementStore, names: readonly string[]): Promise<Statement[]> {
+  if (store.statementsForPackages !== undefined) return store.statementsForPackages(names);
+  return (await store.forPackages(names)).map((s) => s.statement);
 }

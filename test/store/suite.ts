@@ -202,7 +202,7 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
           await store.close();
           const reopened = await harness.open();
           try {
-            for (const got of [await reopened.get(like.statement.id), ...(await reopened.forPackages(['evil'])), ...(await reopened.find({}))]) {
+            for (const got of [await reopened.get(like.statement.id), ...(await reopened.forPackages(['evil'])), ...(await reopened.find({})), ...((await reopened.statementsForPackages?.(['evil'])) ?? []).map((statement) => ({ statement }))]) {
               assert.equal(got?.statement.kind, 'like');
               assert.equal(got?.statement.agent, agent);
               assert.deepEqual(got?.statement.criteria, []);
@@ -243,6 +243,8 @@ export function storeSuite(name: string, factory: () => Promise<StoreHarness>): 
         const store = await harness.open(undefined, undefined, cache);
         try {
           const about = await store.forPackages([name]);
+          // The statements-only read (what `check` uses) answers exactly what forPackages does.
+          if (store.statementsForPackages !== undefined) assert.deepEqual(await store.statementsForPackages([name]), about.map((s) => s.statement));
           const got = [...about, ...(await store.find({ name }))];
           for (const s of about) got.push((await store.get(s.statement.id))!);
           return { got, rejected: store.rejected().map((r) => r.code) };
