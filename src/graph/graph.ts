@@ -188,34 +188,12 @@ export function indexGraph(graph: Graph): GraphIndex {
  * pathsFromRoot (one search for all of them).
  */
 export function pathFromRoot(graph: Graph, name: string, index: GraphIndex = indexGraph(graph)): string[] | undefined {
-  const prev = new Map<string, string | null>();
-  const queue: string[] = [];
-  for (const r of graph.roots) {
-    if (!prev.has(r)) {
-      prev.set(r, null);
-      queue.push(r);
-    }
-  }
-  for (let i = 0; i < queue.length; i++) {
-    const cur = queue[i]!;
-    if (cur === name) break;
-    for (const e of index.children(cur)) {
-      if (!prev.has(e.to)) {
-        prev.set(e.to, cur);
-        queue.push(e.to);
-      }
-    }
-  }
-  if (!prev.has(name)) return undefined;
-  const path: string[] = [];
-  for (let cur: string | null | undefined = name; cur != null; cur = prev.get(cur)) path.push(cur);
-  return path.reverse();
+  return pathsFromRoot(graph, index)(name);
 }
 
 /**
  * pathFromRoot for every node at once: one breadth-first search from the roots, then each path is
- * read back. The search visits nodes in the same order as pathFromRoot's (which only stops
- * earlier), so each node gets the very path pathFromRoot gives it.
+ * read back. pathFromRoot is this for one node, so both give every node the same path.
  */
 export function pathsFromRoot(graph: Graph, index: GraphIndex = indexGraph(graph)): (name: string) => string[] | undefined {
   const prev = new Map<string, string | null>();

@@ -57,6 +57,17 @@ export const UI_CSP = [
   "trusted-types 'none'",
 ].join('; ');
 
+/** The headers of every UI answer: never cached without revalidation, never framed or sniffed. */
+const UI_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-cache',
+  'Content-Security-Policy': UI_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
 interface Asset {
   body: Buffer;
   etag: string;
@@ -176,13 +187,7 @@ export class WebUi {
       res.writeHead(200, {
         'Content-Type': 'text/html; charset=utf-8',
         'Content-Length': String(body.length),
-        'Cache-Control': 'no-cache',
-        'Content-Security-Policy': UI_CSP,
-        'X-Content-Type-Options': 'nosniff',
-        'X-Frame-Options': 'DENY',
-        'Referrer-Policy': 'no-referrer',
-        'Cross-Origin-Opener-Policy': 'same-origin',
-        'Cross-Origin-Resource-Policy': 'same-origin',
+        ...UI_HEADERS,
       });
       res.end(head ? undefined : body);
     } finally {
@@ -205,13 +210,7 @@ export class WebUi {
     const headers: Record<string, string> = {
       'Content-Type': found.contentType,
       ETag: found.etag,
-      'Cache-Control': 'no-cache',
-      'Content-Security-Policy': UI_CSP,
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Resource-Policy': 'same-origin',
+      ...UI_HEADERS,
     };
     const inm = req.headers['if-none-match'];
     if (inm !== undefined && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === found.etag)) {
