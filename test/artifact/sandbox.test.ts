@@ -9,11 +9,11 @@ import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PyvouchError } from '../../src/errors.js';
 import { buildSdistMetadata } from '../../src/artifact/build-metadata.js';
 import { findSandbox, sandboxCommand, type SandboxOptions } from '../../src/artifact/sandbox.js';
 import { sdistDependencies } from '../../src/artifact/sdist.js';
 import { buildTarGz, coreMetadata, type TarEntrySpec } from './archive-builders.js';
+import { failure } from '../support/failure.js';
 
 /** The first interpreter that can run setuptools' metadata hook offline. */
 function buildPython(): string {
@@ -43,16 +43,6 @@ function setupPy(name: string, prelude: string, probe: string): string {
     `outcome = ${probe}`,
     `setup(name="${name}", version="1.0", install_requires=["outcome-" + outcome])`,
   ].join('\n');
-}
-
-async function failure(promise: Promise<unknown>): Promise<PyvouchError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof PyvouchError, String(err));
-    return err;
-  }
-  assert.fail('expected the build to fail');
 }
 
 describe('sandboxed metadata build', () => {

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { PyvouchError } from '../../src/errors.js';
 import type { Graph } from '../../src/graph/graph.js';
 import { parseTarget } from '../../src/pep/environment.js';
 import { Requirement } from '../../src/pep/requirement.js';
@@ -19,6 +18,7 @@ import { resolve } from '../../src/resolve/resolve.js';
 import { openIndex } from '../../src/simple/open.js';
 import { evaluatePolicy } from '../../src/trust/evaluate.js';
 import { parsePolicyToml } from '../../src/trust/parse.js';
+import { failure } from '../support/failure.js';
 import {
   branchingSetupPy,
   canImport,
@@ -54,16 +54,6 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function resolveFor(...requirements: string[]): Promise<Graph> {
   return resolve(requirements.map((r) => new Requirement(r)), new IndexProvider([openIndex(dir)], { target }), { target });
-}
-
-async function failure(promise: Promise<unknown>): Promise<PyvouchError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof PyvouchError, String(err));
-    return err;
-  }
-  assert.fail('expected a failure');
 }
 
 describe('build requirements of sdists', () => {

@@ -9,20 +9,11 @@ import { HttpClient, type HttpOptions } from '../../src/simple/http.js';
 import { HttpIndex, SIMPLE_ACCEPT } from '../../src/simple/http-index.js';
 import type { ProjectPage } from '../../src/simple/types.js';
 import { sdistFile, sha256, startFakeIndex, wheelFile, type FakeIndex, type FakeProject } from '../support/fake-index.js';
+import { failure } from '../support/failure.js';
 
 /** Retries in milliseconds, so fault tests stay fast. */
 function client(options: HttpOptions = {}): HttpClient {
   return new HttpClient({ backoffMs: 2, maxBackoffMs: 10, timeoutMs: 2000, ...options });
-}
-
-async function failure(promise: Promise<unknown>): Promise<PyvouchError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof PyvouchError, String(err));
-    return err;
-  }
-  assert.fail('expected a PyvouchError');
 }
 
 const tempDirs: string[] = [];

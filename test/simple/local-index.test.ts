@@ -9,16 +9,7 @@ import { LocalIndex } from '../../src/simple/local-index.js';
 import { openIndex } from '../../src/simple/open.js';
 import { buildTarGz } from '../artifact/archive-builders.js';
 import { sdistFile, sha256, wheelFile, type FakeFile } from '../support/fake-index.js';
-
-async function failure(promise: Promise<unknown>): Promise<PyvouchError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof PyvouchError, String(err));
-    return err;
-  }
-  assert.fail('expected a PyvouchError');
-}
+import { failure } from '../support/failure.js';
 
 let root: string;
 const fooWheel = wheelFile('foo', '1.0', { requires: ['bar-baz>=2'] });
