@@ -9,8 +9,9 @@ import { verifyStatementEnvelope } from '../../src/attest/verify.js';
 import { Decider, PolicyHolder } from '../../src/server/decide.js';
 import { Freshness } from '../../src/server/freshness.js';
 import type { IndexFile } from '../../src/simple/types.js';
-import { openDecisionLog, seenKey } from '../../src/store/decisions.js';
+import { openDecisionLog, seenKey, type DecisionLog } from '../../src/store/decisions.js';
 import { openStore } from '../../src/store/open.js';
+import type { StatementStore } from '../../src/store/store.js';
 import { loadPolicy } from '../../src/trust/load.js';
 import { startFakeIndex, wheelFile, type FakeIndex } from '../support/fake-index.js';
 import { postgresSpec, postStatements, review, reviewer, sha256, startInProcess, tempDir, TOKEN, writePolicy, type InProcess } from './support.js';
@@ -21,8 +22,23 @@ const old = { ...wheelFile('fresh', '1.0'), uploadTime: pep700(Date.now() - 30 *
 const young = { ...wheelFile('fresh', '1.1'), uploadTime: pep700(Date.now() - 3_600_000) };
 const policyPath = writePolicy(tempDir(), alice, '');
 // min-age goes in [policy]: rewrite the file with it.
-
 writeFileSync(policyPath, readFileSync(policyPath, 'utf8').replace('[policy]\n', '[policy]\nmin-age = "3d"\n'));
+
+/** A SQLite store, its decision log and a started Freshness in a directory of their own, closed after `fn`. */
+async function withSeenStore(prefix: string, fn: (s: { dir: string; store: StatementStore; log: DecisionLog; freshness: Freshness }) => Promise<void>): Promise<void> {
+  const dir = tempDir(prefix);
+  const store = await openStore(join(dir, 'pyvouch.db'), dir);
+  const log = await openDecisionLog(join(dir, 'pyvouch.db'), dir);
+  const freshness = new Freshness(log);
+  await freshness.start();
+  try {
+    await fn({ dir, store, log, freshness });
+  } finally {
+    await freshness.close();
+    await log.close();
+    await store.close();
+  }
+}
 
 describe('gated index: release-age cooldown', () => {
   let index: FakeIndex;
@@ -113,12 +129,7 @@ describe("gated index: first-seen time for an upstream without upload-time", () 
   });
 
   test('other bytes under an old file name are a new listing: their clock starts when first seen', async () => {
-    const dir = tempDir('pyvouch-seen-swap-');
-    const store = await openStore(join(dir, 'pyvouch.db'), dir);
-    const log = await openDecisionLog(join(dir, 'pyvouch.db'), dir);
-    const freshness = new Freshness(log);
-    await freshness.start();
-    try {
+    await withSeenStore('pyvouch-seen-swap-', async ({ dir, store, log, freshness }) => {
       const swapped = { ...wheelFile('seen', '1.0', { requires: ['requests'] }), filename: first.filename };
       assert.notEqual(sha256(swapped.content), sha256(first.content));
       // Both reviewed (by two reviewers: one's newer review would replace the older), so only the cooldown tells them apart.
@@ -134,31 +145,18 @@ describe("gated index: first-seen time for an upstream without upload-time", () 
       const [d] = await at(t0 + 4 * DAY).decide('seen', [asFile(swapped)], true);
       assert.equal(d!.allowed, false, d!.summary);
       assert.ok(d!.report?.missing.some((m) => m.kind === 'too-young'));
-    } finally {
-      await freshness.close();
-      await log.close();
-      await store.close();
-    }
+    });
   });
 
   test('without a first-seen record the age is unknown and the file fails closed', async () => {
-    const dir = tempDir('pyvouch-seen-none-');
-    const store = await openStore(join(dir, 'pyvouch.db'), dir);
-    const log = await openDecisionLog(join(dir, 'pyvouch.db'), dir);
-    const freshness = new Freshness(log);
-    await freshness.start();
-    try {
+    await withSeenStore('pyvouch-seen-none-', async ({ store, freshness }) => {
       await store.put([verifyStatementEnvelope(review(alice, 'seen', '1.0', [first]))]);
       const decider = new Decider({ store, policy: new PolicyHolder(await loadPolicy(policyPath), policyPath), freshness, indexUrl: index.url });
       const file: IndexFile = { filename: first.filename, url: index.fileUrl(first.filename), hashes: { sha256: sha256(first.content) }, yanked: false, coreMetadata: false };
       const [d] = await decider.decide('seen', [file], true);
       assert.equal(d!.allowed, false);
       assert.equal(d!.report?.missing.find((m) => m.kind === 'age-unknown') !== undefined, true, d!.summary);
-    } finally {
-      await freshness.close();
-      await log.close();
-      await store.close();
-    }
+    });
   });
 });
 
