@@ -19,18 +19,16 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { generateIdentity, type Identity } from '../src/attest/keys.js';
-import { buildStatement, signStatement } from '../src/attest/statement.js';
 import type { Envelope } from '../src/attest/types.js';
 import { openStore } from '../src/store/open.js';
-import { sha256, wheelFile, type FakeFile } from '../test/support/fake-index.js';
+import { wheelFile, type FakeFile } from '../test/support/fake-index.js';
+import { children, cli, freePort, needTools, onExit, PIP_ACCEPT, PROJECT, root, statement as signed, stop as stopChild, TOKEN, wrkArgs as wrkArgsFor, wrkLatency, writeNginxConf, writeReleases, writeReviewerPolicy } from './_serve-common.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,57 +53,22 @@ const nginxWorkers = values['nginx-workers'];
 const versions = Number(values.versions);
 const rounds = Math.max(1, Number(values.rounds));
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist', 'cli.js');
-const PROJECT = 'benchpkg';
 const VETOED = 'vetoed';
-const PIP_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
 const JSON_QUERY = '?format=application/vnd.pypi.simple.v1%2Bjson';
-const TOKEN = 'bench-admin-token';
-
-for (const [binary, hint] of [
+needTools('bench/serve-scale.ts', [
   ['wrk', 'apt-get install wrk'],
   ['nginx', 'apt-get install nginx-light'],
-] as const) {
-  if (spawnSync(binary, ['-v'], { stdio: 'ignore' }).error !== undefined) {
-    console.error(`bench/serve-scale.ts needs ${binary}: ${hint}`);
-    process.exit(2);
-  }
-}
-if (!existsSync(cli)) {
-  console.error('bench/serve-scale.ts runs the built server: run `npm run build` first');
-  process.exit(2);
-}
+]);
 
-const children: ChildProcess[] = [];
 let work = '';
-process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+onExit(() => {
   // PYVOUCH_BENCH_KEEP=1 keeps the directory (nginx's error logs, the rendered pages).
   if (work !== '' && process.env['PYVOUCH_BENCH_KEEP'] !== '1') rmSync(work, { recursive: true, force: true });
   else if (work !== '') console.log(`kept ${work}`);
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
+/** Replicas get 20 s to drain before SIGKILL. */
+const stop = (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => stopChild(child, signal, 20_000);
 
 /** `pyvouch serve` from dist/ on `port`; resolves once it prints its address. */
 async function startPyvouch(name: string, args: readonly string[], port: number): Promise<ChildProcess> {
@@ -135,29 +98,7 @@ async function startPyvouch(name: string, args: readonly string[], port: number)
 }
 
 function nginxConf(dir: string, http: string): string {
-  mkdirSync(dir, { recursive: true });
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(
-    conf,
-    [
-      'daemon off;',
-      `worker_processes ${nginxWorkers};`,
-      ...(process.getuid?.() === 0 ? ['user root;'] : []),
-      `pid ${join(dir, 'nginx.pid')};`,
-      `error_log ${join(dir, 'error.log')} warn;`,
-      'events { worker_connections 4096; }',
-      'http {',
-      '  access_log off;',
-      '  sendfile on;',
-      '  tcp_nopush on;',
-      '  keepalive_requests 1000000;',
-      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(dir, t)};`),
-      http,
-      '}',
-      '',
-    ].join('\n'),
-  );
-  return conf;
+  return writeNginxConf(dir, nginxWorkers, 4096, [http]);
 }
 
 async function startNginx(dir: string, http: string, port: number): Promise<ChildProcess> {
@@ -199,11 +140,7 @@ interface WrkResult {
 }
 
 function parseWrk(out: string): WrkResult {
-  const unit = (value: string, u: string): number => Number(value) * (u === 'us' ? 0.001 : u === 's' ? 1000 : u === 'm' ? 60_000 : 1);
-  const pct = (p: string): number => {
-    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(out);
-    return m === null ? Number.NaN : unit(m[1]!, m[2]!);
-  };
+  const pct = (p: string): number => wrkLatency(out, p) ?? Number.NaN;
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN),
@@ -218,7 +155,7 @@ function parseWrk(out: string): WrkResult {
 }
 
 function wrkArgs(url: string, seconds: number, script: string): string[] {
-  return [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url];
+  return wrkArgsFor(threads, connections, seconds, script, url);
 }
 
 function wrk(url: string, seconds: number, script: string): WrkResult {
@@ -243,18 +180,7 @@ function measure(url: string, script: string): WrkResult {
 }
 
 function statement(by: Identity, kind: 'assess' | 'flag', project: string, version: string, files: readonly FakeFile[], note = ''): Envelope {
-  return signStatement(
-    buildStatement({
-      kind,
-      agent: { did: by.did, name: 'Bench Reviewer' },
-      package: { name: project, version },
-      artifacts: files.map((f) => ({ filename: f.filename, sha256: sha256(f.content) })),
-      ...(kind === 'assess' ? { criteria: ['safe-to-deploy'] } : { finding: { kind: 'malicious' as const, severity: 'critical' as const } }),
-      description: `${kind} ${project} ${version}${note}`,
-      startTime: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-    }),
-    by,
-  );
+  return signed(by, kind, project, version, files, `${kind} ${project} ${version}${note}`);
 }
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; json: { ids?: string[] } }> {
@@ -300,21 +226,14 @@ async function run(spec: string): Promise<void> {
   const upstream = join(work, 'upstream');
   mkdirSync(join(upstream, PROJECT), { recursive: true });
   mkdirSync(join(upstream, VETOED), { recursive: true });
-  const releases: { version: string; files: FakeFile[] }[] = [];
-  for (let i = 0; i < versions; i++) {
-    const version = `${1 + Math.floor(i / 10)}.${i % 10}.0`;
-    const files = ['py3-none-any', 'cp312-cp312-manylinux_2_17_x86_64', 'cp312-cp312-win_amd64'].map((tag) => wheelFile(PROJECT, version, { tag }));
-    for (const f of files) writeFileSync(join(upstream, PROJECT, f.filename), f.content);
-    releases.push({ version, files });
-  }
+  const releases = writeReleases(join(upstream, PROJECT), versions);
   const vetoed = Array.from({ length: vetoCount }, (_, i) => {
     const f = wheelFile(VETOED, `0.${i}`, {});
     writeFileSync(join(upstream, VETOED, f.filename), f.content);
     return { version: `0.${i}`, file: f };
   });
   const reviewer = generateIdentity({ name: 'Bench Reviewer' });
-  const policy = join(work, 'pyvouch.toml');
-  writeFileSync(policy, ['[policy]', 'threshold = 2.0', 'criteria = "safe-to-deploy"', '', '[[party]]', 'name = "reviewers"', `identity = "${reviewer.did}"`, 'weight = 2.0', ''].join('\n'));
+  const policy = writeReviewerPolicy(work, reviewer);
   const pages = join(work, 'pages');
   const accel = join(work, 'accel');
   const common = ['--upstream', upstream, '--policy', policy, '--store', spec, '--mode', 'filter', '--upstream-ttl', '60', '--decision-ttl', '60'];

@@ -11,16 +11,12 @@
 // Needs wrk and nginx from Debian (`apt-get install wrk nginx`).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { generateIdentity } from '../src/attest/keys.js';
-import { buildStatement, signStatement } from '../src/attest/statement.js';
-import type { Envelope } from '../src/attest/types.js';
-import { sha256, wheelFile, type FakeFile } from '../test/support/fake-index.js';
+import { children, cli, freePort, needTools, onExit, PIP_ACCEPT, PROJECT, root, statement, stop, TOKEN, wrkArgs, wrkLatency, writeNginxConf, writeReleases, writeReviewerPolicy } from './_serve-common.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,24 +41,10 @@ const ttl = values.ttl;
 const mode = values.mode;
 if (!['filter', 'deny', 'audit'].includes(mode)) throw new Error(`--mode must be filter, deny or audit, got '${mode}'`);
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist', 'cli.js');
-const PROJECT = 'benchpkg';
-const PIP_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
-const TOKEN = 'bench-admin-token';
-
-function need(binary: string, hint: string): void {
-  if (spawnSync(binary, ['-v'], { stdio: 'ignore' }).error !== undefined) {
-    console.error(`bench/serve.ts needs ${binary}: ${hint}`);
-    process.exit(2);
-  }
-}
-need('wrk', 'apt-get install wrk');
-need('nginx', 'apt-get install nginx');
-if (!existsSync(cli)) {
-  console.error('bench/serve.ts runs the built server: run `npm run build` first');
-  process.exit(2);
-}
+needTools('bench/serve.ts', [
+  ['wrk', 'apt-get install wrk'],
+  ['nginx', 'apt-get install nginx'],
+]);
 
 /** The newest source file, when it is newer than the build (the figures would be of old code). */
 function newerSource(dir: string, than: number): string | undefined {
@@ -76,26 +58,10 @@ function newerSource(dir: string, than: number): string | undefined {
   return undefined;
 }
 
-const children: ChildProcess[] = [];
 let work = '';
-function cleanUp(): void {
-  // SIGTERM, not SIGKILL: nginx's master must live long enough to take its workers down with it.
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+onExit(() => {
   if (work !== '') rmSync(work, { recursive: true, force: true });
-}
-process.on('exit', cleanUp);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+});
 
 async function waitFor(url: string, what: string, child: ChildProcess, log: () => string): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -143,60 +109,26 @@ async function startPyvouch(upstream: string, policy: string): Promise<{ origin:
 
 /** nginx in the foreground from a configuration in `dir`, serving `docroot` on `port`. */
 async function startNginx(dir: string, docroot: string, port: number, workers: string, contentType: string): Promise<ChildProcess> {
-  mkdirSync(dir, { recursive: true });
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(
-    conf,
-    [
-      'daemon off;',
-      `worker_processes ${workers};`,
-      // Debian's nginx runs as root here only because the benchmark does; workers stay root too
-      // so they can read the temporary directory without loosening its permissions further.
-      ...(process.getuid?.() === 0 ? ['user root;'] : []),
-      `pid ${join(dir, 'nginx.pid')};`,
-      `error_log ${join(dir, 'error.log')} warn;`,
-      'events { worker_connections 1024; }',
-      'http {',
-      '  access_log off;',
-      '  sendfile on;',
-      '  tcp_nopush on;',
-      '  keepalive_requests 1000000;',
-      '  keepalive_timeout 65;',
-      `  client_body_temp_path ${join(dir, 'body')};`,
-      `  proxy_temp_path ${join(dir, 'proxy')};`,
-      `  fastcgi_temp_path ${join(dir, 'fastcgi')};`,
-      `  uwsgi_temp_path ${join(dir, 'uwsgi')};`,
-      `  scgi_temp_path ${join(dir, 'scgi')};`,
-      '  types { }',
-      `  default_type "${contentType}";`,
-      '  server {',
-      `    listen 127.0.0.1:${port};`,
-      `    root ${docroot};`,
-      '    index index.html;',
-      // The same headers pyvouch sends beside Content-Type/Length and ETag (which nginx adds itself).
-      '    add_header Vary Accept;',
-      '    add_header Cache-Control no-cache;',
-      '    add_header X-Content-Type-Options nosniff;',
-      '  }',
-      '}',
-      '',
-    ].join('\n'),
-  );
+  const conf = writeNginxConf(dir, workers, 1024, [
+    '  keepalive_timeout 65;',
+    '  types { }',
+    `  default_type "${contentType}";`,
+    '  server {',
+    `    listen 127.0.0.1:${port};`,
+    `    root ${docroot};`,
+    '    index index.html;',
+    // The same headers pyvouch sends beside Content-Type/Length and ETag (which nginx adds itself).
+    '    add_header Vary Accept;',
+    '    add_header Cache-Control no-cache;',
+    '    add_header X-Content-Type-Options nosniff;',
+    '  }',
+  ]);
   const child = spawn('nginx', ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   await waitFor(`http://127.0.0.1:${port}/`, 'nginx', child, () => stderr);
   return child;
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 interface WrkResult {
@@ -207,20 +139,15 @@ interface WrkResult {
   errors: string[];
 }
 
-function ms(value: string, unit: string): number {
-  const n = Number(value);
-  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n;
-}
-
 function wrk(url: string, seconds: number, script: string): WrkResult {
-  const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url];
+  const args = wrkArgs(threads, connections, seconds, script, url);
   const r = spawnSync('wrk', args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   if (r.status !== 0) throw new Error(`wrk ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
   const out = r.stdout;
   const pct = (p: string): number => {
-    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(out);
-    if (m === null) throw new Error(`no ${p}% latency in wrk's output:\n${out}`);
-    return ms(m[1]!, m[2]!);
+    const value = wrkLatency(out, p);
+    if (value === undefined) throw new Error(`no ${p}% latency in wrk's output:\n${out}`);
+    return value;
   };
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const total = /(\d+) requests in/.exec(out);
@@ -233,21 +160,6 @@ function wrk(url: string, seconds: number, script: string): WrkResult {
   return { requests: Number(total[1]), rps: Number(rps[1]), p50: pct('50'), p99: pct('99'), errors };
 }
 
-function review(by: ReturnType<typeof generateIdentity>, version: string, files: readonly FakeFile[]): Envelope {
-  return signStatement(
-    buildStatement({
-      kind: 'assess',
-      agent: { did: by.did, name: 'Bench Reviewer' },
-      package: { name: PROJECT, version },
-      artifacts: files.map((f) => ({ filename: f.filename, sha256: sha256(f.content) })),
-      criteria: ['safe-to-deploy'],
-      description: `reviewed ${PROJECT} ${version}`,
-      startTime: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-    }),
-    by,
-  );
-}
-
 async function main(): Promise<void> {
   const built = statSync(cli).mtimeMs;
   const stale = newerSource(join(root, 'src'), built);
@@ -257,24 +169,15 @@ async function main(): Promise<void> {
   // Upstream: a directory of real wheels, a few per release like a project with binary builds.
   const upstream = join(work, 'upstream', PROJECT);
   mkdirSync(upstream, { recursive: true });
-  const releases: { version: string; files: FakeFile[] }[] = [];
-  for (let i = 0; i < versions; i++) {
-    const version = `${1 + Math.floor(i / 10)}.${i % 10}.0`;
-    const files = ['py3-none-any', 'cp312-cp312-manylinux_2_17_x86_64', 'cp312-cp312-win_amd64'].map((tag) =>
-      wheelFile(PROJECT, version, { tag, requires: ['requests>=2', 'attrs; python_version < "3.11"'] }),
-    );
-    for (const f of files) writeFileSync(join(upstream, f.filename), f.content);
-    releases.push({ version, files });
-  }
+  const releases = writeReleases(upstream, versions, { requires: ['requests>=2', 'attrs; python_version < "3.11"'] });
   const reviewer = generateIdentity({ name: 'Bench Reviewer' });
-  const policy = join(work, 'pyvouch.toml');
-  writeFileSync(policy, ['[policy]', 'threshold = 2.0', 'criteria = "safe-to-deploy"', '', '[[party]]', 'name = "reviewers"', `identity = "${reviewer.did}"`, 'weight = 2.0', ''].join('\n'));
+  const policy = writeReviewerPolicy(work, reviewer);
 
   const server = await startPyvouch(join(work, 'upstream'), policy);
   const posted = await fetch(`${server.origin}/statements`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify(releases.map((r) => review(reviewer, r.version, r.files))),
+    body: JSON.stringify(releases.map((r) => statement(reviewer, 'assess', PROJECT, r.version, r.files, `reviewed ${PROJECT} ${r.version}`))),
   });
   if (posted.status !== 201) throw new Error(`POST /statements answered ${posted.status}: ${await posted.text()}`);
 
