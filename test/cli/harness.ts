@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const cliEntry = join(projectRoot, 'src', 'cli.ts');
+export const cliEntry = join(projectRoot, 'src', 'cli.ts');
 // By URL, so the CLI also runs from a working directory outside the project.
-const tsxLoader = import.meta.resolve('tsx');
+export const tsxLoader = import.meta.resolve('tsx');
 
 export interface CliResult {
   code: number;

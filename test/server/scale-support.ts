@@ -3,13 +3,9 @@
 // read line by line, plain HTTP requests on a fresh connection each (so node:cluster hands them to
 // any worker), and nginx run from a configuration file in a temporary directory.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { join } from 'node:path';
-import { projectRoot, TOKEN } from './support.js';
-
-const cliEntry = join(projectRoot, 'src', 'cli.ts');
-const tsxLoader = import.meta.resolve('tsx');
+import { listeningOrigin, spawnServeSource, TOKEN } from './support.js';
 
 export interface ServeChild {
   origin: string;
@@ -27,12 +23,7 @@ export interface ServeChild {
 }
 
 export async function spawnServeChild(args: readonly string[], env: Record<string, string> = {}, startTimeoutMs = 90_000): Promise<ServeChild> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, cliEntry, 'serve', ...args, '--log-format', 'json'], {
-    cwd: projectRoot,
-    env: { ...process.env, NO_COLOR: '1', NODE_NO_WARNINGS: '1', PYVOUCH_ADMIN_TOKEN: TOKEN, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
+  const child = spawnServeSource([...args, '--log-format', 'json'], env);
   let stderr = '';
   const lines: Record<string, unknown>[] = [];
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
@@ -59,21 +50,7 @@ export async function spawnServeChild(args: readonly string[], env: Record<strin
     }
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pyvouch serve did not start within ${startTimeoutMs} ms:\n${stderr}`)), startTimeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const m = /listening on (http:\/\/[^/\s]+)\/simple\//.exec(stdout);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`pyvouch serve exited with ${code} before listening:\n${stderr}`));
-    });
-  });
+  const origin = await listeningOrigin(child, () => stderr, startTimeoutMs);
   return {
     origin,
     child,

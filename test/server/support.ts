@@ -2,12 +2,12 @@
 // (reviews and flags) by a throwaway identity, a policy naming it, an in-process server over a
 // SQLite store, and a `pyvouch serve` child process whose address is read from its first line.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Identity } from '../../src/attest/keys.js';
 import { generateIdentity } from '../../src/attest/keys.js';
 import { buildStatement, signStatement } from '../../src/attest/statement.js';
@@ -19,11 +19,10 @@ import { openDecisionLog, type DecisionLog, type ServeMode } from '../../src/sto
 import { openStore } from '../../src/store/open.js';
 import type { StatementStore } from '../../src/store/store.js';
 import { parsePolicyToml } from '../../src/trust/parse.js';
+import { cliEntry, projectRoot, tsxLoader } from '../cli/harness.js';
 import { wheelFile, type FakeFile, type WheelSpec } from '../support/fake-index.js';
 
-export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const cliEntry = join(projectRoot, 'src', 'cli.ts');
-const tsxLoader = import.meta.resolve('tsx');
+export { projectRoot };
 
 export const TOKEN = 'test-admin-token-0123456789';
 
@@ -198,20 +197,21 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
-/** Runs `pyvouch serve ARGS --listen 127.0.0.1:0` from source and waits for its address. */
-export async function spawnServe(args: readonly string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, cliEntry, 'serve', ...args, '--listen', '127.0.0.1:0'], {
+/** `pyvouch serve ARGS` from source (through tsx) with the admin token, colour off; stdout and stderr piped. */
+export function spawnServeSource(args: readonly string[], env: Record<string, string> = {}): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, ['--import', tsxLoader, cliEntry, 'serve', ...args], {
     cwd: projectRoot,
     env: { ...process.env, NO_COLOR: '1', NODE_NO_WARNINGS: '1', PYVOUCH_ADMIN_TOKEN: TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** The origin a starting `pyvouch serve` prints on stdout; rejects when it exits first or takes longer than `timeoutMs`. */
+export function listeningOrigin(child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<string> {
   let stdout = '';
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pyvouch serve did not start within 20 s:\n${stderr}`)), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pyvouch serve did not start within ${timeoutMs} ms:\n${stderr()}`)), timeoutMs);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       const m = /listening on (http:\/\/[^/\s]+)\/simple\//.exec(stdout);
       if (m !== null) {
@@ -219,11 +219,20 @@ export async function spawnServe(args: readonly string[], env: Record<string, st
         resolve(m[1]!);
       }
     });
-    exited.then((code) => {
+    child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`pyvouch serve exited with ${code} before listening:\n${stderr}`));
+      reject(new Error(`pyvouch serve exited with ${code} before listening:\n${stderr()}`));
     });
   });
+}
+
+/** Runs `pyvouch serve ARGS --listen 127.0.0.1:0` from source and waits for its address. */
+export async function spawnServe(args: readonly string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawnServeSource([...args, '--listen', '127.0.0.1:0'], env);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const origin = await listeningOrigin(child, () => stderr, 20_000);
   return {
     origin,
     child,
