@@ -141,16 +141,29 @@ export interface FetchedFile {
 }
 
 /**
+ * The files an index lists for name==version, with the sdist and the wheel to review: a
+ * pure-Python wheel, else the first wheel. `pyvouch diff`, `certify` and the web UI's diff view
+ * pick from these.
+ */
+export function releaseFiles(listed: readonly IndexFile[], name: string, version: string): { files: IndexFile[]; sdist?: IndexFile; wheel?: IndexFile } {
+  const files = listed.filter((f) => {
+    const r = releaseOf(f.filename);
+    return r !== undefined && r.name === name && r.version === version;
+  });
+  const sdist = files.find((f) => releaseOf(f.filename)?.kind === 'sdist');
+  const wheels = files.filter((f) => releaseOf(f.filename)?.kind === 'wheel');
+  const wheel = wheels.find((f) => f.filename.endsWith('-none-any.whl')) ?? wheels[0];
+  return { files, ...(sdist === undefined ? {} : { sdist }), ...(wheel === undefined ? {} : { wheel }) };
+}
+
+/**
  * The files of name==version to review: with `lock`, exactly the locked files (each checked
  * against its locked sha256); otherwise the sdist (or, with `wheel` or without an sdist, a wheel).
  */
 export async function fetchRelease(index: PackageIndex, name: string, version: string, opts: FetchOptions): Promise<FetchedFile[]> {
   const page = await index.project(name);
   if (page === undefined) throw new PyvouchError('USAGE', `the index ${index.url} has no project '${name}'`, { help: 'check the name, or pass --index' });
-  const files = page.files.filter((f) => {
-    const r = releaseOf(f.filename);
-    return r !== undefined && r.name === name && r.version === version;
-  });
+  const { files, sdist, wheel } = releaseFiles(page.files, name, version);
   let chosen: { file: IndexFile; sha256?: string }[];
   if (opts.lock !== undefined) {
     const node = lockedReleases(opts.lock).nodes.get(`${name}==${version}`);
@@ -163,9 +176,6 @@ export async function fetchRelease(index: PackageIndex, name: string, version: s
       chosen.push({ file, sha256: a.sha256 });
     }
   } else {
-    const sdist = files.find((f) => releaseOf(f.filename)?.kind === 'sdist');
-    const wheels = files.filter((f) => releaseOf(f.filename)?.kind === 'wheel');
-    const wheel = wheels.find((f) => f.filename.endsWith('-none-any.whl')) ?? wheels[0];
     const pick = opts.wheel === true ? (wheel ?? sdist) : (sdist ?? wheel);
     if (pick === undefined) throw new PyvouchError('USAGE', `the index ${index.url} lists no wheel or sdist of ${name} ${version}`, { help: 'check the version, or pass --index' });
     chosen = [{ file: pick }];

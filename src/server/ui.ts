@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Graph, LockFormat, SelectionOptions } from '../graph/graph.js';
-import { indexGraph } from '../graph/graph.js';
+import { pathsFromRoot } from '../graph/graph.js';
 import { LOCK_FORMATS } from '../lock/read.js';
 import { parseTarget } from '../pep/environment.js';
 import { layoutGraph, type LayoutDimensions } from '../render/graph-layout.js';
@@ -30,7 +30,7 @@ import { diffReleaseTrees, readReleaseTree } from '../artifact/diff.js';
 import { canonicalizeName, isValidName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
 import type { IndexFile } from '../simple/types.js';
-import { releaseOf } from '../app/decide.js';
+import { releaseFiles } from '../app/review.js';
 import { renderDiffPage } from './ui/diff-view.js';
 import { MAX_GRAPH_RESPONSE_BYTES, readGraphInWorker, type GraphJob } from './graph-job.js';
 import { HttpError, readBody, sendJson, sendText } from './respond.js';
@@ -252,7 +252,7 @@ export class WebUi {
     const report = checked.report;
     const layout = layoutGraph(graph, report, UI_DIMENSIONS);
     const reports = new Map(report.nodes.map((n) => [n.name, n]));
-    const paths = pathsFromRoots(graph);
+    const pathOf = pathsFromRoot(graph);
     return {
       source: graph.source,
       environment: graph.environment,
@@ -272,7 +272,7 @@ export class WebUi {
           state: p.state,
           x: p.x,
           y: p.y,
-          path: paths.get(p.name) ?? null,
+          path: pathOf(p.name) ?? null,
           ...(node === undefined ? {} : { report: node }),
         };
       }),
@@ -351,42 +351,12 @@ function parseGraphRequest(body: Buffer): GraphRequest {
   };
 }
 
-/** A shortest path of names from a root to each node (one breadth-first walk for the whole graph). */
-function pathsFromRoots(graph: Graph): Map<string, string[]> {
-  const index = indexGraph(graph);
-  const prev = new Map<string, string | null>();
-  const queue: string[] = [];
-  const visit = (id: string, from: string | null): void => {
-    if (prev.has(id)) return;
-    prev.set(id, from);
-    queue.push(id);
-  };
-  for (const r of graph.roots) visit(r, null);
-  for (let i = 0; i < queue.length; i++) {
-    const cur = queue[i]!;
-    for (const e of index.children(cur)) visit(e.to, cur);
-  }
-  const out = new Map<string, string[]>();
-  for (const name of prev.keys()) {
-    const path: string[] = [];
-    for (let at: string | null | undefined = name; at !== null && at !== undefined; at = prev.get(at)) path.unshift(at);
-    out.set(name, path);
-  }
-  return out;
-}
-
 /** The file `pyvouch diff` would pick: the sdist, else a pure-Python wheel, else any wheel (`wheel` forces the kind). */
 function pickFile(files: readonly IndexFile[], project: string, version: string, wheel: boolean | undefined): IndexFile | undefined {
-  const of = files.filter((f) => {
-    const r = releaseOf(f.filename);
-    return r !== undefined && r.name === project && r.version === version;
-  });
-  const sdist = of.find((f) => releaseOf(f.filename)?.kind === 'sdist');
-  const wheels = of.filter((f) => releaseOf(f.filename)?.kind === 'wheel');
-  const pure = wheels.find((f) => f.filename.endsWith('-none-any.whl')) ?? wheels[0];
-  if (wheel === true) return pure;
-  if (wheel === false) return sdist;
-  return sdist ?? pure;
+  const of = releaseFiles(files, project, version);
+  if (wheel === true) return of.wheel;
+  if (wheel === false) return of.sdist;
+  return of.sdist ?? of.wheel;
 }
 
 /** A word the shell reads as itself: quoted unless it is plainly safe. */
