@@ -82,7 +82,8 @@ export type { StoreRejection, VerifiedEnvelopeCache } from './store/verified.js'
 // The use cases (src/app): what the CLI, the gated index and the web UI run
 export { checkGraph, checkLock, resolvePolicy, statementFilesSource } from './app/check.js';
 export type { CheckGraphInput, CheckLockOptions, CheckResult } from './app/check.js';
-export { decideFile, projectStatements, releaseOf } from './app/decide.js';
+export { decideFile, projectStatements } from './app/decide.js';
+export { releaseOf } from './pep/filename.js';
 export type { DecideFileInput, FileDecision, FileVerdict } from './app/decide.js';
 export { gatherStatements, loadedSource, storeSource } from './app/sources.js';
 export type { Gathered, SetAside, StatementSource } from './app/sources.js';

@@ -2,7 +2,7 @@
 // the statements a source gives about its project, by the one policy evaluation check uses too.
 import type { Graph, GraphNode } from '../graph/graph.js';
 import type { IndexFile } from '../simple/types.js';
-import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
+import { releaseOf } from '../pep/filename.js';
 import { evaluatePolicy } from '../trust/evaluate.js';
 import type { Policy } from '../trust/policy.js';
 import { formatNumber, type NodeReport } from '../trust/report.js';
@@ -149,16 +149,3 @@ function error(base: Omit<FileDecision, 'version' | 'verdict' | 'allowed' | 'rea
   return { ...base, version, verdict: 'error', allowed: false, reasons: [reason], summary: `pyvouch: ${base.filename} cannot be checked: ${reason}` };
 }
 
-/** Name, normalised version and kind from a wheel or sdist file name. */
-export function releaseOf(filename: string): { name: string; version: string; kind: 'wheel' | 'sdist' } | undefined {
-  try {
-    if (filename.toLowerCase().endsWith('.whl')) {
-      const w = parseWheelFilename(filename);
-      return { name: w.name, version: w.version.toString(), kind: 'wheel' };
-    }
-    const s = parseSdistFilename(filename);
-    return { name: s.name, version: s.version.toString(), kind: 'sdist' };
-  } catch {
-    return undefined;
-  }
-}

@@ -16,7 +16,7 @@ import { canonicalizeName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
 import type { IndexFile, PackageIndex } from '../simple/types.js';
 import type { StatementStore } from '../store/store.js';
-import { releaseOf } from './decide.js';
+import { releaseOf } from '../pep/filename.js';
 import { lockedReleases } from './locked.js';
 
 export interface Pin {

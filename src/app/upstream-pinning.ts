@@ -12,7 +12,7 @@ import { findingStatement } from '../provenance/pinning-commands.js';
 import { emptyPins, judgeRelease, recordRelease, type ProjectPins } from '../provenance/pinning.js';
 import { Version } from '../pep/version.js';
 import type { IndexFile } from '../simple/types.js';
-import { releaseOf } from './decide.js';
+import { releaseOf } from '../pep/filename.js';
 import type { PinningOptions } from './provenance-source.js';
 
 /** Provenance fetched at once while replaying a project's page. */

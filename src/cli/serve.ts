@@ -278,7 +278,7 @@ async function serveOne(opts: ServeOptions, p: Prepared): Promise<number> {
 async function fileScanner(dirs: { config: string; data: string; cache: string }): Promise<import('../app/scan.js').FileScanner> {
   const [{ FileScanner }, { loadScannerIdentity }, { AdvisoryIndex, loadAdvisories }, { ScanCache }, { TyposquatIndex }] = await Promise.all([
     import('../app/scan.js'),
-    import('../scan/identity.js'),
+    import('../attest/local-identities.js'),
     import('../scan/advisories.js'),
     import('../scan/scan.js'),
     import('../scan/typosquat.js'),

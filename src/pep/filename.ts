@@ -232,3 +232,17 @@ export function parseSdistFilename(filename: string): SdistFilename {
   }
   return { name, version };
 }
+
+/** Name, normalised version and kind from a wheel or sdist file name. */
+export function releaseOf(filename: string): { name: string; version: string; kind: 'wheel' | 'sdist' } | undefined {
+  try {
+    if (filename.toLowerCase().endsWith('.whl')) {
+      const w = parseWheelFilename(filename);
+      return { name: w.name, version: w.version.toString(), kind: 'wheel' };
+    }
+    const s = parseSdistFilename(filename);
+    return { name: s.name, version: s.version.toString(), kind: 'sdist' };
+  } catch {
+    return undefined;
+  }
+}

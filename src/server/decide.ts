@@ -18,7 +18,6 @@ import type { Freshness } from './freshness.js';
 import type { ServerMetrics } from './metrics.js';
 
 export type { FileDecision, FileVerdict } from '../app/decide.js';
-export { releaseOf } from '../app/decide.js';
 
 /** The policy in force, replaced whole on reload. */
 export class PolicyHolder {

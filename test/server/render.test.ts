@@ -7,7 +7,7 @@ import { parseSimpleHtml } from '../../src/simple/simple-html.js';
 import { parseSimpleJson } from '../../src/simple/simple-json.js';
 import { negotiatePage, SIMPLE_HTML, SIMPLE_JSON } from '../../src/server/negotiate.js';
 import { pageVersions, renderProjectHtml, renderProjectJson, renderProjectListHtml, renderProjectListJson, type ServedFile } from '../../src/server/render.js';
-import { releaseOf } from '../../src/server/decide.js';
+import { releaseOf } from '../../src/pep/filename.js';
 import { PIP_ACCEPT } from './support.js';
 
 describe('content negotiation', () => {
