@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadAdvisories, readOsvRecords, saveAdvisories } from '../scan/advisories.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_INPUT_ERROR, EXIT_PASS, run } from './run.js';
+import { currentIo } from './output.js';
 
 export function registerAdvisories(program: Command): void {
   const cmd = program.command('advisories').description('import and list OSV advisories (known malicious and vulnerable releases)');
@@ -18,10 +19,10 @@ export function registerAdvisories(program: Command): void {
         const { advisories, report } = await readOsvRecords(source, await loadAdvisories(dir));
         const path = await saveAdvisories(dir, advisories);
         if (opts.format === 'json') {
-          process.stdout.write(`${JSON.stringify({ ...report, problems: report.problems.map((p) => p.toJSON()), total: advisories.length, file: path }, null, 2)}\n`);
+          currentIo().stdout(`${JSON.stringify({ ...report, problems: report.problems.map((p) => p.toJSON()), total: advisories.length, file: path }, null, 2)}\n`);
         } else {
-          process.stdout.write(`read ${report.read} record(s): ${report.imported} imported, ${report.withdrawn} withdrawn, ${report.skipped} skipped (not PyPI or older); ${advisories.length} in ${path}\n`);
-          for (const p of report.problems) process.stderr.write(`warning: ${p.describe()}\n`);
+          currentIo().stdout(`read ${report.read} record(s): ${report.imported} imported, ${report.withdrawn} withdrawn, ${report.skipped} skipped (not PyPI or older); ${advisories.length} in ${path}\n`);
+          for (const p of report.problems) currentIo().stderr(`warning: ${p.describe()}\n`);
         }
         return report.problems.length > 0 && report.imported === 0 ? EXIT_INPUT_ERROR : EXIT_PASS;
       }),
@@ -33,8 +34,8 @@ export function registerAdvisories(program: Command): void {
     .action(
       run(async (opts: { format: string }) => {
         const advisories = await loadAdvisories(pyvouchDirs().data);
-        if (opts.format === 'json') process.stdout.write(`${JSON.stringify({ advisories }, null, 2)}\n`);
-        else for (const a of advisories) process.stdout.write(`${a.id}\t${a.malicious ? 'malicious' : a.severity}\t${[...new Set(a.affected.map((x) => x.name))].join(',')}\t${a.summary}\n`);
+        if (opts.format === 'json') currentIo().stdout(`${JSON.stringify({ advisories }, null, 2)}\n`);
+        else for (const a of advisories) currentIo().stdout(`${a.id}\t${a.malicious ? 'malicious' : a.severity}\t${[...new Set(a.affected.map((x) => x.name))].join(',')}\t${a.summary}\n`);
         return EXIT_PASS;
       }),
     );

@@ -10,7 +10,7 @@ import { findRegistryEntry, loadRegistry } from '../feed/registry.js';
 import { isRoleName, parseDuration, TOP_LEVEL_ROLES, type RoleName } from '../feed/tuf.js';
 import { describeRejection, readEnvelopeValues, rejectionJson } from '../app/envelope-files.js';
 import { locateRejections } from '../app/import.js';
-import { colorEnabled, paint } from './output.js';
+import { currentIo, paint } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { createProgress } from './progress.js';
 import { run } from './run.js';
@@ -63,11 +63,11 @@ export function registerFeed(program: Command): void {
         const options: InitOptions = { description: opts.description, keys: perRole(opts.key, '--key'), thresholds, expiry, ...(opts.name === undefined ? {} : { name: opts.name }) };
         const result = await initRepository(dir, options);
         if (opts.format === 'json') {
-          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          currentIo().stdout(`${JSON.stringify(result, null, 2)}\n`);
         } else {
-          for (const k of result.generatedKeys) process.stderr.write(`generated ${k} (mode 0600; keep it offline for root)\n`);
-          process.stdout.write(`created feed repository ${result.dir}\n  serve:       ${result.dir}/repository\n  root:        ${result.rootFile}\n  fingerprint: ${result.rootFingerprint}\n`);
-          process.stdout.write(`followers pin the root: pyvouch feed follow URL --root ${result.rootFile} --name NAME\n`);
+          for (const k of result.generatedKeys) currentIo().stderr(`generated ${k} (mode 0600; keep it offline for root)\n`);
+          currentIo().stdout(`created feed repository ${result.dir}\n  serve:       ${result.dir}/repository\n  root:        ${result.rootFile}\n  fingerprint: ${result.rootFingerprint}\n`);
+          currentIo().stdout(`followers pin the root: pyvouch feed follow URL --root ${result.rootFile} --name NAME\n`);
         }
         return 0;
       }),
@@ -96,12 +96,12 @@ export function registerFeed(program: Command): void {
         const result = await publishToRepository(dir, values);
         const rejected = [...read.rejected, ...locateRejections(read, result.rejected, '(store)')];
         if (opts.format === 'json') {
-          process.stdout.write(`${JSON.stringify({ published: result.published, duplicates: result.duplicates, statements: result.statements, versions: result.versions, rejected: rejected.map(rejectionJson) }, null, 2)}\n`);
+          currentIo().stdout(`${JSON.stringify({ published: result.published, duplicates: result.duplicates, statements: result.statements, versions: result.versions, rejected: rejected.map(rejectionJson) }, null, 2)}\n`);
         } else {
-          const color = colorEnabled(process.stderr);
-          for (const r of rejected) process.stderr.write(`${paint(color, 'red', 'rejected')} ${describeRejection(r)}\n`);
+          const color = currentIo().color.stderr;
+          for (const r of rejected) currentIo().stderr(`${paint(color, 'red', 'rejected')} ${describeRejection(r)}\n`);
           const v = result.versions;
-          process.stdout.write(`published ${result.published} statement${result.published === 1 ? '' : 's'} (${result.duplicates} already published, ${rejected.length} rejected); feed holds ${result.statements}; targets v${v.targets}, snapshot v${v.snapshot}, timestamp v${v.timestamp}\n`);
+          currentIo().stdout(`published ${result.published} statement${result.published === 1 ? '' : 's'} (${result.duplicates} already published, ${rejected.length} rejected); feed holds ${result.statements}; targets v${v.targets}, snapshot v${v.snapshot}, timestamp v${v.timestamp}\n`);
         }
         return rejected.length > 0 ? 2 : 0;
       }),
@@ -120,8 +120,8 @@ export function registerFeed(program: Command): void {
         const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
         if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 1)) throw new PyvouchError('USAGE', `--threshold: expected a whole number of at least 1, got '${opts.threshold}'`);
         const result = await rotateRoleKeys(dir, opts.role, { keys: opts.key, ...(threshold === undefined ? {} : { threshold }) });
-        for (const k of result.generatedKeys) process.stderr.write(`generated ${k} (mode 0600)\n`);
-        process.stdout.write(`rotated ${opts.role}: ${result.rootFile} (root v${result.versions.root}); timestamp v${result.versions.timestamp}\n`);
+        for (const k of result.generatedKeys) currentIo().stderr(`generated ${k} (mode 0600)\n`);
+        currentIo().stdout(`rotated ${opts.role}: ${result.rootFile} (root v${result.versions.root}); timestamp v${result.versions.timestamp}\n`);
         return 0;
       }),
     );
@@ -166,8 +166,8 @@ export function registerFeed(program: Command): void {
           criteriaMap,
           ...(entry === undefined ? {} : { expectFingerprint: entry.rootFingerprint, registry: entry.name }),
         });
-        if (opts.format === 'json') process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
-        else process.stdout.write(`following '${state.name}' at ${state.location} (root ${state.rootFingerprint}); run \`pyvouch feed sync ${state.name}\`\n`);
+        if (opts.format === 'json') currentIo().stdout(`${JSON.stringify(state, null, 2)}\n`);
+        else currentIo().stdout(`following '${state.name}' at ${state.location} (root ${state.rootFingerprint}); run \`pyvouch feed sync ${state.name}\`\n`);
         return 0;
       }),
     );
@@ -202,22 +202,22 @@ export function registerFeed(program: Command): void {
         }
         let failed = false;
         if (opts.format === 'json') {
-          process.stdout.write(`${JSON.stringify(results.map((r) => ('error' in r ? { name: r.name, error: r.error.toJSON() } : { ...r, rejected: r.rejected.map((x) => ({ batch: x.batch, line: x.line, ...x.error.toJSON() })) })), null, 2)}\n`);
+          currentIo().stdout(`${JSON.stringify(results.map((r) => ('error' in r ? { name: r.name, error: r.error.toJSON() } : { ...r, rejected: r.rejected.map((x) => ({ batch: x.batch, line: x.line, ...x.error.toJSON() })) })), null, 2)}\n`);
         }
-        const color = colorEnabled(process.stderr);
+        const color = currentIo().color.stderr;
         for (const r of results) {
           if ('error' in r) {
             failed = true;
             if (opts.format !== 'json') {
-              process.stderr.write(`${paint(color, 'red', `error[${r.error.code}]`)}: ${r.error.describe()}\n`);
-              if (r.error.help !== undefined) process.stderr.write(`  ${paint(color, 'cyan', 'help')}: ${r.error.help}\n`);
+              currentIo().stderr(`${paint(color, 'red', `error[${r.error.code}]`)}: ${r.error.describe()}\n`);
+              if (r.error.help !== undefined) currentIo().stderr(`  ${paint(color, 'cyan', 'help')}: ${r.error.help}\n`);
             }
             continue;
           }
           if (r.rejected.length > 0) failed = true;
           if (opts.format === 'json') continue;
-          for (const x of r.rejected) process.stderr.write(`${paint(color, 'red', 'rejected')} ${x.error.describe()} [${x.error.code}]\n`);
-          process.stdout.write(
+          for (const x of r.rejected) currentIo().stderr(`${paint(color, 'red', 'rejected')} ${x.error.describe()} [${x.error.code}]\n`);
+          currentIo().stdout(
             r.unchanged
               ? `${r.name}: up to date (timestamp v${r.versions.timestamp})\n`
               : `${r.name}: imported ${r.imported} statement${r.imported === 1 ? '' : 's'} from ${r.batches} new batch${r.batches === 1 ? '' : 'es'} (${r.duplicates} already stored, ${r.rejected.length} rejected, ${r.suggestions} trust suggestion${r.suggestions === 1 ? '' : 's'}); root v${r.versions.root}, targets v${r.versions.targets}, snapshot v${r.versions.snapshot}, timestamp v${r.versions.timestamp}\n`,
@@ -237,30 +237,30 @@ export function registerFeed(program: Command): void {
         const config = pyvouchDirs().config;
         if (opts.registry === true) {
           const entries = loadRegistry(config);
-          if (opts.format === 'json') process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-          else if (entries.length === 0) process.stdout.write('the feed registry is empty\n');
-          else for (const e of entries) process.stdout.write(`${e.name}  ${e.url}  ${e.rootFingerprint}\n  ${e.description}\n`);
+          if (opts.format === 'json') currentIo().stdout(`${JSON.stringify(entries, null, 2)}\n`);
+          else if (entries.length === 0) currentIo().stdout('the feed registry is empty\n');
+          else for (const e of entries) currentIo().stdout(`${e.name}  ${e.url}  ${e.rootFingerprint}\n  ${e.description}\n`);
           return 0;
         }
         const feeds = await listFeeds(config);
         if (opts.format === 'json') {
-          process.stdout.write(`${JSON.stringify(feeds.map(({ batches: _b, ...f }) => f), null, 2)}\n`);
+          currentIo().stdout(`${JSON.stringify(feeds.map(({ batches: _b, ...f }) => f), null, 2)}\n`);
           return 0;
         }
         if (feeds.length === 0) {
-          process.stdout.write('no feeds followed (pyvouch feed follow URL --root root.json --name NAME)\n');
+          currentIo().stdout('no feeds followed (pyvouch feed follow URL --root root.json --name NAME)\n');
           return 0;
         }
         for (const f of feeds) {
           const v = f.versions;
-          process.stdout.write(`${f.name}  ${f.location}${f.registry === undefined ? '' : ` (registry: ${f.registry})`}\n`);
-          if (f.description !== undefined && f.description !== '') process.stdout.write(`  ${f.description}\n`);
-          process.stdout.write(`  versions:   ${v === undefined ? 'never synced' : `root v${v.root}, targets v${v.targets}, snapshot v${v.snapshot}, timestamp v${v.timestamp}`}\n`);
-          process.stdout.write(`  last sync:  ${f.lastSync ?? 'never'}\n`);
-          process.stdout.write(`  statements: ${f.counts.statements} in feed, ${f.counts.imported} imported, ${f.counts.duplicates} already stored, ${f.counts.rejected} rejected, ${f.counts.suggestions} trust suggestions\n`);
+          currentIo().stdout(`${f.name}  ${f.location}${f.registry === undefined ? '' : ` (registry: ${f.registry})`}\n`);
+          if (f.description !== undefined && f.description !== '') currentIo().stdout(`  ${f.description}\n`);
+          currentIo().stdout(`  versions:   ${v === undefined ? 'never synced' : `root v${v.root}, targets v${v.targets}, snapshot v${v.snapshot}, timestamp v${v.timestamp}`}\n`);
+          currentIo().stdout(`  last sync:  ${f.lastSync ?? 'never'}\n`);
+          currentIo().stdout(`  statements: ${f.counts.statements} in feed, ${f.counts.imported} imported, ${f.counts.duplicates} already stored, ${f.counts.rejected} rejected, ${f.counts.suggestions} trust suggestions\n`);
           const map = Object.entries(f.criteriaMap).map(([a, b]) => `${a}=${b}`).join(', ');
-          process.stdout.write(`  criteria:   ${map === '' ? 'built-in only' : map}\n`);
-          if (f.lastError !== undefined) process.stdout.write(`  last error: [${f.lastError.code}] ${f.lastError.message} (${f.lastError.at})\n`);
+          currentIo().stdout(`  criteria:   ${map === '' ? 'built-in only' : map}\n`);
+          if (f.lastError !== undefined) currentIo().stdout(`  last error: [${f.lastError.code}] ${f.lastError.message} (${f.lastError.at})\n`);
         }
         return 0;
       }),
@@ -273,7 +273,7 @@ export function registerFeed(program: Command): void {
     .action(
       run(async (name: string) => {
         await unfollowFeed(pyvouchDirs().config, name);
-        process.stdout.write(`no longer following '${name}'\n`);
+        currentIo().stdout(`no longer following '${name}'\n`);
         return 0;
       }),
     );

@@ -10,6 +10,7 @@ import { PyvouchError } from '../errors.js';
 import { lockedReleases } from '../app/locked.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
+import { currentIo } from './output.js';
 
 const LOCK_NAMES = ['pylock.toml', 'uv.lock', 'poetry.lock', 'requirements.txt'];
 export const BASELINE_REASON = 'baseline: installed when pyvouch was adopted';
@@ -101,7 +102,7 @@ export function registerInit(program: Command): void {
           .map((n) => ({ name: n.name, version: n.version }))
           .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : 1));
         const identity = await teamIdentity(opts.key);
-        if (identity.created) process.stderr.write(`created a signing key for the team identity ${identity.did}\n`);
+        if (identity.created) currentIo().stderr(`created a signing key for the team identity ${identity.did}\n`);
         const input: BaselineInput = { identity: identity.did, party: opts.party, threshold, date, lock: basename(lock), releases };
         let target: string;
         if (opts.pyproject === true) {
@@ -119,8 +120,8 @@ export function registerInit(program: Command): void {
           }
           writeFileSync(target, baselinePolicyText(input));
         }
-        process.stderr.write(`baselined ${releases.length} release${releases.length === 1 ? '' : 's'} of ${lock}; the team party is ${identity.did}\n`);
-        process.stdout.write(`${target}\n`);
+        currentIo().stderr(`baselined ${releases.length} release${releases.length === 1 ? '' : 's'} of ${lock}; the team party is ${identity.did}\n`);
+        currentIo().stdout(`${target}\n`);
         return 0;
       }),
     );

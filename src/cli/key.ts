@@ -4,6 +4,7 @@ import { generateIdentity } from '../attest/keys.js';
 import { keyFilePath, readKeyFile, writeKeyFile } from '../attest/keyfile.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
+import { currentIo } from './output.js';
 
 export function registerKey(program: Command): void {
   const key = program.command('key').description('create or show your signing identity (an Ed25519 did:key)');
@@ -21,8 +22,8 @@ export function registerKey(program: Command): void {
           ...(opts.contact === undefined ? {} : { contact: opts.contact }),
         });
         const path = await writeKeyFile(dirs.config, identity, opts.keyName === undefined ? {} : { keyName: opts.keyName });
-        process.stderr.write(`wrote ${path} (mode 0600)\n`);
-        process.stdout.write(`${identity.did}\n`);
+        currentIo().stderr(`wrote ${path} (mode 0600)\n`);
+        currentIo().stdout(`${identity.did}\n`);
         return 0;
       }),
     );
@@ -36,13 +37,13 @@ export function registerKey(program: Command): void {
         const path = keyFilePath(pyvouchDirs().config, opts.keyName);
         const identity = await readKeyFile(path);
         if (opts.format === 'json') {
-          process.stdout.write(
+          currentIo().stdout(
             `${JSON.stringify({ identity: identity.did, name: identity.name ?? null, contact: identity.contact ?? null, created: identity.created, file: path }, null, 2)}\n`,
           );
         } else {
-          if (identity.name !== undefined) process.stdout.write(`name:     ${identity.name}\n`);
-          if (identity.contact !== undefined) process.stdout.write(`contact:  ${identity.contact}\n`);
-          process.stdout.write(`created:  ${identity.created}\nkey file: ${path}\n${identity.did}\n`);
+          if (identity.name !== undefined) currentIo().stdout(`name:     ${identity.name}\n`);
+          if (identity.contact !== undefined) currentIo().stdout(`contact:  ${identity.contact}\n`);
+          currentIo().stdout(`created:  ${identity.created}\nkey file: ${path}\n${identity.did}\n`);
         }
         return 0;
       }),

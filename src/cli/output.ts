@@ -2,6 +2,7 @@
 // never with NO_COLOR, progress on stderr. Commands write through a Sink so tests can capture it.
 import { writeFileSync } from 'node:fs';
 import { PyvouchError } from '../errors.js';
+import type { ProgressTarget } from '../simple/progress.js';
 
 export type Format = 'text' | 'json' | 'sarif' | 'html' | 'cyclonedx';
 
@@ -25,6 +26,11 @@ export interface CommandIo {
   stderr: (text: string) => void;
   /** Whether stdout and stderr take colour. */
   color: { stdout: boolean; stderr: boolean };
+  /**
+   * Where a progress line may be drawn (the process's stderr, whose TTY-ness progress checks), or
+   * none: a captured io gets no progress line.
+   */
+  progress?: ProgressTarget;
 }
 
 export function processIo(): CommandIo {
@@ -32,6 +38,7 @@ export function processIo(): CommandIo {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
     color: { stdout: colorEnabled(process.stdout), stderr: colorEnabled(process.stderr) },
+    progress: process.stderr,
   };
 }
 

@@ -7,6 +7,7 @@ import { formatDuration } from '../trust/cooldown.js';
 import { findPolicy, loadPolicy } from '../trust/load.js';
 import { BUILTIN_CRITERIA, type ListEntry, type Policy } from '../trust/policy.js';
 import { run } from './run.js';
+import { currentIo } from './output.js';
 
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
@@ -102,8 +103,8 @@ export function registerPolicyShow(program: Command): void {
         const p = opts.policy !== undefined ? await loadPolicy(opts.policy) : await findPolicy(process.cwd());
         if (p === undefined) throw new PyvouchError('USAGE', 'no policy in the current directory', { help: 'pass one with --policy PATH' });
         const doc = effectivePolicyDocument(p);
-        if (opts.format === 'json') process.stdout.write(`${JSON.stringify({ file: p.file ?? null, ...doc }, null, 2)}\n`);
-        else if (opts.format === 'toml') process.stdout.write(`# effective policy of ${p.file ?? '(unnamed)'}\n${stringify(doc)}\n`);
+        if (opts.format === 'json') currentIo().stdout(`${JSON.stringify({ file: p.file ?? null, ...doc }, null, 2)}\n`);
+        else if (opts.format === 'toml') currentIo().stdout(`# effective policy of ${p.file ?? '(unnamed)'}\n${stringify(doc)}\n`);
         else throw new PyvouchError('USAGE', `unknown format '${opts.format}'`, { help: 'use toml or json' });
         return 0;
       }),

@@ -2,6 +2,7 @@
 // for a person watching a terminal: nothing when stderr is not a TTY, in CI, on a dumb terminal or
 // with --quiet, so logs and pipes stay clean. Colour (a dim line) only where colour is allowed.
 import { formatBytes } from '../artifact/limits.js';
+import { currentIo } from './output.js';
 import type { ProgressReporter, ProgressTarget, StoppableProgress } from '../simple/progress.js';
 
 export interface ProgressOptions {
@@ -42,9 +43,9 @@ export function progressAllowed(stream: ProgressTarget, env: Readonly<Record<str
 }
 
 export function createProgress(options: ProgressOptions = {}): Progress {
-  const stream = options.stream ?? process.stderr;
+  const stream = options.stream ?? currentIo().progress;
   const env = options.env ?? process.env;
-  if (!progressAllowed(stream, env, options.quiet ?? quietFlag)) return silent();
+  if (stream === undefined || !progressAllowed(stream, env, options.quiet ?? quietFlag)) return silent();
   const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
   return new LineProgress(stream, !noColor, options.delayMs ?? 1000, options.intervalMs ?? 100, options.now ?? Date.now);
 }

@@ -11,7 +11,7 @@ import { readTrustedRootFile, shippedTrustedRoot } from '../provenance/trusted-r
 import { verifyProvenance, type ProvenanceResult } from '../provenance/verify.js';
 import { describePublisher } from '../provenance/statements.js';
 import { acceptPublisher } from '../provenance/pinning-commands.js';
-import { parseFormat } from './output.js';
+import { currentIo, parseFormat } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
 
@@ -58,14 +58,14 @@ async function provenanceCommand(dist: string, opts: ProvenanceOptions): Promise
   const trust = opts.trustedRoot === undefined ? shippedTrustedRoot() : readTrustedRootFile(opts.trustedRoot);
   const result = verifyProvenance({ filename, bytes }, provenance, trust);
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(provenanceJson(result), null, 2)}\n`);
+    currentIo().stdout(`${JSON.stringify(provenanceJson(result), null, 2)}\n`);
   } else if (result.verified && result.publisher !== undefined) {
-    process.stdout.write(`verified: ${filename} (sha256 ${result.sha256})\n`);
-    process.stdout.write(`published by ${describePublisher(result.publisher)}, verified by Sigstore\n`);
-    for (const a of result.attestations) process.stdout.write(`  ${a.predicateType} logged ${a.loggedAt}\n`);
+    currentIo().stdout(`verified: ${filename} (sha256 ${result.sha256})\n`);
+    currentIo().stdout(`published by ${describePublisher(result.publisher)}, verified by Sigstore\n`);
+    for (const a of result.attestations) currentIo().stdout(`  ${a.predicateType} logged ${a.loggedAt}\n`);
   } else {
-    process.stdout.write(`NOT verified: ${filename} (sha256 ${result.sha256})\n`);
-    process.stdout.write(`reason: ${result.reason ?? 'unknown'}${result.detail === undefined ? '' : `: ${result.detail}`}\n`);
+    currentIo().stdout(`NOT verified: ${filename} (sha256 ${result.sha256})\n`);
+    currentIo().stdout(`reason: ${result.reason ?? 'unknown'}${result.detail === undefined ? '' : `: ${result.detail}`}\n`);
   }
   return result.verified ? EXIT_PASS : EXIT_POLICY_FAILURE;
 }
@@ -88,7 +88,7 @@ export function registerProvenance(program: Command): void {
     .action(
       run(async (name: string, opts: { publisher: string; key?: string }) => {
         const record = await acceptPublisher(pyvouchDirs(), name, opts.publisher, opts.key);
-        process.stderr.write(`accepted ${record.publisher} as the publisher of ${record.project} (by ${record.by})\n`);
+        currentIo().stderr(`accepted ${record.publisher} as the publisher of ${record.project} (by ${record.by})\n`);
         return EXIT_PASS;
       }),
     );

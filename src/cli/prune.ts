@@ -15,7 +15,7 @@ import { storeSource, type StatementSource } from '../app/sources.js';
 import { openStore } from '../store/open.js';
 import type { StatementStore } from '../store/store.js';
 import { findPolicy, loadPolicy } from '../trust/load.js';
-import { colorEnabled, paint } from './output.js';
+import { currentIo, paint } from './output.js';
 import { collectOption } from './options.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
@@ -113,8 +113,8 @@ export function registerPrune(program: Command): void {
           if (opts.statements !== undefined && opts.statements.length > 0) sources.push(statementFilesSource(opts.statements, now));
           const pruned = await pruneExemptions({ locked, sources, policy, now });
           decisions = pruned.decisions;
-          const color = colorEnabled(process.stderr);
-          for (const s of pruned.setAside) process.stderr.write(`${paint(color, 'yellow', 'warning')}: ignored ${s.source === '--statements' ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
+          const color = currentIo().color.stderr;
+          for (const s of pruned.setAside) currentIo().stderr(`${paint(color, 'yellow', 'warning')}: ignored ${s.source === '--statements' ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
         } finally {
           await store?.close();
         }
@@ -123,12 +123,12 @@ export function registerPrune(program: Command): void {
         const edited = removeExemptions(text, (name, version) => drop.has(`${name}==${version}`));
         if (opts.dryRun !== true && edited.removed > 0) writeFileSync(policy.file, edited.text);
         if (opts.format === 'json') {
-          process.stdout.write(`${JSON.stringify({ file: policy.file, dryRun: opts.dryRun === true, removed: decisions, kept: policy.exemptions.length - edited.removed }, null, 2)}\n`);
+          currentIo().stdout(`${JSON.stringify({ file: policy.file, dryRun: opts.dryRun === true, removed: decisions, kept: policy.exemptions.length - edited.removed }, null, 2)}\n`);
         } else {
           for (const d of decisions) {
-            process.stdout.write(`${opts.dryRun === true ? 'would remove' : 'removed'} ${d.name}==${d.version}: ${d.why === 'gone' ? 'no longer in the lock' : 'passes on its own reviews'}\n`);
+            currentIo().stdout(`${opts.dryRun === true ? 'would remove' : 'removed'} ${d.name}==${d.version}: ${d.why === 'gone' ? 'no longer in the lock' : 'passes on its own reviews'}\n`);
           }
-          process.stdout.write(`${decisions.length} exemption${decisions.length === 1 ? '' : 's'} ${opts.dryRun === true ? 'can go' : 'removed'}, ${policy.exemptions.length - edited.removed} kept (${policy.file})\n`);
+          currentIo().stdout(`${decisions.length} exemption${decisions.length === 1 ? '' : 's'} ${opts.dryRun === true ? 'can go' : 'removed'}, ${policy.exemptions.length - edited.removed} kept (${policy.file})\n`);
         }
         return 0;
       }),

@@ -15,6 +15,7 @@ import { openIndex } from '../simple/open.js';
 import { parsePin, signAndStore, type CommonOptions } from './statements.js';
 import { withProgress } from './progress.js';
 import { run } from './run.js';
+import { currentIo } from './output.js';
 
 const DEFAULT_INDEX = 'https://pypi.org/simple/';
 
@@ -46,9 +47,9 @@ export function registerReviewFiles(program: Command): void {
           const { mkdir } = await import('node:fs/promises');
           await mkdir(dest);
           await extractArchive(archiveFormat(f.filename), f.bytes, f.filename, dest, archiveLimits());
-          process.stderr.write(`unpacked ${f.filename} (sha256 ${f.sha256})\n`);
+          currentIo().stderr(`unpacked ${f.filename} (sha256 ${f.sha256})\n`);
         }
-        process.stdout.write(`${root}\n`);
+        currentIo().stdout(`${root}\n`);
         return 0;
       }),
     );
@@ -69,11 +70,11 @@ export function registerReviewFiles(program: Command): void {
         const { diff } = await withProgress(`diff ${name} ${oldV}..${newV}`, (progress) =>
           diffReleases(openIndex(opts.index ?? DEFAULT_INDEX, { progress }), name, oldV, newV, { ...fetchOptions(opts), patches: opts.format !== 'stat' }),
         );
-        if (opts.format === 'json') process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
-        else if (opts.format === 'stat') process.stdout.write(renderDiffStat(diff));
+        if (opts.format === 'json') currentIo().stdout(`${JSON.stringify(diff, null, 2)}\n`);
+        else if (opts.format === 'stat') currentIo().stdout(renderDiffStat(diff));
         else {
-          for (const f of diff.files) process.stdout.write(f.binary ? `Binary file ${f.path} ${f.change}\n` : (f.patch ?? ''));
-          process.stderr.write(renderDiffStat({ ...diff, files: [] }));
+          for (const f of diff.files) currentIo().stdout(f.binary ? `Binary file ${f.path} ${f.change}\n` : (f.patch ?? ''));
+          currentIo().stderr(renderDiffStat({ ...diff, files: [] }));
         }
         return 0;
       }),
@@ -105,7 +106,7 @@ export function registerReviewFiles(program: Command): void {
           ...(opts.from === undefined ? {} : { from: opts.from }),
           ...(opts.comment === undefined ? {} : { comment: opts.comment }),
         });
-        process.stderr.write(`${what}\n`);
+        currentIo().stderr(`${what}\n`);
         return signAndStore(statement, opts);
       }),
     );

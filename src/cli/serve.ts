@@ -13,6 +13,7 @@ import type { Policy } from '../trust/policy.js';
 import { VERSION } from '../version.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, run } from './run.js';
+import { currentIo } from './output.js';
 
 interface ServeOptions {
   upstream: string;
@@ -142,7 +143,8 @@ export function registerServe(program: Command): void {
             ? undefined
             : await import('../provenance/trusted-root.js').then((m) => (opts.trustedRoot === undefined ? m.shippedTrustedRoot() : m.readTrustedRootFile(opts.trustedRoot)));
         const dirs = pyvouchDirs();
-        const logger = createLogger({ format: opts.logFormat === 'json' ? 'json' : 'text' });
+        // The log goes to the command's stderr (the process's, or a test's capture).
+        const logger = createLogger({ format: opts.logFormat === 'json' ? 'json' : 'text', write: currentIo().stderr });
         if (workers > 1 && cluster.isPrimary) {
           // Everything above checked the arguments once; the workers open the stores.
           const { runPrimary } = await import('../server/cluster.js');
@@ -150,7 +152,7 @@ export function registerServe(program: Command): void {
             workers,
             logger,
             onListening: (origin) => {
-              process.stdout.write(`listening on ${origin}/simple/ (mode ${mode}, ${workers} workers, upstream ${opts.upstream})\n`);
+              currentIo().stdout(`listening on ${origin}/simple/ (mode ${mode}, ${workers} workers, upstream ${opts.upstream})\n`);
               logger.log('info', 'started', { origin, mode, workers, upstream: opts.upstream, policy: policyPath });
             },
           });
@@ -233,7 +235,7 @@ async function serveOne(opts: ServeOptions, p: Prepared): Promise<number> {
       (err: unknown) => logger.log('warn', 'policy reload refused; the previous policy stays in force', { error: err instanceof PyvouchError ? err.describe() : String(err) }),
     );
   if (link === undefined) {
-    process.stdout.write(`listening on ${server.origin}/simple/ (mode ${mode}, upstream ${upstream.url}, store ${store.location})\n`);
+    currentIo().stdout(`listening on ${server.origin}/simple/ (mode ${mode}, upstream ${upstream.url}, store ${store.location})\n`);
     logger.log('info', 'started', { origin: server.origin, mode, upstream: upstream.url, policy: policyPath, store: store.location });
   } else {
     link.listening(server.origin);

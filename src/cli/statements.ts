@@ -16,6 +16,7 @@ import { openStore } from '../store/open.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
 import { collectOption } from './options.js';
+import { currentIo } from './output.js';
 
 export interface CommonOptions {
   comment?: string;
@@ -87,10 +88,10 @@ export async function signAndStore(input: SignReviewInput['statement'], opts: Co
     await store.close();
   }
   const { stored, envelope } = signed;
-  if (opts.json === true) process.stdout.write(`${JSON.stringify({ id: stored.statement.id, statement: stored.statement, envelope }, null, 2)}\n`);
+  if (opts.json === true) currentIo().stdout(`${JSON.stringify({ id: stored.statement.id, statement: stored.statement, envelope }, null, 2)}\n`);
   else {
-    process.stderr.write(`signed ${input.kind} statement by ${identity.did}${input.package !== undefined ? ` about ${input.package.name}==${input.package.version}` : ''}\n`);
-    process.stdout.write(`${stored.statement.id}\n`);
+    currentIo().stderr(`signed ${input.kind} statement by ${identity.did}${input.package !== undefined ? ` about ${input.package.name}==${input.package.version}` : ''}\n`);
+    currentIo().stdout(`${stored.statement.id}\n`);
   }
   return 0;
 }

@@ -9,7 +9,7 @@ import { Version } from '../pep/version.js';
 import { openStore } from '../store/open.js';
 import { describeRejection, readEnvelopeValues, rejectionJson } from '../app/envelope-files.js';
 import { importStatements } from '../app/import.js';
-import { colorEnabled, paint } from './output.js';
+import { currentIo, paint } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { withProgress } from './progress.js';
 import { run } from './run.js';
@@ -39,13 +39,13 @@ export function registerStoreCommands(program: Command): void {
         const inserted = loaded.imported;
         const duplicates = loaded.duplicates;
         if (opts.format === 'json') {
-          process.stdout.write(
+          currentIo().stdout(
             `${JSON.stringify({ files: loaded.files, imported: inserted, duplicates, rejected: loaded.rejected.map(rejectionJson) }, null, 2)}\n`,
           );
         } else {
-          const color = colorEnabled(process.stderr);
-          for (const r of loaded.rejected) process.stderr.write(`${paint(color, 'red', 'rejected')} ${describeRejection(r)}\n`);
-          process.stdout.write(`imported ${inserted} statement${inserted === 1 ? '' : 's'} (${duplicates} already stored, ${loaded.rejected.length} rejected) from ${loaded.files} file${loaded.files === 1 ? '' : 's'}\n`);
+          const color = currentIo().color.stderr;
+          for (const r of loaded.rejected) currentIo().stderr(`${paint(color, 'red', 'rejected')} ${describeRejection(r)}\n`);
+          currentIo().stdout(`imported ${inserted} statement${inserted === 1 ? '' : 's'} (${duplicates} already stored, ${loaded.rejected.length} rejected) from ${loaded.files} file${loaded.files === 1 ? '' : 's'}\n`);
         }
         // Rejected input is an input error: scripts must notice, though the good ones were stored.
         return loaded.rejected.length > 0 ? 2 : 0;
@@ -61,7 +61,9 @@ export function registerStoreCommands(program: Command): void {
     .action(
       run(async (opts: { jsonld?: boolean; output?: string; store?: string }) => {
         const store = await openStore(opts.store, pyvouchDirs().data);
-        const out = opts.output === undefined || opts.output === '-' ? process.stdout : createWriteStream(opts.output);
+        // A file is streamed (an export can be larger than memory); stdout is the command's io.
+        const file = opts.output === undefined || opts.output === '-' ? undefined : createWriteStream(opts.output);
+        const out = { write: file === undefined ? currentIo().stdout : (text: string) => void file.write(text) };
         try {
           if (opts.jsonld === true) {
             const all: StoredStatement[] = [];
@@ -72,7 +74,7 @@ export function registerStoreCommands(program: Command): void {
           }
         } finally {
           await store.close();
-          if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as NodeJS.WritableStream).end(() => resolve()).on('error', reject));
+          if (file !== undefined) await new Promise<void>((resolve, reject) => file.end(() => resolve()).on('error', reject));
         }
         return 0;
       }),
@@ -109,7 +111,7 @@ export function registerStoreCommands(program: Command): void {
         }
         found.sort((a, b) => Version.compare(a.statement.package!.version, b.statement.package!.version) || a.statement.startTime.localeCompare(b.statement.startTime));
         if (opts.format === 'json') {
-          process.stdout.write(
+          currentIo().stdout(
             `${JSON.stringify(
               found.map((s) => (retractedBy.has(s.statement.id) ? { ...s.statement, retractedBy: retractedBy.get(s.statement.id) } : s.statement)),
               null,
@@ -119,15 +121,15 @@ export function registerStoreCommands(program: Command): void {
           return 0;
         }
         if (found.length === 0) {
-          process.stdout.write(`no statements about ${name}${version === undefined ? '' : `==${version}`}\n`);
+          currentIo().stdout(`no statements about ${name}${version === undefined ? '' : `==${version}`}\n`);
           return 0;
         }
-        const color = colorEnabled(process.stdout);
+        const color = currentIo().color.stdout;
         let current = '';
         for (const { statement: s } of found) {
           const v = s.package!.version;
           if (v !== current) {
-            process.stdout.write(`${paint(color, 'bold', `${name} ${v}`)}\n`);
+            currentIo().stdout(`${paint(color, 'bold', `${name} ${v}`)}\n`);
             current = v;
           }
           const what =
@@ -140,9 +142,9 @@ export function registerStoreCommands(program: Command): void {
           const until = s.endTime === undefined ? '' : `, until ${s.endTime.slice(0, 10)}`;
           const gone = retractedBy.get(s.id);
           const shown = gone === undefined ? paint(color, s.kind === 'flag' ? 'red' : 'green', what) : paint(color, 'gray', `${what} (retracted by its author, statement ${gone.slice(0, 12)})`);
-          process.stdout.write(`  ${shown}${delta} by ${who} on ${s.startTime.slice(0, 10)}${until}\n`);
-          if (s.description !== '') process.stdout.write(`    "${s.description}"\n`);
-          process.stdout.write(`    ${paint(color, 'gray', `statement ${s.id}; ${s.subjects.length} file${s.subjects.length === 1 ? '' : 's'}`)}\n`);
+          currentIo().stdout(`  ${shown}${delta} by ${who} on ${s.startTime.slice(0, 10)}${until}\n`);
+          if (s.description !== '') currentIo().stdout(`    "${s.description}"\n`);
+          currentIo().stdout(`    ${paint(color, 'gray', `statement ${s.id}; ${s.subjects.length} file${s.subjects.length === 1 ? '' : 's'}`)}\n`);
         }
         return 0;
       }),

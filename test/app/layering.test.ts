@@ -64,3 +64,32 @@ test('the rule sees an offender (it is not vacuous)', () => {
   const imports = importsOf(file, text);
   assert.deepEqual(imports, ['src/store/open', 'src/trust/evaluate']);
 });
+
+test('src/cli reaches the server only through serve.ts, and no module imports the server for a helper', () => {
+  const offenders = sourceFiles(join(root, 'src/cli'))
+    .filter((file) => !file.endsWith(join('src', 'cli', 'serve.ts')))
+    .filter((file) => importsOf(file).some((i) => i.startsWith('src/server/')))
+    .map((file) => relative(root, file));
+  assert.deepEqual(offenders, [], 'these import the server: move what they need to src/app/, src/pep/ or src/graph/');
+});
+
+test('src/cli/serve.ts imports the scanner identity from its home, not the src/scan/identity re-export', () => {
+  assert.ok(!importsOf(join(root, 'src/cli/serve.ts')).includes('src/scan/identity'));
+});
+
+/** A mention of the process's own streams: commands write through their Sink or currentIo(). */
+const PROCESS_STREAMS = /\bprocess\.(?:stdout|stderr)\b/;
+
+test('src/cli writes only through its sink: no process.stdout or process.stderr outside output.ts and the entry', () => {
+  const allowed = new Set(['src/cli/output.ts']);
+  const offenders = sourceFiles(join(root, 'src/cli'))
+    .map((file) => relative(root, file))
+    .filter((file) => !allowed.has(file))
+    .filter((file) => PROCESS_STREAMS.test(readFileSync(join(root, file), 'utf8')));
+  assert.deepEqual(offenders, [], 'these write to the process streams: use makeSink() or currentIo() from src/cli/output.ts');
+});
+
+test('the process-streams rule sees an offender (it is not vacuous)', () => {
+  for (const text of ['process.stdout.write(x)', 'colorEnabled(process.stderr)', 'const s = process.stderr;']) assert.match(text, PROCESS_STREAMS);
+  assert.doesNotMatch('currentIo().stdout(x)', PROCESS_STREAMS);
+});
