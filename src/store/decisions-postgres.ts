@@ -12,17 +12,8 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PyvouchError } from '../errors.js';
-import {
-  decodeReasons,
-  queryLimit,
-  seenKey,
-  type DecisionLog,
-  type DecisionQuery,
-  type DecisionRecord,
-  type SeenFile,
-  type StatementWatch,
-  type StoredDecision,
-} from './decisions.js';
+import { seenKey, type DecisionLog, type DecisionQuery, type DecisionRecord, type SeenFile, type StatementWatch, type StoredDecision } from './decisions.js';
+import { decisionFromRow, decisionQuerySql, decisionTableSql, decisionValues, DECISION_COLUMNS, firstSeenTableSql, POSTGRES_DIALECT, type DecisionRow } from './decisions-sql.js';
 import { pendingMigrations, quoteIdent, type Migration } from './migrations.js';
 import { CONNECT_TIMEOUT_MS, openMigratedPool, parsePostgresUrl, storeError, type PostgresTarget } from './postgres.js';
 
@@ -43,21 +34,7 @@ export function postgresDecisionMigrations(schema: string): readonly Migration[]
       version: 1,
       name: 'decision log and statement generation',
       statements: [
-        `CREATE TABLE ${s}.decisions (
-          id bigserial PRIMARY KEY,
-          time timestamptz NOT NULL,
-          client text NOT NULL,
-          project text NOT NULL,
-          filename text NOT NULL,
-          version text NOT NULL,
-          sha256 text,
-          verdict text NOT NULL CHECK (verdict IN ('pass','fail','exempt','error')),
-          action text NOT NULL CHECK (action IN ('serve','refuse','hide','audit','error')),
-          mode text NOT NULL CHECK (mode IN ('filter','deny','audit')),
-          reasons jsonb NOT NULL
-        )`,
-        `CREATE INDEX decisions_project ON ${s}.decisions (project, id)`,
-        `CREATE INDEX decisions_verdict ON ${s}.decisions (verdict, id)`,
+        ...decisionTableSql(POSTGRES_DIALECT, `${s}.decisions`),
         `CREATE TABLE ${s}.decision_log_generation (
           id integer PRIMARY KEY CHECK (id = 1),
           generation bigint NOT NULL
@@ -81,31 +58,9 @@ export function postgresDecisionMigrations(schema: string): readonly Migration[]
       // Issue 15: the cooldown's clock for files upstream states no upload-time for (see the SQLite log).
       version: 2,
       name: 'first-seen times of upstream files',
-      statements: [
-        `CREATE TABLE ${s}.first_seen (
-          project text NOT NULL,
-          filename text NOT NULL,
-          sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
-          first_seen timestamptz NOT NULL,
-          PRIMARY KEY (project, filename, sha256)
-        )`,
-      ],
+      statements: [firstSeenTableSql(POSTGRES_DIALECT, `${s}.first_seen`)],
     },
   ];
-}
-
-interface Row {
-  id: string;
-  time: Date;
-  client: string;
-  project: string;
-  filename: string;
-  version: string;
-  sha256: string | null;
-  verdict: StoredDecision['verdict'];
-  action: StoredDecision['action'];
-  mode: StoredDecision['mode'];
-  reasons: unknown;
 }
 
 export interface PostgresDecisionLogOptions {
@@ -200,18 +155,14 @@ export class PostgresDecisionLog implements DecisionLog {
 
   async record(entries: readonly DecisionRecord[]): Promise<void> {
     if (entries.length === 0) return;
-    const columns: unknown[][] = Array.from({ length: 11 }, () => []);
-    for (const e of entries) {
-      [e.time, e.client, e.project, e.filename, e.version, e.sha256, e.verdict, e.action, e.mode, JSON.stringify(e.reasons)].forEach((v, i) =>
-        columns[i]?.push(v),
-      );
-    }
+    const columns: unknown[][] = DECISION_COLUMNS.map(() => []);
+    for (const e of entries) decisionValues(e).forEach((v, i) => columns[i]?.push(v));
     // One statement is one transaction: the batch is stored whole or not at all.
     await this.#query(
-      `INSERT INTO ${this.#s}.decisions (time, client, project, filename, version, sha256, verdict, action, mode, reasons)
+      `INSERT INTO ${this.#s}.decisions (${DECISION_COLUMNS.join(', ')})
        SELECT t, c, p, f, v, h, vd, a, m, r::jsonb FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[],
          $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) AS x(t, c, p, f, v, h, vd, a, m, r)`,
-      columns.slice(0, 10),
+      columns,
       `cannot record ${entries.length} decision(s) in`,
       'pyvouch-decisions-insert',
     );
@@ -246,22 +197,9 @@ export class PostgresDecisionLog implements DecisionLog {
   }
 
   async query(query: DecisionQuery = {}): Promise<StoredDecision[]> {
-    const limit = queryLimit(query);
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const add = (clause: (p: string) => string, value: unknown): void => {
-      if (value === undefined) return;
-      values.push(value);
-      where.push(clause(`$${values.length}`));
-    };
-    add((p) => `project = ${p}`, query.project);
-    add((p) => `verdict = ${p}`, query.verdict);
-    add((p) => `action = ${p}`, query.action);
-    add((p) => `id < ${p}`, query.before);
-    values.push(limit);
-    const text = `SELECT * FROM ${this.#s}.decisions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${values.length}`;
-    const rows = await this.#query<Row>(text, values, 'cannot read the decision log in');
-    return rows.map(fromRow);
+    const { text, values } = decisionQuerySql(POSTGRES_DIALECT, `${this.#s}.decisions`, query);
+    const rows = await this.#query<DecisionRow>(text, values, 'cannot read the decision log in');
+    return rows.map(decisionFromRow);
   }
 
   async statementGeneration(): Promise<string> {
@@ -376,18 +314,3 @@ class PostgresWatch implements StatementWatch {
   }
 }
 
-function fromRow(row: Row): StoredDecision {
-  return {
-    id: Number(row.id),
-    time: row.time.toISOString(),
-    client: row.client,
-    project: row.project,
-    filename: row.filename,
-    version: row.version,
-    sha256: row.sha256,
-    verdict: row.verdict,
-    action: row.action,
-    mode: row.mode,
-    reasons: Array.isArray(row.reasons) ? row.reasons.map(String) : decodeReasons(String(row.reasons)),
-  };
-}

@@ -6,16 +6,8 @@
 
 import Database from 'better-sqlite3';
 import { PyvouchError } from '../errors.js';
-import {
-  decodeReasons,
-  queryLimit,
-  type DecisionLog,
-  type DecisionQuery,
-  seenKey,
-  type DecisionRecord,
-  type SeenFile,
-  type StoredDecision,
-} from './decisions.js';
+import { seenKey, type DecisionLog, type DecisionQuery, type DecisionRecord, type SeenFile, type StoredDecision } from './decisions.js';
+import { decisionFromRow, decisionQuerySql, decisionTableSql, decisionValues, DECISION_COLUMNS, firstSeenTableSql, SQLITE_DIALECT, type DecisionRow } from './decisions-sql.js';
 import { MIGRATIONS_TABLE, pendingMigrations, type Migration } from './migrations.js';
 import { applySqliteMigrations, sqliteSchemaVersion, sqliteTableExists } from './sqlite-migrate.js';
 
@@ -23,57 +15,9 @@ export const DECISION_MIGRATIONS_TABLE = 'pyvouch_decision_log_migrations';
 const BUSY_TIMEOUT_MS = 10_000;
 
 export const sqliteDecisionMigrations: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'decision log',
-    statements: [
-      `CREATE TABLE decisions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        time TEXT NOT NULL,
-        client TEXT NOT NULL,
-        project TEXT NOT NULL,
-        filename TEXT NOT NULL,
-        version TEXT NOT NULL,
-        sha256 TEXT,
-        verdict TEXT NOT NULL CHECK (verdict IN ('pass','fail','exempt','error')),
-        action TEXT NOT NULL CHECK (action IN ('serve','refuse','hide','audit','error')),
-        mode TEXT NOT NULL CHECK (mode IN ('filter','deny','audit')),
-        reasons TEXT NOT NULL
-      )`,
-      'CREATE INDEX decisions_project ON decisions (project, id)',
-      'CREATE INDEX decisions_verdict ON decisions (verdict, id)',
-    ],
-  },
-  {
-    // Issue 15: the cooldown's clock for files upstream states no upload-time for. One row per
-    // listed file (the same bytes under another name are another listing), written once.
-    version: 2,
-    name: 'first-seen times of upstream files',
-    statements: [
-      `CREATE TABLE first_seen (
-        project TEXT NOT NULL,
-        filename TEXT NOT NULL,
-        sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
-        first_seen TEXT NOT NULL,
-        PRIMARY KEY (project, filename, sha256)
-      ) WITHOUT ROWID`,
-    ],
-  },
+  { version: 1, name: 'decision log', statements: decisionTableSql(SQLITE_DIALECT, 'decisions') },
+  { version: 2, name: 'first-seen times of upstream files', statements: [firstSeenTableSql(SQLITE_DIALECT, 'first_seen')] },
 ];
-
-interface Row {
-  id: number;
-  time: string;
-  client: string;
-  project: string;
-  filename: string;
-  version: string;
-  sha256: string | null;
-  verdict: StoredDecision['verdict'];
-  action: StoredDecision['action'];
-  mode: StoredDecision['mode'];
-  reasons: string;
-}
 
 /** Opens (creating and migrating the log's table if needed) the log in the store file `file`. */
 export function openSqliteDecisionLog(file: string, migrations: readonly Migration[] = sqliteDecisionMigrations): SqliteDecisionLog {
@@ -119,17 +63,14 @@ export class SqliteDecisionLog implements DecisionLog {
   #db: Database.Database | undefined;
   readonly #insert: Database.Statement<unknown[]>;
   readonly #generation: Database.Statement<[], { g: number | null }>;
-  readonly #queries = new Map<string, Database.Statement<unknown[], Row>>();
+  readonly #queries = new Map<string, Database.Statement<unknown[], DecisionRow>>();
   readonly #recordBatch: Database.Transaction<(entries: readonly DecisionRecord[]) => void>;
   readonly #seeBatch: Database.Transaction<(files: readonly SeenFile[], now: string) => Map<string, string>>;
 
   constructor(location: string, db: Database.Database) {
     this.location = location;
     this.#db = db;
-    this.#insert = db.prepare(
-      `INSERT INTO decisions (time, client, project, filename, version, sha256, verdict, action, mode, reasons)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.#insert = db.prepare(`INSERT INTO decisions (${DECISION_COLUMNS.join(', ')}) VALUES (${DECISION_COLUMNS.map(() => '?').join(', ')})`);
     this.#generation = db.prepare('SELECT max(rowid) AS g FROM statements');
     const see = db.prepare<[string, string, string, string]>('INSERT OR IGNORE INTO first_seen (project, filename, sha256, first_seen) VALUES (?, ?, ?, ?)');
     const seen = db.prepare<[string, string, string], { first_seen: string }>('SELECT first_seen FROM first_seen WHERE project = ? AND filename = ? AND sha256 = ?');
@@ -144,7 +85,7 @@ export class SqliteDecisionLog implements DecisionLog {
     });
     this.#recordBatch = db.transaction((entries: readonly DecisionRecord[]) => {
       for (const e of entries) {
-        this.#insert.run(e.time, e.client, e.project, e.filename, e.version, e.sha256, e.verdict, e.action, e.mode, JSON.stringify(e.reasons));
+        this.#insert.run(...decisionValues(e));
       }
     });
   }
@@ -179,23 +120,11 @@ export class SqliteDecisionLog implements DecisionLog {
 
   async query(query: DecisionQuery = {}): Promise<StoredDecision[]> {
     const db = this.#open();
-    const limit = queryLimit(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown): void => {
-      if (value === undefined) return;
-      where.push(clause);
-      params.push(value);
-    };
-    add('project = ?', query.project);
-    add('verdict = ?', query.verdict);
-    add('action = ?', query.action);
-    add('id < ?', query.before);
-    const sql = `SELECT * FROM decisions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const { text: sql, values: params } = decisionQuerySql(SQLITE_DIALECT, 'decisions', query);
     let prepared = this.#queries.get(sql);
-    if (prepared === undefined) this.#queries.set(sql, (prepared = db.prepare<unknown[], Row>(sql)));
-    const rows = this.#read(() => prepared.all(...params, limit));
-    return rows.map(fromRow);
+    if (prepared === undefined) this.#queries.set(sql, (prepared = db.prepare<unknown[], DecisionRow>(sql)));
+    const rows = this.#read(() => prepared.all(...params));
+    return rows.map(decisionFromRow);
   }
 
   async statementGeneration(): Promise<string> {
@@ -220,18 +149,3 @@ export class SqliteDecisionLog implements DecisionLog {
   }
 }
 
-function fromRow(row: Row): StoredDecision {
-  return {
-    id: row.id,
-    time: row.time,
-    client: row.client,
-    project: row.project,
-    filename: row.filename,
-    version: row.version,
-    sha256: row.sha256,
-    verdict: row.verdict,
-    action: row.action,
-    mode: row.mode,
-    reasons: decodeReasons(row.reasons),
-  };
-}

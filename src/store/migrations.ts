@@ -21,6 +21,36 @@ const LEVELS = "('high','medium','low','distrust')";
 /** The table that records applied migrations; it is created before any migration runs. */
 export const MIGRATIONS_TABLE = 'pyvouch_migrations';
 
+/**
+ * The SQLite statements table as migration 1 made it, under `name` and admitting `kinds`
+ * (migration 3 rebuilds it under another name with one more kind: SQLite cannot alter a CHECK).
+ */
+function sqliteStatementsTable(name: string, kinds: string): string {
+  return `CREATE TABLE ${name} (
+        id TEXT NOT NULL UNIQUE CHECK (length(id) = 64 AND id NOT GLOB '*[^0-9a-f]*'),
+        kind TEXT NOT NULL CHECK (kind IN ${kinds}),
+        predicate_type TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        package_name TEXT,
+        package_version TEXT,
+        start_time TEXT NOT NULL,
+        end_time TEXT,
+        imported_at TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        statement TEXT NOT NULL
+      )`;
+}
+
+/** The statements table's indexes (made by migration 1, made again by migration 3's rebuild). */
+const SQLITE_STATEMENT_INDEXES = [
+  'CREATE INDEX statements_package ON statements (package_name, package_version)',
+  'CREATE INDEX statements_agent_kind ON statements (agent, kind)',
+  'CREATE INDEX statements_kind ON statements (kind)',
+  'CREATE INDEX statements_start_time ON statements (start_time)',
+  'CREATE INDEX statements_end_time ON statements (end_time)',
+  'CREATE INDEX statements_imported_at ON statements (imported_at)',
+] as const;
+
 // SQLite keeps times as UTC ISO 8601 text (`toISOString()`), which sorts in time order; the
 // statements table keeps its rowid because rows are large (WITHOUT ROWID suits small rows).
 //
@@ -39,25 +69,8 @@ export const sqliteMigrations: readonly Migration[] = [
     version: 1,
     name: 'statements, subjects and trust edges',
     statements: [
-      `CREATE TABLE statements (
-        id TEXT NOT NULL UNIQUE CHECK (length(id) = 64 AND id NOT GLOB '*[^0-9a-f]*'),
-        kind TEXT NOT NULL CHECK (kind IN ${KINDS}),
-        predicate_type TEXT NOT NULL,
-        agent TEXT NOT NULL,
-        package_name TEXT,
-        package_version TEXT,
-        start_time TEXT NOT NULL,
-        end_time TEXT,
-        imported_at TEXT NOT NULL,
-        envelope TEXT NOT NULL,
-        statement TEXT NOT NULL
-      )`,
-      'CREATE INDEX statements_package ON statements (package_name, package_version)',
-      'CREATE INDEX statements_agent_kind ON statements (agent, kind)',
-      'CREATE INDEX statements_kind ON statements (kind)',
-      'CREATE INDEX statements_start_time ON statements (start_time)',
-      'CREATE INDEX statements_end_time ON statements (end_time)',
-      'CREATE INDEX statements_imported_at ON statements (imported_at)',
+      sqliteStatementsTable('statements', KINDS),
+      ...SQLITE_STATEMENT_INDEXES,
       `CREATE TABLE statement_subjects (
         statement_id TEXT NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
         sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
@@ -96,28 +109,11 @@ export const sqliteMigrations: readonly Migration[] = [
     version: 3,
     name: 'retract statements',
     statements: [
-      `CREATE TABLE statements_v3 (
-        id TEXT NOT NULL UNIQUE CHECK (length(id) = 64 AND id NOT GLOB '*[^0-9a-f]*'),
-        kind TEXT NOT NULL CHECK (kind IN ${KINDS_V3}),
-        predicate_type TEXT NOT NULL,
-        agent TEXT NOT NULL,
-        package_name TEXT,
-        package_version TEXT,
-        start_time TEXT NOT NULL,
-        end_time TEXT,
-        imported_at TEXT NOT NULL,
-        envelope TEXT NOT NULL,
-        statement TEXT NOT NULL
-      )`,
+      sqliteStatementsTable('statements_v3', KINDS_V3),
       `INSERT INTO statements_v3 (rowid, ${STATEMENT_COLUMNS}) SELECT rowid, ${STATEMENT_COLUMNS} FROM statements`,
       'DROP TABLE statements',
       'ALTER TABLE statements_v3 RENAME TO statements',
-      'CREATE INDEX statements_package ON statements (package_name, package_version)',
-      'CREATE INDEX statements_agent_kind ON statements (agent, kind)',
-      'CREATE INDEX statements_kind ON statements (kind)',
-      'CREATE INDEX statements_start_time ON statements (start_time)',
-      'CREATE INDEX statements_end_time ON statements (end_time)',
-      'CREATE INDEX statements_imported_at ON statements (imported_at)',
+      ...SQLITE_STATEMENT_INDEXES,
     ],
   },
   {
