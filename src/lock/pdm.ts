@@ -27,6 +27,7 @@ import {
   walkReachable,
   type TomlTable,
 } from './common.js';
+import { readPackageTables, requiredString, type PackageEntry } from './toml-entries.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { PyprojectDocument } from '../pep/pyproject.js';
 
@@ -71,15 +72,7 @@ export function readPdmLock(
   const legacyFiles = isTable(metadata!['files']) ? metadata!['files'] : {};
   const lockGroups = stringList(metadata!, 'groups', problems, 'metadata');
 
-  const rawPackages = doc['package'];
-  if (rawPackages !== undefined && !Array.isArray(rawPackages)) {
-    problems.add('package', `'package' must be an array of tables ([[package]]), found ${describe(rawPackages)}`);
-  }
-  const packages: PdmPackage[] = [];
-  (Array.isArray(rawPackages) ? rawPackages : []).forEach((raw, i) => {
-    const p = readPackage(raw, i, problems, legacyFiles, markers);
-    if (p !== undefined) packages.push(p);
-  });
+  const packages = readPackageTables(doc, problems, (entry) => readPackage(entry, problems, legacyFiles, markers));
   problems.throwIfAny();
 
   const byName = new Map<string, PdmPackage[]>();
@@ -187,21 +180,14 @@ export function readPdmLock(
   return { ...builder.build(true), selection: graphSelection(choice, extras, rules) };
 }
 
-function readPackage(raw: unknown, i: number, problems: Problems, legacyFiles: TomlTable, markers: TargetMarkers): PdmPackage | undefined {
-  const at = `package[${i}]`;
-  if (!isTable(raw)) {
-    problems.add(at, `each [[package]] must be a table, found ${describe(raw)}`);
-    return undefined;
-  }
-  const before = problems.count;
-  const name = raw['name'];
-  if (typeof name !== 'string' || name === '') problems.add(`${at}.name`, `'name' is required, found ${describe(name)}`);
-  const version = raw['version'];
-  if (typeof version !== 'string' || version === '') problems.add(`${at}.version`, `'version' is required, found ${describe(version)}`);
+function readPackage(entry: PackageEntry, problems: Problems, legacyFiles: TomlTable, markers: TargetMarkers): PdmPackage | undefined {
+  const { raw, at, index: i, before } = entry;
+  const name = requiredString(raw, 'name', problems, at);
+  const version = requiredString(raw, 'version', problems, at);
   const pkg: PdmPackage = {
     index: i,
-    name: canonical(typeof name === 'string' ? name : ''),
-    version: typeof version === 'string' ? version : '',
+    name: canonical(name),
+    version,
     extras: stringList(raw, 'extras', problems, at).map(canonical),
     dependencies: [],
     groups: stringList(raw, 'groups', problems, at),

@@ -26,6 +26,7 @@ import {
   type Reached,
   type TomlTable,
 } from './common.js';
+import { readPackageTables, requiredString, type PackageEntry } from './toml-entries.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { poetryConstraintAllows, poetryConstraintToPep440 } from './poetry-constraint.js';
 import { PyprojectDocument } from '../pep/pyproject.js';
@@ -141,16 +142,7 @@ function readMetadata(doc: TomlTable, file: string, locate: (path: string) => nu
 
 /** Every [[package]] entry that reads; the bad ones are recorded in `problems`. */
 function readPackages(doc: TomlTable, problems: Problems, legacyFiles: TomlTable, markers: TargetMarkers): PoetryPackage[] {
-  const rawPackages = doc['package'];
-  if (rawPackages !== undefined && !Array.isArray(rawPackages)) {
-    problems.add('package', `'package' must be an array of tables ([[package]]), found ${describe(rawPackages)}`);
-  }
-  const packages: PoetryPackage[] = [];
-  (Array.isArray(rawPackages) ? rawPackages : []).forEach((raw, i) => {
-    const p = readPackage(raw, i, problems, legacyFiles, markers);
-    if (p !== undefined) packages.push(p);
-  });
-  return packages;
+  return readPackageTables(doc, problems, (entry) => readPackage(entry, problems, legacyFiles, markers));
 }
 
 /** How requirements meet locked packages on this target: which entry a name resolves to, and which markers hold. */
@@ -416,31 +408,18 @@ function checkConstraint(text: string, at: string, problems: Problems): void {
   }
 }
 
-function readPackage(
-  raw: unknown,
-  i: number,
-  problems: Problems,
-  legacyFiles: TomlTable,
-  markers: TargetMarkers,
-): PoetryPackage | undefined {
-  const at = `package[${i}]`;
-  if (!isTable(raw)) {
-    problems.add(at, `each [[package]] must be a table, found ${describe(raw)}`);
-    return undefined;
-  }
-  const before = problems.count;
-  const name = raw['name'];
-  const version = raw['version'];
-  if (typeof name !== 'string' || name === '') problems.add(`${at}.name`, `'name' is required, found ${describe(name)}`);
-  if (typeof version !== 'string' || version === '') problems.add(`${at}.version`, `'version' is required, found ${describe(version)}`);
+function readPackage(entry: PackageEntry, problems: Problems, legacyFiles: TomlTable, markers: TargetMarkers): PoetryPackage | undefined {
+  const { raw, at, index: i, before } = entry;
+  const name = requiredString(raw, 'name', problems, at);
+  const version = requiredString(raw, 'version', problems, at);
   // Poetry parses every locked version as PEP 440 and refuses the lock otherwise; so does pyvouch.
-  else if (Version.tryParse(version) === null) problems.add(`${at}.version`, `'version' must be a PEP 440 version, found '${version}'`);
+  if (version !== '' && Version.tryParse(version) === null) problems.add(`${at}.version`, `'version' must be a PEP 440 version, found '${version}'`);
   const optional = raw['optional'];
   if (optional !== undefined && typeof optional !== 'boolean') problems.add(`${at}.optional`, `'optional' must be true or false, found ${describe(optional)}`);
   const pkg: PoetryPackage = {
     index: i,
-    name: canonical(typeof name === 'string' ? name : ''),
-    version: typeof version === 'string' ? version : '',
+    name: canonical(name),
+    version,
     optional: optional === true,
     pythonVersions: optionalString(raw, 'python-versions', problems, at) ?? '*',
     // Poetry 1 wrote `category = "main" | "dev"` where Poetry 2 writes `groups`.

@@ -269,7 +269,7 @@ function readOne(text: string, file: string, stack: string[], constraint: boolea
     }
     content = content.trim();
     if (content === '') continue;
-    const entry = parseLine(content, ll.line, file, chain, constraint, problems, state);
+    const entry = parseLine(content, { line: ll.line, file, chain, constraint, problems, state });
     if (entry !== undefined) {
       entry.via.push(...inlineVia);
       state.entries.push(entry);
@@ -290,18 +290,22 @@ function tokenize(content: string): string[] {
   return content.split(/\s+/).filter((t) => t !== '');
 }
 
-function parseLine(
-  content: string,
-  line: number,
-  file: string,
-  chain: string[],
-  constraint: boolean,
-  problems: Problems,
-  state: ReadState,
-): Entry | undefined {
+/** Where a line is read: its number and file, the chain of includes to it, and the reading's state. */
+interface LineAt {
+  line: number;
+  file: string;
+  chain: string[];
+  /** Whether the file is a -c constraint file. */
+  constraint: boolean;
+  problems: Problems;
+  state: ReadState;
+}
+
+function parseLine(content: string, at: LineAt): Entry | undefined {
+  const { line, file, constraint, problems, state } = at;
   const tokens = tokenize(content);
   const first = tokens[0]!;
-  if (first.startsWith('-')) return parseOptionLine(tokens, line, file, chain, constraint, problems, state);
+  if (first.startsWith('-')) return parseOptionLine(tokens, at);
 
   const optAt = tokens.findIndex((t) => t.startsWith('-'));
   const reqText = (optAt < 0 ? tokens : tokens.slice(0, optAt)).join(' ');
@@ -334,15 +338,8 @@ function splitFlag(token: string): [string, string | undefined] {
   return [token, undefined];
 }
 
-function parseOptionLine(
-  tokens: string[],
-  line: number,
-  file: string,
-  chain: string[],
-  constraint: boolean,
-  problems: Problems,
-  state: ReadState,
-): Entry | undefined {
+function parseOptionLine(tokens: string[], at: LineAt): Entry | undefined {
+  const { line, file, constraint, problems, state } = at;
   const [flag, inlineValue] = splitFlag(tokens[0]!);
   const spec = LINE_OPTIONS[flag];
   if (spec === undefined) {
@@ -360,7 +357,7 @@ function parseOptionLine(
     case '--requirement':
     case '-c':
     case '--constraint':
-      include(value!, flag === '-c' || flag === '--constraint' || constraint, line, file, chain, problems, state);
+      include(value!, { ...at, constraint: flag === '-c' || flag === '--constraint' || constraint });
       return undefined;
     case '-i':
     case '--index-url':
@@ -388,15 +385,9 @@ function parseOptionLine(
 /** How deeply -r/-c includes may chain; real projects chain two or three files. */
 export const MAX_INCLUDE_DEPTH = 64;
 
-function include(
-  ref: string,
-  constraint: boolean,
-  line: number,
-  file: string,
-  chain: string[],
-  problems: Problems,
-  state: ReadState,
-): void {
+/** Reads the file a -r/-c line names (`at.constraint`: as constraints), relative to the including file. */
+function include(ref: string, at: LineAt): void {
+  const { constraint, line, file, chain, problems, state } = at;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
     state.builder.diagnose('warning', `'${ref}' is included from a URL, which pyvouch does not fetch; its requirements are not in the graph`, line, file);
     return;

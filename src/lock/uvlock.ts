@@ -27,6 +27,7 @@ import {
   walkReachable,
   type TomlTable,
 } from './common.js';
+import { readPackageTables, requiredString, tableArray, type PackageEntry } from './toml-entries.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { PyprojectDocument } from '../pep/pyproject.js';
 
@@ -78,18 +79,11 @@ export function readUvLock(
   const members = stringList(manifest, 'members', problems, 'manifest').map(canonical);
 
   const rawPackages = doc['package'];
-  if (rawPackages !== undefined && !Array.isArray(rawPackages)) {
-    problems.add('package', `'package' must be an array of tables ([[package]]), found ${describe(rawPackages)}`);
-  }
   // Names of every entry, even ones with problems of their own, so one bad entry is reported once.
   const lockedNames = new Set(
     (Array.isArray(rawPackages) ? rawPackages : []).flatMap((r) => (isTable(r) && typeof r['name'] === 'string' ? [canonical(r['name'])] : [])),
   );
-  const packages: UvPackage[] = [];
-  (Array.isArray(rawPackages) ? rawPackages : []).forEach((raw, i) => {
-    const p = readPackage(raw, i, problems, markers, lockedNames);
-    if (p !== undefined) packages.push(p);
-  });
+  const packages = readPackageTables(doc, problems, (entry) => readPackage(entry, problems, markers, lockedNames));
 
   if (requiresPython !== undefined) {
     try {
@@ -270,21 +264,9 @@ function sameSource(a: TomlTable, b: TomlTable): boolean {
   return Object.entries(b).every(([k, v]) => a[k] === v);
 }
 
-function readPackage(
-  raw: unknown,
-  i: number,
-  problems: Problems,
-  markers: TargetMarkers,
-  lockedNames: ReadonlySet<string>,
-): UvPackage | undefined {
-  const at = `package[${i}]`;
-  if (!isTable(raw)) {
-    problems.add(at, `each [[package]] must be a table, found ${describe(raw)}`);
-    return undefined;
-  }
-  const before = problems.count;
-  const name = raw['name'];
-  if (typeof name !== 'string' || name === '') problems.add(`${at}.name`, `'name' is required, found ${describe(name)}`);
+function readPackage(entry: PackageEntry, problems: Problems, markers: TargetMarkers, lockedNames: ReadonlySet<string>): UvPackage | undefined {
+  const { raw, at, index: i, before } = entry;
+  const name = requiredString(raw, 'name', problems, at);
   const version = optionalString(raw, 'version', problems, at);
   const rawSource = raw['source'];
   let source: NodeSource = { kind: 'registry' };
@@ -297,7 +279,7 @@ function readPackage(
   }
   const pkg: UvPackage = {
     index: i,
-    name: canonical(typeof name === 'string' ? name : ''),
+    name: canonical(name),
     source,
     rawSource: isTable(rawSource) ? rawSource : {},
     resolutionMarkers: stringList(raw, 'resolution-markers', problems, at),
@@ -375,13 +357,8 @@ function readSource(s: TomlTable): NodeSource | undefined {
 }
 
 function readDeps(raw: unknown, at: string, problems: Problems): UvDependency[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    problems.add(at, `must be an array of tables, found ${describe(raw)}`);
-    return [];
-  }
   const out: UvDependency[] = [];
-  raw.forEach((d, j) => {
+  tableArray(raw, at, problems).forEach((d, j) => {
     const path = `${at}[${j}]`;
     if (!isTable(d) || typeof d['name'] !== 'string') {
       problems.add(path, `each dependency must be a table with a 'name', found ${describe(d)}`);
@@ -460,13 +437,8 @@ function readManifestRequirements(
   // `[manifest] requirements` and `dependency-groups` hold the needs of a virtual workspace root,
   // as PEP 508-like tables ({ name, specifier, marker, extras }).
   const toDeps = (raw: unknown, at: string): UvDependency[] => {
-    if (raw === undefined) return [];
-    if (!Array.isArray(raw)) {
-      problems.add(at, `must be an array of tables, found ${describe(raw)}`);
-      return [];
-    }
     const out: UvDependency[] = [];
-    raw.forEach((d, j) => {
+    tableArray(raw, at, problems).forEach((d, j) => {
       if (!isTable(d) || typeof d['name'] !== 'string') {
         problems.add(`${at}[${j}]`, `each requirement needs a 'name'`);
         return;
