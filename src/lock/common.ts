@@ -59,6 +59,18 @@ export class Problems extends FieldProblems {
   }
 }
 
+/** The pyproject.toml beside a lock: its text and path. */
+export interface PyprojectText {
+  text: string;
+  file: string;
+}
+
+/**
+ * What every TOML lock reader is: the lock's text and path, the target, the user's selection, and
+ * the pyproject.toml beside it where the format needs it for the roots or default groups.
+ */
+export type TomlLockReader = (text: string, file: string, target: TargetDescription, selection?: SelectionOptions, pyproject?: PyprojectText) => Graph;
+
 /** What every TOML lock reader starts from: the document, its locator and problems, the graph being built, the target's markers. */
 export interface TomlLockReading {
   doc: TomlTable;

@@ -6,7 +6,7 @@
 // nothing else requires.
 
 import { PyvouchError } from '../errors.js';
-import type { Graph, GraphNode, NodeSource, SelectionOptions, TargetDescription } from '../graph/graph.js';
+import type { GraphNode, NodeSource } from '../graph/graph.js';
 import { Requirement } from '../pep/requirement.js';
 import {
   type CandidateFile,
@@ -21,13 +21,12 @@ import {
   normaliseVersion,
   optionalString,
   startTomlLock,
-  sha256Hex,
-  splitHash,
   stringList,
   walkReachable,
   type TomlTable,
+  type TomlLockReader,
 } from './common.js';
-import { readPackageTables, requiredString, type PackageEntry } from './toml-entries.js';
+import { readPackageTables, requiredString, sha256OfHash, type PackageEntry } from './toml-entries.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { PyprojectDocument } from '../pep/pyproject.js';
 
@@ -47,13 +46,7 @@ interface PdmPackage {
   files: CandidateFile[];
 }
 
-export function readPdmLock(
-  text: string,
-  file: string,
-  target: TargetDescription,
-  selection: SelectionOptions = {},
-  pyproject?: { text: string; file: string },
-): Graph {
+export const readPdmLock: TomlLockReader = (text, file, target, selection = {}, pyproject) => {
   const { doc, locate, problems, builder, markers, unsupported } = startTomlLock('pdm.lock', text, file, target);
 
   const metadata = isTable(doc['metadata']) ? doc['metadata'] : undefined;
@@ -178,7 +171,7 @@ export function readPdmLock(
   for (const e of entries) if (!required.has(e.pkg.name)) builder.addRoot(e.pkg.name);
   builder.rootEveryCycle();
   return { ...builder.build(true), selection: graphSelection(choice, extras, rules) };
-}
+};
 
 function readPackage(entry: PackageEntry, problems: Problems, legacyFiles: TomlTable, markers: TargetMarkers): PdmPackage | undefined {
   const { raw, at, index: i, before } = entry;
@@ -242,14 +235,8 @@ function readPackage(entry: PackageEntry, problems: Problems, legacyFiles: TomlT
         if (location === undefined) return problems.add(fileAt, "names no file: expected 'file' or 'url'");
         const candidate: CandidateFile = { filename: filenameFromLocation(location) };
         if (typeof f['url'] === 'string') candidate.url = f['url'];
-        const hash = f['hash'];
-        const split = typeof hash === 'string' ? splitHash(hash) : undefined;
-        if (split === undefined) problems.add(`${fileAt}.hash`, `'hash' must look like "sha256:<hex digest>", found ${describe(hash)}`);
-        else if (split.algorithm === 'sha256') {
-          const hex = sha256Hex(split.digest);
-          if (hex === undefined) problems.add(`${fileAt}.hash`, `a sha256 digest has 64 hex digits, found '${split.digest}'`);
-          else candidate.sha256 = hex;
-        }
+        const sha256 = sha256OfHash(f['hash'], `${fileAt}.hash`, problems);
+        if (sha256 !== undefined) candidate.sha256 = sha256;
         pkg.files.push(candidate);
       });
   }

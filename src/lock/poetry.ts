@@ -4,7 +4,7 @@
 
 import { Version } from '../pep/version.js';
 import { PyvouchError } from '../errors.js';
-import type { Graph, GraphNode, NodeSource, SelectionOptions, TargetDescription } from '../graph/graph.js';
+import type { GraphNode, NodeSource, SelectionOptions, TargetDescription } from '../graph/graph.js';
 import { Requirement } from '../pep/requirement.js';
 import {
   type CandidateFile,
@@ -19,14 +19,13 @@ import {
   normaliseVersion,
   optionalString,
   startTomlLock,
-  sha256Hex,
-  splitHash,
   stringList,
   walkReachable,
   type Reached,
   type TomlTable,
+  type TomlLockReader,
 } from './common.js';
-import { readPackageTables, requiredString, type PackageEntry } from './toml-entries.js';
+import { readPackageTables, requiredString, sha256OfHash, type PackageEntry } from './toml-entries.js';
 import { type GroupChoice, type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { poetryConstraintAllows, poetryConstraintToPep440 } from './poetry-constraint.js';
 import { PyprojectDocument } from '../pep/pyproject.js';
@@ -74,13 +73,7 @@ interface RootRequirement {
   group: string;
 }
 
-export function readPoetryLock(
-  text: string,
-  file: string,
-  target: TargetDescription,
-  selection: SelectionOptions = {},
-  pyproject?: { text: string; file: string },
-): Graph {
+export const readPoetryLock: TomlLockReader = (text, file, target, selection = {}, pyproject) => {
   const { doc, locate, problems, builder, markers } = startTomlLock('poetry.lock', text, file, target);
 
   const meta = readMetadata(doc, file, locate, problems);
@@ -101,7 +94,7 @@ export function readPoetryLock(
   addNodes(reached, target, builder, locate);
   for (const r of chosen.roots) builder.addRoot(r.pkg.name);
   return { ...builder.build(true), selection: graphSelection(chosen.choice, chosen.takenExtras, chosen.rules) };
-}
+};
 
 interface PoetryMetadata {
   lockVersion: string;
@@ -471,14 +464,8 @@ function readPackage(entry: PackageEntry, problems: Problems, legacyFiles: TomlT
           return;
         }
         const c: CandidateFile = { filename: f['file'] };
-        const hash = f['hash'];
-        const split = typeof hash === 'string' ? splitHash(hash) : undefined;
-        if (split === undefined) problems.add(`${fat}.hash`, `'hash' must look like "sha256:<hex digest>", found ${describe(hash)}`);
-        else if (split.algorithm === 'sha256') {
-          const hex = sha256Hex(split.digest);
-          if (hex === undefined) problems.add(`${fat}.hash`, `a sha256 digest has 64 hex digits, found '${split.digest}'`);
-          else c.sha256 = hex;
-        }
+        const sha256 = sha256OfHash(f['hash'], `${fat}.hash`, problems);
+        if (sha256 !== undefined) c.sha256 = sha256;
         if (fileUrl !== undefined) c.url = fileUrl;
         if (index !== undefined) c.index = index;
         pkg.files.push(c);

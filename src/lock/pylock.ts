@@ -3,7 +3,7 @@
 // marker holds, evaluated with the `extras` and `dependency_groups` marker variables.
 
 import { PyvouchError } from '../errors.js';
-import type { Graph, GraphNode, NodeSource, SelectionOptions, TargetDescription } from '../graph/graph.js';
+import type { GraphNode, NodeSource, TargetDescription } from '../graph/graph.js';
 import {
   type CandidateFile,
   GraphBuilder,
@@ -23,6 +23,7 @@ import {
   stringList,
   toArtifact,
   type TomlTable,
+  type TomlLockReader,
 } from './common.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 
@@ -54,12 +55,7 @@ interface PylockPackage {
 const SUPPORTED_MAJOR = 1;
 const KNOWN_MINOR = 0;
 
-export function readPylock(
-  text: string,
-  file: string,
-  target: TargetDescription,
-  selection: SelectionOptions = {},
-): Graph {
+export const readPylock: TomlLockReader = (text, file, target, selection = {}) => {
   const { doc, locate, problems, builder, markers } = startTomlLock('pylock.toml', text, file, target);
 
   const lockVersion = doc['lock-version'];
@@ -166,7 +162,7 @@ export function readPylock(
   for (const name of selected.keys()) if (!hasParent.has(name)) builder.addRoot(name);
   builder.rootEveryCycle();
   return { ...builder.build(edgesKnown), selection: graphSelection(choice, extras, rules) };
-}
+};
 
 function checkLockVersion(version: string, file: string, problems: Problems, builder: GraphBuilder): void {
   const m = /^(\d+)\.(\d+)$/.exec(version);

@@ -1,9 +1,10 @@
 // The steps every TOML lock reader (poetry.lock, pdm.lock, uv.lock) takes over its entries: the
-// `[[package]]` array, each entry a table, a required string field, an optional array of tables.
+// `[[package]]` array, each entry a table, a required string field, an optional array of tables,
+// a file's `sha256:<hex>` hash.
 // Each records what is wrong in `problems` and gives back what can still be read, so a file's
 // problems are all reported together.
 
-import { describe, isTable, type Problems, type TomlTable } from './common.js';
+import { describe, isTable, sha256Hex, splitHash, type Problems, type TomlTable } from './common.js';
 
 /** One `[[package]]` table being read. */
 export interface PackageEntry {
@@ -53,4 +54,20 @@ export function tableArray(raw: unknown, at: string, problems: Problems): unknow
     return [];
   }
   return raw as unknown[];
+}
+
+/**
+ * A file's `hash` field as pdm, Poetry and uv write it, `<algorithm>:<hex digest>`: the sha256
+ * digest in lower case; undefined for another algorithm, or (with a problem) when malformed.
+ */
+export function sha256OfHash(hash: unknown, at: string, problems: Problems): string | undefined {
+  const split = typeof hash === 'string' ? splitHash(hash) : undefined;
+  if (split === undefined) {
+    problems.add(at, `'hash' must look like "sha256:<hex digest>", found ${describe(hash)}`);
+    return undefined;
+  }
+  if (split.algorithm !== 'sha256') return undefined;
+  const hex = sha256Hex(split.digest);
+  if (hex === undefined) problems.add(at, `a sha256 digest has 64 hex digits, found '${split.digest}'`);
+  return hex;
 }

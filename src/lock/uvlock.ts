@@ -3,7 +3,7 @@
 // dependencies for requested extras, and pick among forked versions by their resolution markers.
 
 import { PyvouchError } from '../errors.js';
-import type { Graph, GraphNode, NodeSource, SelectionOptions, TargetDescription } from '../graph/graph.js';
+import type { GraphNode, NodeSource } from '../graph/graph.js';
 import {
   type CandidateFile,
   GraphBuilder,
@@ -20,14 +20,13 @@ import {
   normaliseVersion,
   optionalString,
   startTomlLock,
-  sha256Hex,
   readUploadTime,
-  splitHash,
   stringList,
   walkReachable,
   type TomlTable,
+  type TomlLockReader,
 } from './common.js';
-import { readPackageTables, requiredString, tableArray, type PackageEntry } from './toml-entries.js';
+import { readPackageTables, requiredString, sha256OfHash, tableArray, type PackageEntry } from './toml-entries.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { PyprojectDocument } from '../pep/pyproject.js';
 
@@ -57,13 +56,7 @@ interface UvPackage {
   declared: Map<string, string>;
 }
 
-export function readUvLock(
-  text: string,
-  file: string,
-  target: TargetDescription,
-  selection: SelectionOptions = {},
-  pyproject?: { text: string; file: string },
-): Graph {
+export const readUvLock: TomlLockReader = (text, file, target, selection = {}, pyproject) => {
   const { doc, locate, problems, builder, markers, unsupported } = startTomlLock('uv.lock', text, file, target);
 
   const version = doc['version'];
@@ -216,7 +209,7 @@ export function readUvLock(
   if (choice.project) for (const r of roots) builder.addRoot(r.name);
   for (const d of direct) builder.addRoot(d);
   return { ...builder.build(true), selection: graphSelection(choice, extras, rules) };
-}
+};
 
 /**
  * `uv sync` installs the groups of `[tool.uv] default-groups` in the pyproject.toml beside the lock
@@ -410,13 +403,8 @@ function readFile(
   else if (sourceUrl !== undefined) file.url = sourceUrl;
   const hash = raw['hash'];
   if (hash !== undefined) {
-    const split = typeof hash === 'string' ? splitHash(hash) : undefined;
-    if (split === undefined) problems.add(`${at}.hash`, `'hash' must look like "sha256:<hex digest>", found ${describe(hash)}`);
-    else if (split.algorithm === 'sha256') {
-      const hex = sha256Hex(split.digest);
-      if (hex === undefined) problems.add(`${at}.hash`, `a sha256 digest has 64 hex digits, found '${split.digest}'`);
-      else file.sha256 = hex;
-    }
+    const sha256 = sha256OfHash(hash, `${at}.hash`, problems);
+    if (sha256 !== undefined) file.sha256 = sha256;
   }
   const size = raw['size'];
   if (size !== undefined) {
