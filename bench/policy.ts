@@ -21,6 +21,7 @@ import { openSqliteStore } from '../src/store/sqlite.js';
 import { evaluatePolicy } from '../src/trust/evaluate.js';
 import { parsePolicyToml } from '../src/trust/parse.js';
 import { indexStatements } from '../src/trust/statements.js';
+import { seedPolicyText } from '../test/support/policy.js';
 import {
   fileDigest,
   fmt,
@@ -75,25 +76,7 @@ const KINDS = ['assess', 'review', 'vote', 'like'] as const;
 const PARTY_SIZE = 12;
 
 function policyText(members: string[], curator: string): string {
-  return `[policy]
-threshold = 5.5
-criteria = "safe-to-deploy"
-
-[[party]]
-name = "pypi"
-index = "https://pypi.org/simple"
-weight = 0.5
-
-[[party]]
-name = "curator"
-identity = "${curator}"
-weight = 1.0
-
-[[party]]
-name = "internal"
-identities = [${members.map((m) => `"${m}"`).join(', ')}]
-weight = 2.0
-
+  return `${seedPolicyText(curator, members)}
 [[level]]
 kind = "audited"
 

@@ -5,6 +5,7 @@ import type { Statement, TrustLevel } from '../../src/attest/types.js';
 import type { Artifact, Graph, GraphEdge, GraphNode } from '../../src/graph/graph.js';
 import { parsePolicyToml } from '../../src/trust/parse.js';
 import type { Policy } from '../../src/trust/policy.js';
+import { seedPolicyText } from '../support/policy.js';
 
 export const NOW = new Date('2025-06-01T00:00:00Z');
 export const LAST_MONTH = '2025-05-01T00:00:00Z';
@@ -172,23 +173,4 @@ export function policy(text: string): Policy {
 }
 
 /** The seed example with distinct identities, so each member can be told apart. */
-export const SEED_DISTINCT = `
-[policy]
-threshold = 5.5
-criteria = "safe-to-deploy"
-
-[[party]]
-name = "pypi"
-index = "https://pypi.org/simple"
-weight = 0.5
-
-[[party]]
-name = "curator"
-identity = "${did('curator')}"
-weight = 1.0
-
-[[party]]
-name = "internal"
-identities = ["${did('alice')}", "${did('bob')}", "${did('carol')}"]
-weight = 2.0
-`;
+export const SEED_DISTINCT = seedPolicyText(did('curator'), [did('alice'), did('bob'), did('carol')]);
