@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateIdentity } from '../src/attest/keys.js';
+import { listeningOrigin } from '../test/support/listening.js';
 import { children, cli, freePort, needTools, onExit, PIP_ACCEPT, PROJECT, root, statement, stop, TOKEN, wrkArgs, wrkLatency, writeNginxConf, writeReleases, writeReviewerPolicy } from './_serve-common.js';
 
 const { values } = parseArgs({
@@ -86,24 +87,9 @@ async function startPyvouch(upstream: string, policy: string): Promise<{ origin:
     { env: { ...process.env, PYVOUCH_ADMIN_TOKEN: TOKEN, PYVOUCH_HOME: join(work, 'home'), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
-  let stdout = '';
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pyvouch serve did not start within 20 s:\n${stderr}`)), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const m = /listening on (http:\/\/[^/\s]+)\/simple\//.exec(stdout);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`pyvouch serve exited with ${code}:\n${stderr}`));
-    });
-  });
+  const origin = await listeningOrigin(child, () => stderr, 20_000);
   return { origin, child };
 }
 

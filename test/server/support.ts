@@ -21,6 +21,9 @@ import type { StatementStore } from '../../src/store/store.js';
 import { parsePolicyToml } from '../../src/trust/parse.js';
 import { cliEntry, projectRoot, tsxLoader } from '../cli/harness.js';
 import { wheelFile, type FakeFile, type WheelSpec } from '../support/fake-index.js';
+import { listeningOrigin } from '../support/listening.js';
+
+export { listeningOrigin };
 
 export { projectRoot };
 
@@ -203,26 +206,6 @@ export function spawnServeSource(args: readonly string[], env: Record<string, st
     cwd: projectRoot,
     env: { ...process.env, NO_COLOR: '1', NODE_NO_WARNINGS: '1', PYVOUCH_ADMIN_TOKEN: TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-/** The origin a starting `pyvouch serve` prints on stdout; rejects when it exits first or takes longer than `timeoutMs`. */
-export function listeningOrigin(child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<string> {
-  let stdout = '';
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pyvouch serve did not start within ${timeoutMs} ms:\n${stderr()}`)), timeoutMs);
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const m = /listening on (http:\/\/[^/\s]+)\/simple\//.exec(stdout);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`pyvouch serve exited with ${code} before listening:\n${stderr()}`));
-    });
   });
 }
 
