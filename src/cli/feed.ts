@@ -10,7 +10,7 @@ import { findRegistryEntry, loadRegistry } from '../feed/registry.js';
 import { isRoleName, parseDuration, TOP_LEVEL_ROLES, type RoleName } from '../feed/tuf.js';
 import { describeRejection, readEnvelopeValues, rejectionJson } from '../app/envelope-files.js';
 import { locateRejections } from '../app/import.js';
-import { currentIo, paint } from './output.js';
+import { currentIo, formatOption, paint, printJson } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { createProgress } from './progress.js';
 import { run } from './run.js';
@@ -47,7 +47,7 @@ export function registerFeed(program: Command): void {
     .option('--targets-expiry <duration>', 'targets validity (e.g. 90d)')
     .option('--snapshot-expiry <duration>', 'snapshot validity (e.g. 7d)')
     .option('--timestamp-expiry <duration>', 'timestamp validity (e.g. 1d): re-publish more often than this')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(
       run(async (dir: string, opts: { name?: string; description: string; key: string[]; threshold: string[]; rootExpiry?: string; targetsExpiry?: string; snapshotExpiry?: string; timestampExpiry?: string; format: string }) => {
         const thresholds: Partial<Record<RoleName, number>> = {};
@@ -63,7 +63,7 @@ export function registerFeed(program: Command): void {
         const options: InitOptions = { description: opts.description, keys: perRole(opts.key, '--key'), thresholds, expiry, ...(opts.name === undefined ? {} : { name: opts.name }) };
         const result = await initRepository(dir, options);
         if (opts.format === 'json') {
-          currentIo().stdout(`${JSON.stringify(result, null, 2)}\n`);
+          printJson(result);
         } else {
           for (const k of result.generatedKeys) currentIo().stderr(`generated ${k} (mode 0600; keep it offline for root)\n`);
           currentIo().stdout(`created feed repository ${result.dir}\n  serve:       ${result.dir}/repository\n  root:        ${result.rootFile}\n  fingerprint: ${result.rootFingerprint}\n`);
@@ -80,7 +80,7 @@ export function registerFeed(program: Command): void {
     .argument('[files...]', 'envelope files or directories (.json, .jsonl)')
     .option('--from-store', 'publish every statement in the store not yet published')
     .option('--store <path|url>', 'statement store (with --from-store)')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(
       run(async (dir: string, files: string[], opts: { fromStore?: boolean; store?: string; format: string }) => {
         const read = readEnvelopeValues(files);
@@ -96,7 +96,7 @@ export function registerFeed(program: Command): void {
         const result = await publishToRepository(dir, values);
         const rejected = [...read.rejected, ...locateRejections(read, result.rejected, '(store)')];
         if (opts.format === 'json') {
-          currentIo().stdout(`${JSON.stringify({ published: result.published, duplicates: result.duplicates, statements: result.statements, versions: result.versions, rejected: rejected.map(rejectionJson) }, null, 2)}\n`);
+          printJson({ published: result.published, duplicates: result.duplicates, statements: result.statements, versions: result.versions, rejected: rejected.map(rejectionJson) });
         } else {
           const color = currentIo().color.stderr;
           for (const r of rejected) currentIo().stderr(`${paint(color, 'red', 'rejected')} ${describeRejection(r)}\n`);
@@ -134,7 +134,7 @@ export function registerFeed(program: Command): void {
     .option('--name <name>', 'local name of the feed (a policy party matches it: feed = "NAME")')
     .option('--criteria-map <theirs=ours>', 'count their criterion as ours (repeatable); unmapped criteria are dropped', collectOption, [])
     .option('--from-registry <name>', 'follow an audit source of the registry (root checked against its pinned fingerprint)')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(
       run(async (location: string | undefined, opts: { root?: string; name?: string; criteriaMap: string[]; fromRegistry?: string; format: string }) => {
         const config = pyvouchDirs().config;
@@ -166,7 +166,7 @@ export function registerFeed(program: Command): void {
           criteriaMap,
           ...(entry === undefined ? {} : { expectFingerprint: entry.rootFingerprint, registry: entry.name }),
         });
-        if (opts.format === 'json') currentIo().stdout(`${JSON.stringify(state, null, 2)}\n`);
+        if (opts.format === 'json') printJson(state);
         else currentIo().stdout(`following '${state.name}' at ${state.location} (root ${state.rootFingerprint}); run \`pyvouch feed sync ${state.name}\`\n`);
         return 0;
       }),
@@ -177,7 +177,7 @@ export function registerFeed(program: Command): void {
     .description('update followed feeds (all, or NAME) and import their new statements')
     .argument('[name]', 'one feed')
     .option('--store <path|url>', 'statement store')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(
       run(async (name: string | undefined, opts: { store?: string; format: string }) => {
         const config = pyvouchDirs().config;
@@ -202,7 +202,7 @@ export function registerFeed(program: Command): void {
         }
         let failed = false;
         if (opts.format === 'json') {
-          currentIo().stdout(`${JSON.stringify(results.map((r) => ('error' in r ? { name: r.name, error: r.error.toJSON() } : { ...r, rejected: r.rejected.map((x) => ({ batch: x.batch, line: x.line, ...x.error.toJSON() })) })), null, 2)}\n`);
+          printJson(results.map((r) => ('error' in r ? { name: r.name, error: r.error.toJSON() } : { ...r, rejected: r.rejected.map((x) => ({ batch: x.batch, line: x.line, ...x.error.toJSON() })) })));
         }
         const color = currentIo().color.stderr;
         for (const r of results) {
@@ -231,20 +231,20 @@ export function registerFeed(program: Command): void {
     .command('list')
     .description('followed feeds: where, versions, last sync and counts; and the registry')
     .option('--registry', 'list the audit sources of the registry instead')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(
       run(async (opts: { registry?: boolean; format: string }) => {
         const config = pyvouchDirs().config;
         if (opts.registry === true) {
           const entries = loadRegistry(config);
-          if (opts.format === 'json') currentIo().stdout(`${JSON.stringify(entries, null, 2)}\n`);
+          if (opts.format === 'json') printJson(entries);
           else if (entries.length === 0) currentIo().stdout('the feed registry is empty\n');
           else for (const e of entries) currentIo().stdout(`${e.name}  ${e.url}  ${e.rootFingerprint}\n  ${e.description}\n`);
           return 0;
         }
         const feeds = await listFeeds(config);
         if (opts.format === 'json') {
-          currentIo().stdout(`${JSON.stringify(feeds.map(({ batches: _b, ...f }) => f), null, 2)}\n`);
+          printJson(feeds.map(({ batches: _b, ...f }) => f));
           return 0;
         }
         if (feeds.length === 0) {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadLockFile } from '../lock/load.js';
 import { markerEnvironmentFor } from '../pep/environment.js';
 import { graphToJson, renderGraphText } from '../render/graph.js';
-import { makeSink, parseFormat } from './output.js';
+import { formatOption, makeSink, parseFormat } from './output.js';
 import { addTargetOptions, selectionFromOptions, targetFromOptions, type TargetOptions } from './target.js';
 import { run } from './run.js';
 
@@ -18,7 +18,7 @@ export function registerGraph(program: Command): void {
       .command('graph')
       .description('print the dependency graph a lock file installs for a target environment')
       .argument('<file>', 'pylock.toml, requirements.txt, uv.lock, poetry.lock, pdm.lock or Pipfile.lock')
-      .option('--format <format>', 'text or json', 'text')
+      .addOption(formatOption(['text', 'json']))
       .option('-o, --output <path>', 'write to a file instead of stdout'),
   ).action(
     run(async (file: string, opts: GraphOptions) => {

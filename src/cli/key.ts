@@ -4,7 +4,7 @@ import { generateIdentity } from '../attest/keys.js';
 import { keyFilePath, readKeyFile, writeKeyFile } from '../attest/keyfile.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
-import { currentIo } from './output.js';
+import { currentIo, formatOption, printJson } from './output.js';
 
 export function registerKey(program: Command): void {
   const key = program.command('key').description('create or show your signing identity (an Ed25519 did:key)');
@@ -31,15 +31,13 @@ export function registerKey(program: Command): void {
     .command('show')
     .description('print your identity URI')
     .option('--key-name <name>', 'file name under keys/ (default: default)')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(
       run(async (opts: { keyName?: string; format: string }) => {
         const path = keyFilePath(pyvouchDirs().config, opts.keyName);
         const identity = await readKeyFile(path);
         if (opts.format === 'json') {
-          currentIo().stdout(
-            `${JSON.stringify({ identity: identity.did, name: identity.name ?? null, contact: identity.contact ?? null, created: identity.created, file: path }, null, 2)}\n`,
-          );
+          printJson({ identity: identity.did, name: identity.name ?? null, contact: identity.contact ?? null, created: identity.created, file: path });
         } else {
           if (identity.name !== undefined) currentIo().stdout(`name:     ${identity.name}\n`);
           if (identity.contact !== undefined) currentIo().stdout(`contact:  ${identity.contact}\n`);

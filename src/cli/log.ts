@@ -13,7 +13,7 @@ import {
   type StoredDecision,
 } from '../store/decisions.js';
 import { openStore } from '../store/open.js';
-import { makeSink, paint, parseFormat } from './output.js';
+import { formatOption, makeSink, paint, parseFormat } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, run } from './run.js';
 
@@ -56,7 +56,7 @@ export function registerLog(program: Command): void {
     .addOption(new Option('--verdict <verdict>', 'only this verdict').choices([...DECISION_VERDICTS]))
     .addOption(new Option('--action <action>', 'only this action').choices([...DECISION_ACTIONS]))
     .option('--before <id>', 'only decisions older than this id (to page back)')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(
       run(async (opts: LogOptions) => {
         const format = parseFormat(opts.format, ['text', 'json']);

@@ -1,6 +1,7 @@
 // Where command output goes and how it looks: stdout or --output FILE, colour only on a TTY and
 // never with NO_COLOR, progress on stderr. Commands write through a Sink so tests can capture it.
 import { writeFileSync } from 'node:fs';
+import { Option } from 'commander';
 import { PyvouchError } from '../errors.js';
 import type { ProgressTarget } from '../simple/progress.js';
 
@@ -76,6 +77,16 @@ export function makeSink(output?: string): Sink & { flush(): void } {
       }
     },
   };
+}
+
+/** `--format` with the values a command writes, the first the default; commander refuses others (exit 2). */
+export function formatOption(formats: readonly [string, ...string[]]): Option {
+  return new Option('--format <format>', formats.join(' or ')).choices(formats).default(formats[0]);
+}
+
+/** A JSON document on the command's stdout, indented, with a final newline. */
+export function printJson(value: unknown): void {
+  currentIo().stdout(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function parseFormat(value: string, allowed: readonly Format[]): Format {

@@ -7,7 +7,7 @@ import { formatDuration } from '../trust/cooldown.js';
 import { findPolicy, loadPolicy } from '../trust/load.js';
 import { BUILTIN_CRITERIA, type ListEntry, type Policy } from '../trust/policy.js';
 import { run } from './run.js';
-import { currentIo } from './output.js';
+import { currentIo, formatOption, printJson } from './output.js';
 
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
@@ -97,13 +97,13 @@ export function registerPolicyShow(program: Command): void {
     .command('show')
     .description('print the effective policy: its extends chain merged, every default filled in')
     .option('--policy <path>', 'the policy (default: pyvouch.toml or [tool.pyvouch] in the current directory)')
-    .option('--format <format>', 'toml or json', 'toml')
+    .addOption(formatOption(['toml', 'json']))
     .action(
       run(async (opts: { policy?: string; format: string }) => {
         const p = opts.policy !== undefined ? await loadPolicy(opts.policy) : await findPolicy(process.cwd());
         if (p === undefined) throw new PyvouchError('USAGE', 'no policy in the current directory', { help: 'pass one with --policy PATH' });
         const doc = effectivePolicyDocument(p);
-        if (opts.format === 'json') currentIo().stdout(`${JSON.stringify({ file: p.file ?? null, ...doc }, null, 2)}\n`);
+        if (opts.format === 'json') printJson({ file: p.file ?? null, ...doc });
         else if (opts.format === 'toml') currentIo().stdout(`# effective policy of ${p.file ?? '(unnamed)'}\n${stringify(doc)}\n`);
         else throw new PyvouchError('USAGE', `unknown format '${opts.format}'`, { help: 'use toml or json' });
         return 0;

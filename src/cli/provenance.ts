@@ -11,7 +11,7 @@ import { readTrustedRootFile, shippedTrustedRoot } from '../provenance/trusted-r
 import { verifyProvenance, type ProvenanceResult } from '../provenance/verify.js';
 import { describePublisher } from '../provenance/statements.js';
 import { acceptPublisher } from '../provenance/pinning-commands.js';
-import { currentIo, parseFormat } from './output.js';
+import { currentIo, formatOption, parseFormat, printJson } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { EXIT_PASS, EXIT_POLICY_FAILURE, run } from './run.js';
 
@@ -58,7 +58,7 @@ async function provenanceCommand(dist: string, opts: ProvenanceOptions): Promise
   const trust = opts.trustedRoot === undefined ? shippedTrustedRoot() : readTrustedRootFile(opts.trustedRoot);
   const result = verifyProvenance({ filename, bytes }, provenance, trust);
   if (format === 'json') {
-    currentIo().stdout(`${JSON.stringify(provenanceJson(result), null, 2)}\n`);
+    printJson(provenanceJson(result));
   } else if (result.verified && result.publisher !== undefined) {
     currentIo().stdout(`verified: ${filename} (sha256 ${result.sha256})\n`);
     currentIo().stdout(`published by ${describePublisher(result.publisher)}, verified by Sigstore\n`);
@@ -77,7 +77,7 @@ export function registerProvenance(program: Command): void {
     .argument('<dist>', 'the wheel or sdist file')
     .option('--provenance <file|dir>', 'the provenance JSON (PyPI Integrity API or one attestation), or a directory of <filename>.provenance files (default: <dist>.provenance)')
     .option('--trusted-root <file>', "Sigstore trusted_root.json to use instead of the shipped one")
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(run(provenanceCommand));
   program
     .command('accept-publisher')

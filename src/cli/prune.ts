@@ -15,7 +15,7 @@ import { storeSource, type StatementSource } from '../app/sources.js';
 import { openStore } from '../store/open.js';
 import type { StatementStore } from '../store/store.js';
 import { findPolicy, loadPolicy } from '../trust/load.js';
-import { currentIo, paint } from './output.js';
+import { currentIo, formatOption, paint, printJson } from './output.js';
 import { collectOption } from './options.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
@@ -94,7 +94,7 @@ export function registerPrune(program: Command): void {
     .option('--no-db', 'do not read the statement store (only --statements)')
     .option('--at <time>', 'evaluate as of this time (RFC 3339) instead of now')
     .option('--dry-run', 'say what would be removed, change nothing')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(
       run(async (lock: string, opts: PruneOptions) => {
         const policy = opts.policy !== undefined ? await loadPolicy(opts.policy) : await findPolicy(dirname(lock));
@@ -123,7 +123,7 @@ export function registerPrune(program: Command): void {
         const edited = removeExemptions(text, (name, version) => drop.has(`${name}==${version}`));
         if (opts.dryRun !== true && edited.removed > 0) writeFileSync(policy.file, edited.text);
         if (opts.format === 'json') {
-          currentIo().stdout(`${JSON.stringify({ file: policy.file, dryRun: opts.dryRun === true, removed: decisions, kept: policy.exemptions.length - edited.removed }, null, 2)}\n`);
+          printJson({ file: policy.file, dryRun: opts.dryRun === true, removed: decisions, kept: policy.exemptions.length - edited.removed });
         } else {
           for (const d of decisions) {
             currentIo().stdout(`${opts.dryRun === true ? 'would remove' : 'removed'} ${d.name}==${d.version}: ${d.why === 'gone' ? 'no longer in the lock' : 'passes on its own reviews'}\n`);

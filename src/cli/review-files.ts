@@ -15,7 +15,7 @@ import { openIndex } from '../simple/open.js';
 import { parsePin, signAndStore, type CommonOptions } from './statements.js';
 import { withProgress } from './progress.js';
 import { run } from './run.js';
-import { currentIo } from './output.js';
+import { currentIo, printJson } from './output.js';
 
 const DEFAULT_INDEX = 'https://pypi.org/simple/';
 
@@ -70,7 +70,7 @@ export function registerReviewFiles(program: Command): void {
         const { diff } = await withProgress(`diff ${name} ${oldV}..${newV}`, (progress) =>
           diffReleases(openIndex(opts.index ?? DEFAULT_INDEX, { progress }), name, oldV, newV, { ...fetchOptions(opts), patches: opts.format !== 'stat' }),
         );
-        if (opts.format === 'json') currentIo().stdout(`${JSON.stringify(diff, null, 2)}\n`);
+        if (opts.format === 'json') printJson(diff);
         else if (opts.format === 'stat') currentIo().stdout(renderDiffStat(diff));
         else {
           for (const f of diff.files) currentIo().stdout(f.binary ? `Binary file ${f.path} ${f.change}\n` : (f.patch ?? ''));

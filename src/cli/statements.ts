@@ -16,7 +16,7 @@ import { openStore } from '../store/open.js';
 import { pyvouchDirs } from './paths.js';
 import { run } from './run.js';
 import { collectOption } from './options.js';
-import { currentIo } from './output.js';
+import { currentIo, printJson } from './output.js';
 
 export interface CommonOptions {
   comment?: string;
@@ -88,7 +88,7 @@ export async function signAndStore(input: SignReviewInput['statement'], opts: Co
     await store.close();
   }
   const { stored, envelope } = signed;
-  if (opts.json === true) currentIo().stdout(`${JSON.stringify({ id: stored.statement.id, statement: stored.statement, envelope }, null, 2)}\n`);
+  if (opts.json === true) printJson({ id: stored.statement.id, statement: stored.statement, envelope });
   else {
     currentIo().stderr(`signed ${input.kind} statement by ${identity.did}${input.package !== undefined ? ` about ${input.package.name}==${input.package.version}` : ''}\n`);
     currentIo().stdout(`${stored.statement.id}\n`);

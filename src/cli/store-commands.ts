@@ -9,7 +9,7 @@ import { Version } from '../pep/version.js';
 import { openStore } from '../store/open.js';
 import { describeRejection, readEnvelopeValues, rejectionJson } from '../app/envelope-files.js';
 import { importStatements } from '../app/import.js';
-import { currentIo, paint } from './output.js';
+import { currentIo, formatOption, paint, printJson } from './output.js';
 import { pyvouchDirs } from './paths.js';
 import { withProgress } from './progress.js';
 import { run } from './run.js';
@@ -23,7 +23,7 @@ export function registerStoreCommands(program: Command): void {
     .description('verify and store signed statements from files or directories of envelopes')
     .argument('<path...>', '.json (one envelope or an array), .jsonl (one per line), or a directory')
     .option('--store <path|url>', 'statement store: a SQLite file or a postgres:// URL')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(
       run(async (paths: string[], opts: { store?: string; format: string }) => {
         const envelopes = readEnvelopeValues(paths);
@@ -39,9 +39,7 @@ export function registerStoreCommands(program: Command): void {
         const inserted = loaded.imported;
         const duplicates = loaded.duplicates;
         if (opts.format === 'json') {
-          currentIo().stdout(
-            `${JSON.stringify({ files: loaded.files, imported: inserted, duplicates, rejected: loaded.rejected.map(rejectionJson) }, null, 2)}\n`,
-          );
+          printJson({ files: loaded.files, imported: inserted, duplicates, rejected: loaded.rejected.map(rejectionJson) });
         } else {
           const color = currentIo().color.stderr;
           for (const r of loaded.rejected) currentIo().stderr(`${paint(color, 'red', 'rejected')} ${describeRejection(r)}\n`);
@@ -85,7 +83,7 @@ export function registerStoreCommands(program: Command): void {
     .description('who said what about a package, when and why')
     .argument('<package>', 'NAME or NAME==VERSION')
     .option('--store <path|url>', 'statement store')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(
       run(async (spec: string, opts: { store?: string; format: string }) => {
         const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*(\S+))?\s*$/.exec(spec);

@@ -78,3 +78,13 @@ test('an error is reported on the captured stderr, not the process stderr', asyn
   assert.equal(r.stdout, '');
   assert.deepEqual(r.leaked, []);
 });
+
+test('an unknown --format is refused with exit 2 and the allowed values, not read as text', async () => {
+  for (const args of [['key', 'show', '--format', 'yaml'], ['feed', 'list', '--format', 'xml'], ['advisories', 'list', '--format', 'csv']]) {
+    const r = await captured(args, freshHome());
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, /argument '(yaml|xml|csv)' is invalid\. Allowed choices are text, json\./);
+    assert.equal(r.stdout, '');
+    assert.deepEqual(r.leaked, []);
+  }
+});
