@@ -6,21 +6,11 @@ import { signEnvelope } from '../../src/attest/dsse.js';
 import { generateIdentity } from '../../src/attest/keys.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../src/attest/statement.js';
 import { parseEnvelopeJson, readEnvelope, verifyStatementEnvelope } from '../../src/attest/verify.js';
-import { isPyvouchError } from '../../src/errors.js';
 import { jsonTextDepth, jsonValueDepth, MAX_JSON_DEPTH } from '../../src/text/json-depth.js';
+import { codeOf } from '../support/errors.js';
 
 const alice = generateIdentity();
 const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(isPyvouchError(err), `expected a PyvouchError, got ${String(err)}`);
-    return err.code;
-  }
-  return 'NO ERROR';
-}
 
 test('an envelope file with 100,000 nested arrays in an extra field is JSON_TOO_DEEP', () => {
   const text = `{"payloadType":"${IN_TOTO_PAYLOAD_TYPE}","payload":"","signatures":[],"x":${deep(100_000)}}`;

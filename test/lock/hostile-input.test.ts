@@ -9,16 +9,7 @@ import { readUvLock } from '../../src/lock/uvlock.js';
 import { MAX_PROBLEMS } from '../../src/text/line-index.js';
 import { growth, LINEAR_RATIO } from '../support/scaling.js';
 import { linux312 } from './helpers.js';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof PyvouchError, `expected a PyvouchError, got ${String(err)}`);
-    return err.code;
-  }
-  return 'NO ERROR';
-}
+import { codeOf } from '../support/errors.js';
 
 test("requirements.txt './foo#egg=%zz' (a malformed escape) is no URIError", () => {
   const result = codeOf(() => readRequirements('./foo#egg=%zz\n', '/p/requirements.txt', linux312));

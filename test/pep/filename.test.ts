@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { PyvouchError } from '../../src/errors.js';
 import { Tag, parseSdistFilename, parseTag, parseWheelFilename } from '../../src/pep/filename.js';
+import { packagingCorpus } from '../support/packaging.js';
 
 interface FilenameCase {
   input: string;
@@ -14,9 +14,7 @@ interface FilenameCase {
   tags?: string[];
 }
 
-const cases = JSON.parse(
-  readFileSync(new URL('../corpora/packaging/filenames.json', import.meta.url), 'utf8'),
-) as FilenameCase[];
+const cases = packagingCorpus<FilenameCase[]>('filenames.json');
 
 function rejectsWith(fn: () => unknown, code: string, input: string): void {
   assert.throws(fn, (err: unknown) => {

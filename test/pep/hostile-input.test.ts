@@ -9,34 +9,26 @@ import { Requirement } from '../../src/pep/requirement.js';
 import { SpecifierSet } from '../../src/pep/specifier.js';
 import { indexSupportedTags, supportedTags, tagPriority } from '../../src/pep/tags.js';
 import { parseTarget } from '../../src/pep/environment.js';
+import { codeOf } from '../support/errors.js';
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof PyvouchError, `expected a PyvouchError, got ${String(err)}`);
-    return err.code;
-  }
-  return 'NO ERROR';
-}
 
 test('a 5 KB wheel filename of repeated compressed tags is refused for its length', () => {
   const part = Array.from({ length: 400 }, () => 'py3').join('.');
   const name = `x-1.0-${part}-${part}-${part}.whl`;
   assert.ok(name.length > 4000);
-  assert.equal(code(() => parseWheelFilename(name)), 'INVALID_WHEEL_FILENAME');
+  assert.equal(codeOf(() => parseWheelFilename(name)), 'INVALID_WHEEL_FILENAME');
 });
 
 test('a wheel filename of 300 distinct tags per part is refused, not expanded into a product', () => {
   const part = Array.from({ length: 300 }, (_, i) => `t${i}`).join('.');
-  assert.equal(code(() => parseWheelFilename(`x-1.0-${part}-${part}-${part}.whl`)), 'INVALID_WHEEL_FILENAME');
+  assert.equal(codeOf(() => parseWheelFilename(`x-1.0-${part}-${part}-${part}.whl`)), 'INVALID_WHEEL_FILENAME');
 });
 
 test('more tags in one part than MAX_TAGS_PER_PART is refused even within the length bound', () => {
   const part = Array.from({ length: MAX_TAGS_PER_PART + 1 }, (_, i) => String.fromCharCode(97 + (i % 26)) + (i >= 26 ? 'a' : '')).join('.');
   const name = `x-1.0-${part}-none-any.whl`;
   assert.ok(name.length <= MAX_WHEEL_FILENAME_LENGTH);
-  assert.equal(code(() => parseWheelFilename(name)), 'INVALID_WHEEL_FILENAME');
+  assert.equal(codeOf(() => parseWheelFilename(name)), 'INVALID_WHEEL_FILENAME');
 });
 
 test('a compressed tag set is kept unexpanded and ranks exactly as its expansion does', () => {
@@ -62,14 +54,14 @@ test('a real multi-platform wheel name still parses to all of its tags', () => {
 
 test('50,000 nested parentheses in a marker are refused with MARKER_TOO_DEEP, not a stack overflow', () => {
   const deep = '('.repeat(50_000) + 'os_name == "posix"' + ')'.repeat(50_000);
-  assert.equal(code(() => new Marker(deep)), 'MARKER_TOO_DEEP');
-  assert.equal(code(() => new Requirement(`foo; ${deep}`)), 'MARKER_TOO_DEEP');
+  assert.equal(codeOf(() => new Marker(deep)), 'MARKER_TOO_DEEP');
+  assert.equal(codeOf(() => new Requirement(`foo; ${deep}`)), 'MARKER_TOO_DEEP');
 });
 
 test('a marker nested exactly MAX_MARKER_DEPTH deep is still read', () => {
   const ok = '('.repeat(MAX_MARKER_DEPTH) + 'os_name == "posix"' + ')'.repeat(MAX_MARKER_DEPTH);
   assert.equal(new Marker(ok).toString(), 'os_name == "posix"');
-  assert.equal(code(() => new Marker('(' + ok + ')')), 'MARKER_TOO_DEEP');
+  assert.equal(codeOf(() => new Marker('(' + ok + ')')), 'MARKER_TOO_DEEP');
 });
 
 test('a syntax error in a 100 KB marker gives a message of a few lines, not the whole input twice', () => {

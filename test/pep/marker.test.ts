@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { PyvouchError, type ErrorCode } from '../../src/errors.js';
 import { Marker, type MarkerEnvironment, type MarkerEvaluationEnvironment } from '../../src/pep/marker.js';
+import { packagingCorpus } from '../support/packaging.js';
+import { outcome } from '../support/errors.js';
 
 interface Evaluation {
   env: number;
@@ -17,25 +18,13 @@ interface MarkerCase {
   evaluations?: Evaluation[];
 }
 
-function corpus<T>(file: string): T {
-  return JSON.parse(readFileSync(new URL(`../corpora/packaging/${file}`, import.meta.url), 'utf8')) as T;
-}
 
-const cases = corpus<MarkerCase[]>('markers.json');
-const environments = corpus<MarkerEnvironment[]>('environments.json');
+const cases = packagingCorpus<MarkerCase[]>('markers.json');
+const environments = packagingCorpus<MarkerEnvironment[]>('environments.json');
 const ERROR_CODES: Record<NonNullable<Evaluation['error']>, ErrorCode> = {
   UndefinedComparison: 'UNDEFINED_COMPARISON',
   UndefinedEnvironmentName: 'UNDEFINED_ENVIRONMENT_NAME',
 };
-
-function outcome(run: () => unknown): unknown {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof PyvouchError) return err.code;
-    throw err;
-  }
-}
 
 function evaluated(marker: Marker, env: MarkerEvaluationEnvironment): boolean | ErrorCode {
   return outcome(() => marker.evaluate(env)) as boolean | ErrorCode;

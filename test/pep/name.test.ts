@@ -1,17 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { PyvouchError } from '../../src/errors.js';
 import { canonicalizeName, isNormalizedName, isValidName, normalizeExtra } from '../../src/pep/name.js';
+import { packagingCorpus } from '../support/packaging.js';
 
 interface NameCase {
   input: string;
   canonical: string;
 }
 
-const corpus = JSON.parse(
-  readFileSync(new URL('../corpora/packaging/names.json', import.meta.url), 'utf8'),
-) as NameCase[];
+const corpus = packagingCorpus<NameCase[]>('names.json');
 
 test('canonicalizes every name of the packaging corpus as pypa/packaging does', () => {
   assert.ok(corpus.length > 800);

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { PyvouchError } from '../../src/errors.js';
 import { Requirement } from '../../src/pep/requirement.js';
+import { packagingCorpus } from '../support/packaging.js';
+import { outcome } from '../support/errors.js';
 
 interface RequirementCase {
   input: string;
@@ -17,9 +18,7 @@ interface RequirementCase {
   normalized?: string;
 }
 
-const cases = JSON.parse(
-  readFileSync(new URL('../corpora/packaging/requirements.json', import.meta.url), 'utf8'),
-) as RequirementCase[];
+const cases = packagingCorpus<RequirementCase[]>('requirements.json');
 
 function fields(r: Requirement): Omit<RequirementCase, 'input' | 'valid'> {
   return {
@@ -31,15 +30,6 @@ function fields(r: Requirement): Omit<RequirementCase, 'input' | 'valid'> {
     marker: r.marker === null ? null : r.marker.toString(),
     normalized: r.toString(),
   };
-}
-
-function outcome(run: () => unknown): unknown {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof PyvouchError) return err.code;
-    throw err;
-  }
 }
 
 test('accepts the valid requirements of the packaging corpus and rejects the rest with INVALID_REQUIREMENT', () => {

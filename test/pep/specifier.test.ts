@@ -1,15 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { PyvouchError } from '../../src/errors.js';
 import { Specifier, SpecifierSet } from '../../src/pep/specifier.js';
 import { Version } from '../../src/pep/version.js';
+import { packagingCorpus } from '../support/packaging.js';
+import { codeOf } from '../support/errors.js';
 
-// Cases from pypa/packaging's own test suite, answered by packaging itself (see corpora/README.md).
-const corpus = new URL('../corpora/packaging/', import.meta.url);
-function load<T>(name: string): T[] {
-  return JSON.parse(readFileSync(new URL(name, corpus), 'utf8')) as T[];
-}
+const load = <T>(name: string): T[] => packagingCorpus<T[]>(name);
 
 // The corpus columns: contains()/filter() with prereleases left unset, true, false.
 const MODES = [
@@ -18,23 +15,14 @@ const MODES = [
   ['pre_false', false],
 ] as const;
 
-function errorCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof PyvouchError ? err.code : `not a PyvouchError: ${String(err)}`;
-  }
-  return undefined;
-}
-
 test('specifiers.json: parses and normalises valid sets, rejects the rest with INVALID_SPECIFIER', () => {
   const cases = load<{ input: string; valid: boolean; normalized?: string }>('specifiers.json');
   const failures: string[] = [];
   for (const c of cases) {
     const where = JSON.stringify(c.input);
     if (!c.valid) {
-      const code = errorCode(() => new SpecifierSet(c.input));
-      if (code !== 'INVALID_SPECIFIER') failures.push(`${where}: expected INVALID_SPECIFIER, got ${code ?? 'no error'}`);
+      const code = codeOf(() => new SpecifierSet(c.input));
+      if (code !== 'INVALID_SPECIFIER') failures.push(`${where}: expected INVALID_SPECIFIER, got ${code}`);
       continue;
     }
     try {
@@ -88,9 +76,9 @@ test('specifier-filter.json: filter() keeps packaging\'s selection and order', (
 
 test('rejects bad specifiers with INVALID_SPECIFIER, quoting the bad part', () => {
   for (const bad of ['1.0', '=>1.0', '~=1', '~=1.0.*', '<1.0.*', '>=1.0+local', '==1.0.*.5', '==1.0a1.*', '===a b', '===a;', '== 1.0 b', '>=1.0,foo']) {
-    assert.equal(errorCode(() => new SpecifierSet(bad)), 'INVALID_SPECIFIER', bad);
+    assert.equal(codeOf(() => new SpecifierSet(bad)), 'INVALID_SPECIFIER', bad);
   }
-  assert.equal(errorCode(() => new Specifier('')), 'INVALID_SPECIFIER');
+  assert.equal(codeOf(() => new Specifier('')), 'INVALID_SPECIFIER');
   assert.throws(() => new SpecifierSet('>=1.0, lolwat'), (err: unknown) => err instanceof PyvouchError && err.message === "Invalid specifier: 'lolwat'" && err.help !== undefined);
 });
 
@@ -174,7 +162,7 @@ test('sets de-duplicate and sort, iterate, intersect and compare', () => {
   assert.equal(both.toString(), '!=1.0.1,!=2.0.1,<=2.0.0,>=1.0.0');
   assert.ok(both.equals('>=1.0,!=1.0.1,<=2,!=2.0.1'));
   assert.equal(new SpecifierSet('>=1', { prereleases: true }).and('<2').prereleases, true);
-  assert.equal(errorCode(() => new SpecifierSet('>=1', { prereleases: true }).and(new SpecifierSet('<2', { prereleases: false }))), 'INVALID_SPECIFIER');
+  assert.equal(codeOf(() => new SpecifierSet('>=1', { prereleases: true }).and(new SpecifierSet('<2', { prereleases: false }))), 'INVALID_SPECIFIER');
   assert.equal(new SpecifierSet(',').length, 0);
   assert.equal(new SpecifierSet([new Specifier('<2'), new Specifier('>=1')]).toString(), '<2,>=1');
 });

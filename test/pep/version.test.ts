@@ -1,14 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { PyvouchError } from '../../src/errors.js';
 import { Version } from '../../src/pep/version.js';
+import { packagingCorpus } from '../support/packaging.js';
+import { codeOf } from '../support/errors.js';
 
-// Cases from pypa/packaging's own test suite, answered by packaging itself (see corpora/README.md).
-const corpus = new URL('../corpora/packaging/', import.meta.url);
-function load<T>(name: string): T[] {
-  return JSON.parse(readFileSync(new URL(name, corpus), 'utf8')) as T[];
-}
+const load = <T>(name: string): T[] => packagingCorpus<T[]>(name);
 
 interface VersionCase {
   input: string;
@@ -27,23 +24,14 @@ interface VersionCase {
   is_devrelease?: boolean;
 }
 
-function errorCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof PyvouchError ? err.code : `not a PyvouchError: ${String(err)}`;
-  }
-  return undefined;
-}
-
 test('versions.json: parses, normalises and describes every version as packaging does', () => {
   const cases = load<VersionCase>('versions.json');
   const failures: string[] = [];
   for (const c of cases) {
     const where = JSON.stringify(c.input);
     if (!c.valid) {
-      const code = errorCode(() => new Version(c.input));
-      if (code !== 'INVALID_VERSION') failures.push(`${where}: expected INVALID_VERSION, got ${code ?? 'no error'}`);
+      const code = codeOf(() => new Version(c.input));
+      if (code !== 'INVALID_VERSION') failures.push(`${where}: expected INVALID_VERSION, got ${code}`);
       if (Version.tryParse(c.input) !== null) failures.push(`${where}: tryParse accepted an invalid version`);
       continue;
     }
@@ -109,13 +97,13 @@ test('version-ordering.json: sorting any permutation gives packaging order', () 
 
 test('rejects bad input with INVALID_VERSION, quoting it', () => {
   for (const bad of ['', '   ', '1.0-', '1.0+', '1.0+abc.', '1..0', 'v', '1.0a1b1', '1.0.post1.post2', '١.٠', '1.0\ufeff']) {
-    assert.equal(errorCode(() => new Version(bad)), 'INVALID_VERSION', JSON.stringify(bad));
+    assert.equal(codeOf(() => new Version(bad)), 'INVALID_VERSION', JSON.stringify(bad));
     assert.equal(Version.tryParse(bad), null, JSON.stringify(bad));
   }
   assert.throws(() => Version.parse('lolwat'), (err: unknown) => err instanceof PyvouchError && err.message === "Invalid version: 'lolwat'");
   // Not a string at all (a JS caller without types).
   assert.equal(Version.tryParse(42 as unknown as string), null);
-  assert.equal(errorCode(() => new Version(undefined as unknown as string)), 'INVALID_VERSION');
+  assert.equal(codeOf(() => new Version(undefined as unknown as string)), 'INVALID_VERSION');
 });
 
 test('accepts the spellings PEP 440 normalises, Python whitespace included', () => {

@@ -1,0 +1,25 @@
+// What a call does with bad input, as the tests of parsers ask it: the code of the PyvouchError it
+// throws. Anything else thrown is a bug of its own and fails the test.
+import assert from 'node:assert/strict';
+import { PyvouchError } from '../../src/errors.js';
+
+/** The code of the PyvouchError `fn` throws; 'NO ERROR' when it returns. */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof PyvouchError, `expected a PyvouchError, got ${String(err)}`);
+    return err.code;
+  }
+  return 'NO ERROR';
+}
+
+/** What `fn` returns, or the code of the PyvouchError it throws (anything else is thrown on). */
+export function outcome(fn: () => unknown): unknown {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof PyvouchError) return err.code;
+    throw err;
+  }
+}
