@@ -11,7 +11,6 @@ import { indexSupportedTags, supportedTags, tagPriority } from '../../src/pep/ta
 import { parseTarget } from '../../src/pep/environment.js';
 import { codeOf } from '../support/errors.js';
 
-
 test('a 5 KB wheel filename of repeated compressed tags is refused for its length', () => {
   const part = Array.from({ length: 400 }, () => 'py3').join('.');
   const name = `x-1.0-${part}-${part}-${part}.whl`;
