@@ -35,6 +35,14 @@ function sdist(name: string, files: Record<string, string>): Promise<Buffer> {
   return buildTarGz(entries);
 }
 
+/** An sdist of `name` whose PEP 517 backend is its own `b.py` (backend-path "."), these lines. */
+function inTreeBackendSdist(name: string, backend: readonly string[]): Promise<Buffer> {
+  return sdist(name, {
+    'pyproject.toml': '[build-system]\nrequires = []\nbuild-backend = "b"\nbackend-path = ["."]\n',
+    'b.py': backend.join('\n'),
+  });
+}
+
 /** A setup.py whose install_requires records what `probe` (a Python expression) evaluated to. */
 function setupPy(name: string, prelude: string, probe: string): string {
   return [
@@ -223,18 +231,14 @@ describe('sandboxed metadata build', () => {
     });
 
     it('does not follow a METADATA symlink planted by the build', async () => {
-      const backend = [
+      const bytes = await inTreeBackendSdist('evil', [
         'import os',
         'def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):',
         '    d = os.path.join(metadata_directory, "evil-1.0.dist-info")',
         '    os.makedirs(d)',
         '    os.symlink("/etc/passwd", os.path.join(d, "METADATA"))',
         '    return "evil-1.0.dist-info"',
-      ].join('\n');
-      const bytes = await sdist('evil', {
-        'pyproject.toml': '[build-system]\nrequires = []\nbuild-backend = "b"\nbackend-path = ["."]\n',
-        'b.py': backend,
-      });
+      ]);
       const err = await failure(buildSdistMetadata(bytes, 'evil-1.0.tar.gz', { sandbox }));
       assert.equal(err.code, 'SANDBOX_FAILED');
       assert.doesNotMatch(err.message, /root:/);
@@ -245,17 +249,13 @@ describe('sandboxed metadata build', () => {
       try {
         mkdirSync(join(host, 'evil-1.0.dist-info'));
         writeFileSync(join(host, 'evil-1.0.dist-info/METADATA'), coreMetadata('evil', '1.0', ['host-secret']));
-        const backend = [
+        const bytes = await inTreeBackendSdist('evil', [
           'import os, shutil',
           'def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):',
           '    shutil.rmtree(metadata_directory)',
           `    os.symlink(${JSON.stringify(host)}, metadata_directory)`,
           '    return "evil-1.0.dist-info"',
-        ].join('\n');
-        const bytes = await sdist('evil', {
-          'pyproject.toml': '[build-system]\nrequires = []\nbuild-backend = "b"\nbackend-path = ["."]\n',
-          'b.py': backend,
-        });
+        ]);
         const err = await failure(buildSdistMetadata(bytes, 'evil-1.0.tar.gz', { sandbox }));
         assert.equal(err.code, 'SANDBOX_FAILED');
         assert.doesNotMatch(err.message, /host-secret/);
