@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, beforeEach, describe, test } from 'node:test';
 import pg from 'pg';
-import { isPyvouchError } from '../../src/errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE, postgresMigrations, sqliteMigrations } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/open.js';
 import { openPostgresStore, parsePostgresUrl, PostgresStore } from '../../src/store/postgres.js';
+import { errorWith } from '../support/errors.js';
 import { fakeStatement } from './fixtures.js';
 import { storeSuite, type EdgeRow, type StoreHarness } from './suite.js';
 
@@ -27,14 +27,6 @@ function withSchema(schema: string): string {
   return url.toString();
 }
 
-function isStoreError(code: string, pattern: RegExp): (err: unknown) => boolean {
-  return (err) => {
-    assert.ok(isPyvouchError(err), String(err));
-    assert.equal(err.code, code);
-    assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 if (skip) {
   test('PostgreSQL store', { skip: 'PYVOUCH_TEST_POSTGRES=skip' }, () => undefined);
@@ -150,7 +142,7 @@ if (skip) {
         const schema = `pyvouch_test_${runId}_${++counter}`;
         await adminPool().query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".statements (x int)`);
         try {
-          await assert.rejects(openPostgresStore(withSchema(schema)), isStoreError('STORE', /another program/));
+          await assert.rejects(openPostgresStore(withSchema(schema)), errorWith('STORE', /another program/));
         } finally {
           await adminPool().query(`DROP SCHEMA "${schema}" CASCADE`);
         }
@@ -158,7 +150,7 @@ if (skip) {
 
       test('says which host and port refused the connection', async () => {
         await assert.rejects(openPostgresStore('postgres://someone:hunter2@127.0.0.1:1/pyvouch'), (err) => {
-          isStoreError('STORE', /127\.0\.0\.1:1 \(connection refused\)/)(err);
+          errorWith('STORE', /127\.0\.0\.1:1 \(connection refused\)/)(err);
           assert.doesNotMatch((err as Error).message, /hunter2/);
           assert.match((err as { help?: string }).help ?? '', /start PostgreSQL/);
           return true;
@@ -168,7 +160,7 @@ if (skip) {
       test('reports a database that does not exist', async () => {
         const url = new URL(serverUrl);
         url.pathname = `/no_such_db_${runId}`;
-        await assert.rejects(openPostgresStore(url.toString()), isStoreError('STORE', /does not exist/));
+        await assert.rejects(openPostgresStore(url.toString()), errorWith('STORE', /does not exist/));
       });
     });
 
@@ -217,6 +209,6 @@ describe('PostgreSQL store URL', () => {
   });
 
   test('refuses a schema name it could not quote safely', () => {
-    assert.throws(() => parsePostgresUrl('postgres://db/x?schema=a";drop'), isStoreError('STORE', /invalid PostgreSQL schema name/));
+    assert.throws(() => parsePostgresUrl('postgres://db/x?schema=a";drop'), errorWith('STORE', /invalid PostgreSQL schema name/));
   });
 });

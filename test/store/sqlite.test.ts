@@ -12,6 +12,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE, sqliteMigrations } from '../..
 import { applySqliteMigrations } from '../../src/store/sqlite-migrate.js';
 import { openStore } from '../../src/store/open.js';
 import { openSqliteStore, SqliteStore } from '../../src/store/sqlite.js';
+import { errorWith } from '../support/errors.js';
 import { fakeStatement } from './fixtures.js';
 import { storeSuite, type EdgeRow, type StoreHarness } from './suite.js';
 
@@ -61,14 +62,6 @@ storeSuite('SQLite', async () => {
   return harness;
 });
 
-function isStoreError(code: string, pattern: RegExp): (err: unknown) => boolean {
-  return (err) => {
-    assert.ok(isPyvouchError(err), String(err));
-    assert.equal(err.code, code);
-    assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 describe('SQLite store file', () => {
   test('creates the file and its parent directories', async () => {
@@ -93,7 +86,7 @@ describe('SQLite store file', () => {
     const file = join(root, 'not-a-db.db');
     writeFileSync(file, 'this is a text file, not a database\n'.repeat(200));
     assert.throws(() => openSqliteStore(file), (err) => {
-      isStoreError('STORE', /not an SQLite database/)(err);
+      errorWith('STORE', /not an SQLite database/)(err);
       assert.ok(isPyvouchError(err) && err.message.includes(file) && err.file === file && err.help !== undefined);
       return true;
     });
@@ -102,13 +95,13 @@ describe('SQLite store file', () => {
   test('names the path when it is a directory', () => {
     const dir = join(root, 'a-directory.db');
     mkdirSync(dir, { recursive: true });
-    assert.throws(() => openSqliteStore(dir), isStoreError('STORE', /a-directory\.db/));
+    assert.throws(() => openSqliteStore(dir), errorWith('STORE', /a-directory\.db/));
   });
 
   test('refuses an SQLite database of another program', () => {
     const file = join(root, 'foreign.db');
     raw(file, (db) => db.exec('CREATE TABLE accounts (id INTEGER PRIMARY KEY)'));
-    assert.throws(() => openSqliteStore(file), isStoreError('STORE', /another program/));
+    assert.throws(() => openSqliteStore(file), errorWith('STORE', /another program/));
   });
 });
 
@@ -140,7 +133,7 @@ describe('openStore', () => {
 
   test('refuses a URL scheme it does not know, hiding the password', async () => {
     await assert.rejects(openStore('mysql://me:secret@db/pyvouch', root), (err) => {
-      isStoreError('STORE', /unsupported store URL scheme 'mysql:'/)(err);
+      errorWith('STORE', /unsupported store URL scheme 'mysql:'/)(err);
       assert.doesNotMatch((err as Error).message, /secret/);
       return true;
     });

@@ -23,3 +23,13 @@ export function outcome(fn: () => unknown): unknown {
     throw err;
   }
 }
+
+/** For assert.throws/rejects: a PyvouchError of `code` whose message matches `pattern`. */
+export function errorWith(code: string, pattern: RegExp): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(err instanceof PyvouchError, String(err));
+    assert.equal(err.code, code);
+    assert.match(err.message, pattern);
+    return true;
+  };
+}
