@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { PyvouchError } from '../../src/errors.js';
 import { LocalIndex } from '../../src/simple/local-index.js';
 import { openIndex } from '../../src/simple/open.js';
+import type { IndexFile } from '../../src/simple/types.js';
 import { buildTarGz } from '../artifact/archive-builders.js';
 import { sdistFile, sha256, wheelFile, type FakeFile } from '../support/fake-index.js';
 import { failure } from '../support/failure.js';
@@ -15,6 +16,18 @@ let root: string;
 const fooWheel = wheelFile('foo', '1.0', { requires: ['bar-baz>=2'] });
 const barWheel = wheelFile('Bar.Baz', '2.0');
 let fooSdist: FakeFile;
+
+/** How the index lists `file` in `dir`: its file URL, a digest computed from it, its size. */
+function listed(dir: string, file: FakeFile): IndexFile {
+  return {
+    filename: file.filename,
+    url: pathToFileURL(join(dir, file.filename)).href,
+    hashes: { sha256: sha256(file.content) },
+    yanked: false,
+    coreMetadata: false,
+    size: file.content.byteLength,
+  };
+}
 
 async function put(dir: string, file: FakeFile): Promise<string> {
   await mkdir(dir, { recursive: true });
@@ -51,24 +64,7 @@ describe('LocalIndex', () => {
     assert.deepEqual(page, {
       name: 'foo',
       url: pathToFileURL(join(root, 'tree', 'foo')).href + '/',
-      files: [
-        {
-          filename: 'foo-1.0-py3-none-any.whl',
-          url: pathToFileURL(join(root, 'tree', 'foo', 'foo-1.0-py3-none-any.whl')).href,
-          hashes: { sha256: sha256(fooWheel.content) },
-          yanked: false,
-          coreMetadata: false,
-          size: fooWheel.content.byteLength,
-        },
-        {
-          filename: 'foo-1.0.tar.gz',
-          url: pathToFileURL(join(root, 'tree', 'foo', 'foo-1.0.tar.gz')).href,
-          hashes: { sha256: sha256(fooSdist.content) },
-          yanked: false,
-          coreMetadata: false,
-          size: fooSdist.content.byteLength,
-        },
-      ],
+      files: [listed(join(root, 'tree', 'foo'), fooWheel), listed(join(root, 'tree', 'foo'), fooSdist)],
     });
   });
 
