@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { buildStatement, signStatement } from '../../src/attest/statement.js';
-import { flag, PIP_ACCEPT, postgresSpec, projectRoot, review, reviewer, tempDir, writePolicy, writeWheels } from './support.js';
+import { flag, minuteAgo, PIP_ACCEPT, postgresSpec, projectRoot, review, reviewer, tempDir, writePolicy, writeWheels } from './support.js';
 import { alive, eventually, httpGet, nginxPath, post, spawnServeChild, type ServeChild } from './scale-support.js';
 
 const alice = reviewer('Alice');
@@ -149,7 +149,7 @@ describe('replicas on one PostgreSQL store', { skip: pgTarget.url === undefined 
     for (const r of [b, c]) assert.equal((await httpGet(fileUrl(r.origin, 0))).status, 200, 'the next download on another replica is allowed');
 
     const retraction = signStatement(
-      buildStatement({ kind: 'retract', agent: { did: alice.did, name: 'Alice' }, retracts: [reviewId], description: 'reviewed the wrong file', startTime: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z') }),
+      buildStatement({ kind: 'retract', agent: { did: alice.did, name: 'Alice' }, retracts: [reviewId], description: 'reviewed the wrong file', startTime: minuteAgo() }),
       alice,
     );
     assert.equal((await post(`${b.origin}/statements`, retraction)).status, 201);

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { Identity } from '../../src/attest/keys.js';
 import { generateIdentity } from '../../src/attest/keys.js';
-import { buildStatement, signStatement } from '../../src/attest/statement.js';
+import { buildStatement, signStatement, type StatementInput } from '../../src/attest/statement.js';
 import type { Envelope } from '../../src/attest/types.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/app.js';
 import { PolicyHolder } from '../../src/server/decide.js';
@@ -51,36 +51,23 @@ export function reviewer(name = 'Reviewer'): Identity {
   return generateIdentity({ name });
 }
 
+/** A minute ago, to the second: a statement time every check accepts as past. */
+export const minuteAgo = (): string => new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** A signed statement by `by` about exactly these files of `name==version`. */
+function aboutFiles(by: Identity, name: string, version: string, files: readonly FakeFile[], what: Pick<StatementInput, 'kind' | 'criteria' | 'finding' | 'description'>): Envelope {
+  const artifacts = files.map((f) => ({ filename: f.filename, sha256: sha256(f.content) }));
+  return signStatement(buildStatement({ ...what, agent: { did: by.did, name: by.name ?? 'reviewer' }, package: { name, version }, artifacts, startTime: minuteAgo() }), by);
+}
+
 /** An audit for safe-to-deploy of exactly these files of `name==version`. */
 export function review(by: Identity, name: string, version: string, files: readonly FakeFile[]): Envelope {
-  return signStatement(
-    buildStatement({
-      kind: 'assess',
-      agent: { did: by.did, name: by.name ?? 'reviewer' },
-      package: { name, version },
-      artifacts: files.map((f) => ({ filename: f.filename, sha256: sha256(f.content) })),
-      criteria: ['safe-to-deploy'],
-      description: `reviewed ${name} ${version}`,
-      startTime: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-    }),
-    by,
-  );
+  return aboutFiles(by, name, version, files, { kind: 'assess', criteria: ['safe-to-deploy'], description: `reviewed ${name} ${version}` });
 }
 
 /** A malicious-code finding: a veto under the default veto-findings. */
 export function flag(by: Identity, name: string, version: string, files: readonly FakeFile[]): Envelope {
-  return signStatement(
-    buildStatement({
-      kind: 'flag',
-      agent: { did: by.did, name: by.name ?? 'reviewer' },
-      package: { name, version },
-      artifacts: files.map((f) => ({ filename: f.filename, sha256: sha256(f.content) })),
-      finding: { kind: 'malicious', severity: 'critical' },
-      description: `${name} ${version} exfiltrates credentials`,
-      startTime: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-    }),
-    by,
-  );
+  return aboutFiles(by, name, version, files, { kind: 'flag', finding: { kind: 'malicious', severity: 'critical' }, description: `${name} ${version} exfiltrates credentials` });
 }
 
 /** A policy where one review by `by` (weight 2.0) meets the threshold. */
