@@ -25,6 +25,7 @@ import {
   type TomlTable,
   type TomlLockReader,
 } from './common.js';
+import { optionalSize } from './toml-entries.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 
 interface PylockFile {
@@ -304,10 +305,7 @@ function readFileEntry(raw: unknown, at: string, problems: Problems): PylockFile
   const filename = name ?? filenameFromLocation(url ?? path ?? '');
   if (url === undefined && path === undefined) problems.add(at, `needs a 'url' or a 'path'`);
   else if (filename === '') problems.add(`${at}.name`, `no file name: set 'name' or a url/path ending in the file name`);
-  const size = raw['size'];
-  if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 0)) {
-    problems.add(`${at}.size`, `'size' must be a non-negative integer, found ${describe(size)}`);
-  }
+  const size = optionalSize(raw, at, problems);
   const hashes = raw['hashes'];
   let sha256: string | undefined;
   if (!isTable(hashes) || Object.keys(hashes).length === 0) {
@@ -325,7 +323,7 @@ function readFileEntry(raw: unknown, at: string, problems: Problems): PylockFile
   const out: PylockFile = { filename };
   if (url !== undefined) out.url = url;
   if (path !== undefined) out.path = path;
-  if (typeof size === 'number') out.size = size;
+  if (size !== undefined) out.size = size;
   if (sha256 !== undefined) out.sha256 = sha256;
   const uploaded = readUploadTime(raw['upload-time']);
   if (uploaded !== undefined) out.uploadTime = uploaded;

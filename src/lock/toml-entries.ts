@@ -1,8 +1,7 @@
-// The steps every TOML lock reader (poetry.lock, pdm.lock, uv.lock) takes over its entries: the
-// `[[package]]` array, each entry a table, a required string field, an optional array of tables,
-// a file's `sha256:<hex>` hash.
-// Each records what is wrong in `problems` and gives back what can still be read, so a file's
-// problems are all reported together.
+// The steps the TOML lock readers (poetry.lock, pdm.lock, uv.lock, pylock.toml) share over their
+// entries: the `[[package]]` array, each entry a table, a required string field, an optional array
+// of tables, a file's `sha256:<hex>` hash and its size. Each records what is wrong in `problems` and
+// gives back what can still be read, so a file's problems are all reported together.
 
 import { describe, isTable, sha256Hex, splitHash, type Problems, type TomlTable } from './common.js';
 
@@ -70,4 +69,13 @@ export function sha256OfHash(hash: unknown, at: string, problems: Problems): str
   const hex = sha256Hex(split.digest);
   if (hex === undefined) problems.add(at, `a sha256 digest has 64 hex digits, found '${split.digest}'`);
   return hex;
+}
+
+/** A file's optional `size`: a non-negative integer, else undefined (with a problem when present). */
+export function optionalSize(table: TomlTable, at: string, problems: Problems): number | undefined {
+  const size = table['size'];
+  if (size === undefined) return undefined;
+  if (typeof size === 'number' && Number.isInteger(size) && size >= 0) return size;
+  problems.add(`${at}.size`, `'size' must be a non-negative integer, found ${describe(size)}`);
+  return undefined;
 }

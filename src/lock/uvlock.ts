@@ -26,7 +26,7 @@ import {
   type TomlTable,
   type TomlLockReader,
 } from './common.js';
-import { readPackageTables, requiredString, sha256OfHash, tableArray, type PackageEntry } from './toml-entries.js';
+import { optionalSize, readPackageTables, requiredString, sha256OfHash, tableArray, type PackageEntry } from './toml-entries.js';
 import { type GroupRules, chooseExtras, chooseGroups, graphSelection } from './selection.js';
 import { PyprojectDocument } from '../pep/pyproject.js';
 
@@ -406,12 +406,8 @@ function readFile(
     const sha256 = sha256OfHash(hash, `${at}.hash`, problems);
     if (sha256 !== undefined) file.sha256 = sha256;
   }
-  const size = raw['size'];
-  if (size !== undefined) {
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
-      problems.add(`${at}.size`, `'size' must be a non-negative integer, found ${describe(size)}`);
-    } else file.size = size;
-  }
+  const size = optionalSize(raw, at, problems);
+  if (size !== undefined) file.size = size;
   if (index !== undefined) file.index = index;
   const uploaded = readUploadTime(raw['upload-time']);
   if (uploaded !== undefined) file.uploadTime = uploaded;
