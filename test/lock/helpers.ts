@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { PyvouchError } from '../../src/errors.js';
 import type { Graph, TargetDescription } from '../../src/graph/graph.js';
 import { parseTarget } from '../../src/pep/environment.js';
+import { refusal } from '../support/errors.js';
 
 export const CORPORA = new URL('../corpora/locks/', import.meta.url).pathname;
 export const FIXTURES = fileURLToPath(new URL('../fixtures/lock/', import.meta.url));
@@ -32,15 +33,7 @@ export function node(graph: Graph, name: string) {
 }
 
 /** Run `fn`, which must throw a PyvouchError; return it. */
-export function thrown(fn: () => unknown): PyvouchError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof PyvouchError, `expected a PyvouchError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected an error');
-}
+export const thrown = (fn: () => unknown): PyvouchError => refusal(fn);
 
 /** The error and its further problems, flattened, as `path` or `line` keys. */
 export function allProblems(err: PyvouchError): PyvouchError[] {

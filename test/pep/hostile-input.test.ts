@@ -2,14 +2,13 @@
 // of its own code, and none costs more than its size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PyvouchError } from '../../src/errors.js';
 import { MAX_TAGS_PER_PART, MAX_WHEEL_FILENAME_LENGTH, TagSet, parseWheelFilename } from '../../src/pep/filename.js';
 import { Marker, MAX_MARKER_DEPTH } from '../../src/pep/marker.js';
 import { Requirement } from '../../src/pep/requirement.js';
 import { SpecifierSet } from '../../src/pep/specifier.js';
 import { indexSupportedTags, supportedTags, tagPriority } from '../../src/pep/tags.js';
 import { parseTarget } from '../../src/pep/environment.js';
-import { codeOf } from '../support/errors.js';
+import { codeOf, refusal } from '../support/errors.js';
 
 test('a 5 KB wheel filename of repeated compressed tags is refused for its length', () => {
   const part = Array.from({ length: 400 }, () => 'py3').join('.');
@@ -65,25 +64,13 @@ test('a marker nested exactly MAX_MARKER_DEPTH deep is still read', () => {
 
 test('a syntax error in a 100 KB marker gives a message of a few lines, not the whole input twice', () => {
   const long = 'os_name == "posix" and '.repeat(5000) + 'os_name ==';
-  try {
-    new Marker(long);
-    assert.fail('expected an error');
-  } catch (err) {
-    assert.ok(err instanceof PyvouchError);
-    assert.equal(err.code, 'INVALID_MARKER');
-    assert.ok(err.message.length < 1000, `message is ${err.message.length} characters`);
-  }
+  const err = refusal(() => new Marker(long), 'INVALID_MARKER');
+  assert.ok(err.message.length < 1000, `message is ${err.message.length} characters`);
 });
 
 test("SpecifierSet('~=9999…9.9') names the specifier the user wrote, not a derived bound", () => {
   const text = `~=${'9'.repeat(4300)}.9`;
-  try {
-    new SpecifierSet(text);
-    assert.fail('expected an error');
-  } catch (err) {
-    assert.ok(err instanceof PyvouchError);
-    assert.equal(err.code, 'INVALID_SPECIFIER');
-    assert.ok(err.message.includes(text), 'quotes what the user wrote');
-    assert.ok(!err.message.includes(`1${'0'.repeat(4300)}`), 'does not quote the bumped bound');
-  }
+  const err = refusal(() => new SpecifierSet(text), 'INVALID_SPECIFIER');
+  assert.ok(err.message.includes(text), 'quotes what the user wrote');
+  assert.ok(!err.message.includes(`1${'0'.repeat(4300)}`), 'does not quote the bumped bound');
 });

@@ -33,3 +33,15 @@ export function errorWith(code: string, pattern: RegExp): (err: unknown) => bool
     return true;
   };
 }
+
+/** The PyvouchError (of `code`, when given) that `fn` throws; the test fails when `fn` returns or throws anything else. */
+export function refusal(fn: () => unknown, code?: string): PyvouchError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof PyvouchError, `expected a PyvouchError${code === undefined ? '' : ` ${code}`}, got ${String(err)}`);
+    if (code !== undefined) assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected a PyvouchError${code === undefined ? '' : ` ${code}`}, but it returned`);
+}

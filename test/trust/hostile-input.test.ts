@@ -6,6 +6,7 @@ import { PyvouchError } from '../../src/errors.js';
 import { MAX_PROBLEMS } from '../../src/text/line-index.js';
 import { parsePolicyToml } from '../../src/trust/parse.js';
 import { growth, LINEAR_RATIO } from '../support/scaling.js';
+import { refusal } from '../support/errors.js';
 
 const badParties = (n: number): string => {
   let s = '[policy]\nthreshold = 1\n\n';
@@ -16,16 +17,10 @@ const badParties = (n: number): string => {
 test('a policy with 800 bad [[party]] tables is refused in linear time, the first 100 problems listed', () => {
   const g = growth(badParties, (text) => parsePolicyToml(text, { file: 'pyvouch.toml' }), 80);
   assert.ok(g.ratio < LINEAR_RATIO, `10x the tables took ${g.ratio.toFixed(1)}x as long (${g.small.toFixed(1)} -> ${g.large.toFixed(1)} ms)`);
-  try {
-    parsePolicyToml(badParties(800), { file: 'pyvouch.toml' });
-    assert.fail('expected POLICY_INVALID');
-  } catch (err) {
-    assert.ok(err instanceof PyvouchError);
-    assert.equal(err.code, 'POLICY_INVALID');
-    assert.equal(err.problems.length, MAX_PROBLEMS);
-    assert.match(err.message, /\d+ problems, the first 100 listed/);
-    assert.ok(err.line !== undefined && err.line >= 5 && err.line <= 8, 'located in the first party table');
-  }
+  const err = refusal(() => parsePolicyToml(badParties(800), { file: 'pyvouch.toml' }), 'POLICY_INVALID');
+  assert.equal(err.problems.length, MAX_PROBLEMS);
+  assert.match(err.message, /\d+ problems, the first 100 listed/);
+  assert.ok(err.line !== undefined && err.line >= 5 && err.line <= 8, 'located in the first party table');
 });
 
 test('a policy key of 8,000 dotted segments is refused in linear time', () => {

@@ -1,20 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { isPyvouchError, type PyvouchError } from '../../src/errors.js';
+import type { PyvouchError } from '../../src/errors.js';
 import { parsePolicyToml } from '../../src/trust/parse.js';
 import { locateLine } from '../../src/text/toml-lines.js';
+import { refusal } from '../support/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/policy/${name}`, import.meta.url), 'utf8');
 
 function parseError(text: string, options: { pyproject?: boolean } = {}): PyvouchError {
-  try {
-    parsePolicyToml(text, { file: 'pyvouch.toml', ...options });
-  } catch (err) {
-    assert.ok(isPyvouchError(err), `expected a PyvouchError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the policy to be rejected');
+  return refusal(() => parsePolicyToml(text, { file: 'pyvouch.toml', ...options }));
 }
 
 test("accepts the seed's example exactly as written", () => {
