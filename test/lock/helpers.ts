@@ -39,3 +39,13 @@ export const thrown = (fn: () => unknown): PyvouchError => refusal(fn);
 export function allProblems(err: PyvouchError): PyvouchError[] {
   return [err, ...err.problems];
 }
+
+/**
+ * Where reading the malformed lock `file` finds its problems, as [path, line] pairs: `read` must
+ * refuse it with LOCK_PARSE, every problem a LOCK_PARSE naming the file.
+ */
+export function problemsOf(file: string, readLock: (text: string, file: string) => unknown): [string | undefined, number | undefined][] {
+  const all = allProblems(refusal(() => readLock(read(file), file), 'LOCK_PARSE'));
+  for (const p of all) assert.deepEqual([p.code, p.file], ['LOCK_PARSE', file], p.message);
+  return all.map((p) => [p.path, p.line]);
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readPylock } from '../../src/lock/pylock.js';
 import { readLock } from '../../src/lock/read.js';
 import { UNKNOWN_VERSION } from '../../src/lock/common.js';
-import { CORPORA, FIXTURES, allProblems, linux312, names, node, read, target, thrown } from './helpers.js';
+import { CORPORA, FIXTURES, linux312, names, node, problemsOf, read, target, thrown } from './helpers.js';
 
 const PEOPLE = `${CORPORA}pydantic-people-pylock.toml`;
 const PYODIDE = `${CORPORA}pydantic-pyodide-pylock.314.toml`;
@@ -144,18 +144,13 @@ test('rejects a selection naming an extra or group the lock does not define', ()
 
 test('reports every bad field of a malformed pylock with its path and line', () => {
   const file = `${FIXTURES}pylock/pylock.malformed.toml`;
-  const err = thrown(() => readPylock(read(file), file, linux312));
-  assert.equal(err.code, 'LOCK_PARSE');
-  assert.equal(err.file, file);
-  const found = allProblems(err).map((p) => [p.path, p.line]);
-  assert.deepEqual(found, [
+  assert.deepEqual(problemsOf(file, (text) => readPylock(text, file, linux312)), [
     ['packages[0].marker', 7],
     ['packages[0].wheels[0].hashes.sha256', 9],
     ['packages[1].name', 12],
     ['packages[1].sdist.hashes', 14],
     ['packages[2]', 16],
   ]);
-  assert.ok(allProblems(err).every((p) => p.code === 'LOCK_PARSE' && p.file === file));
 });
 
 test('names the line of a TOML syntax error', () => {
