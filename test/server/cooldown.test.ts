@@ -14,7 +14,7 @@ import { openStore } from '../../src/store/open.js';
 import type { StatementStore } from '../../src/store/store.js';
 import { loadPolicy } from '../../src/trust/load.js';
 import { startFakeIndex, wheelFile, type FakeIndex } from '../support/fake-index.js';
-import { postgresSpec, postStatements, review, reviewer, sha256, startInProcess, tempDir, TOKEN, writePolicy, type InProcess } from './support.js';
+import { dropPostgresSchema, postgresSpec, postStatements, review, reviewer, sha256, startInProcess, tempDir, TOKEN, writePolicy, type InProcess } from './support.js';
 
 const alice = reviewer('Alice');
 const pep700 = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -176,9 +176,7 @@ describe('PostgreSQL first-seen times', { skip: pg.url === undefined ? 'PYVOUCH_
     } finally {
       await log.close();
       await store.close();
-      const admin = new (await import('pg')).default.Pool({ connectionString: pg.url, max: 1 });
-      await admin.query(`DROP SCHEMA IF EXISTS "${pg.schema}" CASCADE`);
-      await admin.end();
+      await dropPostgresSchema(pg);
     }
   });
 });

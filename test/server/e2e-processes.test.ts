@@ -7,10 +7,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import pg from 'pg';
 import { openStore } from '../../src/store/open.js';
 import type { FakeFile } from '../support/fake-index.js';
-import { flag, postgresSpec, postStatements, review, reviewer, spawnServe, tempDir, writePolicy, writeWheels, type ServeProcess } from './support.js';
+import { dropPostgresSchema, flag, postgresSpec, postStatements, review, reviewer, spawnServe, tempDir, writePolicy, writeWheels, type ServeProcess } from './support.js';
 
 const alice = reviewer('Alice');
 const dir = tempDir('pyvouch-procs-');
@@ -75,10 +74,7 @@ describe('pyvouch serve processes sharing a PostgreSQL store', { skip: pgTarget.
   const processes: ServeProcess[] = [];
   after(async () => {
     for (const p of processes) await p.kill();
-    const admin = new pg.Client({ connectionString: pgTarget.url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS "${pgTarget.schema}" CASCADE`);
-    await admin.end();
+    await dropPostgresSchema(pgTarget);
   });
 
   test('agree on decisions, including right after a veto is posted to the other process', async () => {

@@ -12,9 +12,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { buildStatement, signStatement } from '../../src/attest/statement.js';
-import { flag, minuteAgo, PIP_ACCEPT, postgresSpec, projectRoot, review, reviewer, tempDir, writePolicy, writeWheels } from './support.js';
+import { dropPostgresSchema, flag, minuteAgo, PIP_ACCEPT, postgresSpec, projectRoot, review, reviewer, tempDir, writePolicy, writeWheels } from './support.js';
 import { alive, eventually, httpGet, nginxPath, post, spawnServeChild, type ServeChild } from './scale-support.js';
 
 const alice = reviewer('Alice');
@@ -114,10 +113,7 @@ describe('replicas on one PostgreSQL store', { skip: pgTarget.url === undefined 
   const ports: number[] = [];
   after(async () => {
     for (const r of replicas) await r.kill();
-    const admin = new pg.Client({ connectionString: pgTarget.url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS "${pgTarget.schema}" CASCADE`);
-    await admin.end();
+    await dropPostgresSchema(pgTarget);
   });
 
   before(async () => {

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { Identity } from '../../src/attest/keys.js';
 import { generateIdentity } from '../../src/attest/keys.js';
 import { buildStatement, signStatement, type StatementInput } from '../../src/attest/statement.js';
@@ -230,4 +231,16 @@ export function postgresSpec(): { url: string | undefined; schema: string; spec:
   const u = new URL(url);
   u.searchParams.set('schema', schema);
   return { url, schema, spec: u.toString() };
+}
+
+/** Drops the schema of a postgresSpec() (when PostgreSQL is not skipped), with all it holds. */
+export async function dropPostgresSchema(target: { url: string | undefined; schema: string }): Promise<void> {
+  if (target.url === undefined) return;
+  const admin = new pg.Client({ connectionString: target.url });
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS "${target.schema}" CASCADE`);
+  } finally {
+    await admin.end();
+  }
 }
