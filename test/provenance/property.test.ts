@@ -6,10 +6,9 @@ import fc from 'fast-check';
 import { readProvenance } from '../../src/provenance/attestation.js';
 import { shippedTrustedRoot } from '../../src/provenance/trusted-root.js';
 import { verifyProvenance } from '../../src/provenance/verify.js';
-import { SDIST, SDIST_SHA256, at, sdistAttestation } from './fixtures.js';
+import { SDIST, SDIST_SHA256, at, sdistAttestation, type AttestationJson, type TransparencyEntryJson } from './fixtures.js';
 
 const root = shippedTrustedRoot();
-type Part = 'certificate' | 'signature' | 'statement' | 'set' | 'proof-hash' | 'root-hash';
 
 function flipBit(text: string, position: number, bit: number): string {
   const bytes = Buffer.from(text, 'base64');
@@ -18,32 +17,26 @@ function flipBit(text: string, position: number, bit: number): string {
   return bytes.toString('base64');
 }
 
-function forge(part: Part, position: number, bit: number): unknown {
+/** A base64 field of an attestation: what holds it, and under which key (or index). */
+type Slot = [holder: object, key: string | number];
+const entry = (a: AttestationJson): TransparencyEntryJson => at(a.verification_material.transparency_entries, 0);
+
+/** Each part a forger may flip a bit of, and where it sits (`position` picks one proof hash). */
+const PARTS: Record<string, (a: AttestationJson, position: number) => Slot> = {
+  certificate: (a) => [a.verification_material, 'certificate'],
+  signature: (a) => [a.envelope, 'signature'],
+  statement: (a) => [a.envelope, 'statement'],
+  set: (a) => [entry(a).inclusionPromise, 'signedEntryTimestamp'],
+  'proof-hash': (a, position) => [entry(a).inclusionProof.hashes, position % entry(a).inclusionProof.hashes.length],
+  'root-hash': (a) => [entry(a).inclusionProof, 'rootHash'],
+};
+
+function forge(part: string, position: number, bit: number): unknown {
   const value = sdistAttestation();
-  const entry = at(value.verification_material.transparency_entries, 0);
-  switch (part) {
-    case 'certificate':
-      value.verification_material.certificate = flipBit(value.verification_material.certificate, position, bit);
-      break;
-    case 'signature':
-      value.envelope.signature = flipBit(value.envelope.signature, position, bit);
-      break;
-    case 'statement':
-      value.envelope.statement = flipBit(value.envelope.statement, position, bit);
-      break;
-    case 'set':
-      entry.inclusionPromise.signedEntryTimestamp = flipBit(entry.inclusionPromise.signedEntryTimestamp, position, bit);
-      break;
-    case 'proof-hash': {
-      const hashes: string[] = entry.inclusionProof.hashes;
-      const i = position % hashes.length;
-      hashes[i] = flipBit(hashes[i]!, position, bit);
-      break;
-    }
-    case 'root-hash':
-      entry.inclusionProof.rootHash = flipBit(entry.inclusionProof.rootHash, position, bit);
-      break;
-  }
+  const [holder, key] = PARTS[part]!(value, position);
+  const fields = holder as Record<string | number, unknown>;
+  assert.equal(typeof fields[key], 'string', `${part} is a base64 text`);
+  fields[key] = flipBit(fields[key] as string, position, bit);
   return value;
 }
 
@@ -51,7 +44,7 @@ describe('PEP 740 verification (property)', () => {
   it('never verifies an attestation with one flipped bit', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom<Part>('certificate', 'signature', 'statement', 'set', 'proof-hash', 'root-hash'),
+        fc.constantFrom(...Object.keys(PARTS)),
         fc.nat({ max: 4096 }),
         fc.integer({ min: 0, max: 7 }),
         (part, position, bit) => {
