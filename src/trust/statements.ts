@@ -27,9 +27,9 @@ export interface StatementBucket {
   readonly ends: Float64Array;
   /** Epoch ms of receivedAt; NaN when unknown. */
   readonly received: Float64Array;
-  /** Subjects of statement i are digests[digestStart[i] .. digestStart[i+1]) (interned sha256s). */
+  /** Subjects of statement i are digests[digestStart[i] .. digestStart[i+1]) (lower-case sha256s). */
   readonly digestStart: Int32Array;
-  readonly digests: Int32Array;
+  readonly digests: readonly string[];
 }
 
 export interface StatementIndex {
@@ -49,11 +49,6 @@ export interface StatementIndex {
   readonly rangeFlags: ReadonlyMap<string, readonly IndexedStatement[]>;
   /** Signer identity -> its number in bucket `agents`. Complete from the start. */
   readonly agentIds: ReadonlyMap<string, number>;
-  /**
-   * Lower-case sha256 -> its number in bucket `digests`. Filled as buckets are built: look a
-   * release's bucket up before its digests.
-   */
-  readonly digestIds: ReadonlyMap<string, number>;
   /** Distinct statements indexed. */
   readonly size: number;
 }
@@ -72,7 +67,7 @@ class LazyVersions extends Map<string, StatementBucket> {
   private readonly pending = new Map<string, Statement[]>();
   constructor(
     private readonly agentIds: ReadonlyMap<string, number>,
-    private readonly digestIds: Map<string, number>,
+    private readonly times: TimeMemo,
   ) {
     super();
   }
@@ -88,7 +83,7 @@ class LazyVersions extends Map<string, StatementBucket> {
     if (built !== undefined) return built;
     const list = this.pending.get(version);
     if (list === undefined) return undefined;
-    const bucket = buildBucket(list, this.agentIds, this.digestIds);
+    const bucket = buildBucket(list, this.agentIds, this.times);
     this.pending.delete(version);
     super.set(version, bucket);
     return bucket;
@@ -107,38 +102,63 @@ class LazyVersions extends Map<string, StatementBucket> {
   }
 }
 
-function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, digestIds: Map<string, number>): StatementBucket {
-  list.sort((a, b) => cmp(a.id, b.id));
+function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, times: TimeMemo): StatementBucket {
+  // Statements read from a store come in id order already: checking costs one pass, sorting more.
+  if (!inIdOrder(list)) list.sort((a, b) => cmp(a.id, b.id));
   const agents = new Int32Array(list.length);
   const starts = new Float64Array(list.length);
   const ends = new Float64Array(list.length);
   const received = new Float64Array(list.length);
   const digestStart = new Int32Array(list.length + 1);
-  let subjects = 0;
-  for (const s of list) subjects += s.subjects.length;
-  const digests = new Int32Array(subjects);
-  let d = 0;
+  const digests: string[] = [];
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
     agents[i] = agentIds.get(s.agent)!;
-    starts[i] = parseStart(s);
-    ends[i] = parseEnd(s);
-    received[i] = parseReceived(s);
-    digestStart[i] = d;
-    for (const sub of s.subjects) {
-      const hex = sub.sha256.toLowerCase();
-      let h = digestIds.get(hex);
-      if (h === undefined) digestIds.set(hex, (h = digestIds.size));
-      digests[d++] = h;
-    }
+    starts[i] = times.parse(s.startTime);
+    ends[i] = s.endTime === undefined ? Infinity : times.parse(s.endTime);
+    received[i] = s.receivedAt === undefined ? Number.NaN : times.parse(s.receivedAt);
+    digestStart[i] = digests.length;
+    // Kept as strings: a lock names a release's few files, compared against these directly
+    // (interning every subject of every release looked at cost more than the comparisons).
+    for (const sub of s.subjects) digests.push(lowerHex(sub.sha256));
   }
-  digestStart[list.length] = d;
+  digestStart[list.length] = digests.length;
   return { statements: list, agents, starts, ends, received, digestStart, digests };
+}
+
+function inIdOrder(list: readonly Statement[]): boolean {
+  for (let i = 1; i < list.length; i++) if (cmp(list[i - 1]!.id, list[i]!.id) > 0) return false;
+  return true;
+}
+
+const UPPER = /[A-Z]/;
+
+/** `hex` in lower case (most already are: lower-casing them all allocated a string each). */
+function lowerHex(hex: string): string {
+  return UPPER.test(hex) ? hex.toLowerCase() : hex;
+}
+
+/**
+ * Date.parse of the time texts of one index, each distinct text parsed once: a feed's statements
+ * share few start times, and the rows of one import one receipt time.
+ */
+class TimeMemo {
+  private readonly ms = new Map<string, number>();
+
+  parse(text: string): number {
+    let ms = this.ms.get(text);
+    if (ms === undefined) {
+      ms = Date.parse(text);
+      // A memo that grows without bound is a leak for a long-lived index; past this size, parse.
+      if (this.ms.size < 65_536) this.ms.set(text, ms);
+    }
+    return ms;
+  }
 }
 
 export function indexStatements(statements: readonly Statement[]): StatementIndex {
   const agentIds = new Map<string, number>();
-  const digestIds = new Map<string, number>();
+  const times = new TimeMemo();
   const packages = new Map<string, LazyVersions>();
   const versions = new Map<string, Map<string, string>>();
   const trust: IndexedStatement[] = [];
@@ -153,11 +173,11 @@ export function indexStatements(statements: readonly Statement[]): StatementInde
     // Every signer is numbered now, so tables sized by agentIds cover every bucket built later.
     if (!agentIds.has(statement.agent)) agentIds.set(statement.agent, agentIds.size);
     if (statement.kind === 'trust' || statement.kind === 'rotate') {
-      trust.push(indexed(statement));
+      trust.push(indexed(statement, times));
       continue;
     }
     if (statement.kind === 'retract') {
-      const e = indexed(statement);
+      const e = indexed(statement, times);
       for (const target of statement.retracts ?? []) {
         let list = retractions.get(target);
         if (list === undefined) retractions.set(target, (list = []));
@@ -170,14 +190,14 @@ export function indexStatements(statements: readonly Statement[]): StatementInde
     if (statement.kind === 'flag' && statement.finding?.affected !== undefined) {
       let list = rangeFlags.get(pkg.name);
       if (list === undefined) rangeFlags.set(pkg.name, (list = []));
-      list.push(indexed(statement));
+      list.push(indexed(statement, times));
       continue;
     }
     let key = keys.get(pkg.version);
     if (key === undefined) keys.set(pkg.version, (key = versionKey(pkg.version)));
     let byVersion = packages.get(pkg.name);
     if (byVersion === undefined) {
-      packages.set(pkg.name, (byVersion = new LazyVersions(agentIds, digestIds)));
+      packages.set(pkg.name, (byVersion = new LazyVersions(agentIds, times)));
       versions.set(pkg.name, new Map());
     }
     byVersion.add(key, statement);
@@ -185,7 +205,7 @@ export function indexStatements(statements: readonly Statement[]): StatementInde
     if (!shown.has(key)) shown.set(key, pkg.version);
   }
   trust.sort((a, b) => cmp(a.statement.id, b.statement.id));
-  return { kind: 'pyvouch.statement-index', packages, versions, trust, retractions, rangeFlags, agentIds, digestIds, size: seen.size };
+  return { kind: 'pyvouch.statement-index', packages, versions, trust, retractions, rangeFlags, agentIds, size: seen.size };
 }
 
 /**
@@ -194,6 +214,20 @@ export function indexStatements(statements: readonly Statement[]): StatementInde
  * Strings that are not PEP 440 versions are their own key.
  */
 export function versionKey(version: string): string {
+  let key = versionKeys.get(version);
+  if (key === undefined) {
+    key = computeVersionKey(version);
+    // Bounded, for long-lived processes (the server): past the limit it starts over.
+    if (versionKeys.size >= 65_536) versionKeys.clear();
+    versionKeys.set(version, key);
+  }
+  return key;
+}
+
+/** versionKey by version text: a lock's versions are asked for at every step of an evaluation. */
+const versionKeys = new Map<string, string>();
+
+function computeVersionKey(version: string): string {
   const v = Version.tryParse(version);
   if (v === null) return version;
   const m = /^((?:\d+!)?)(\d+(?:\.\d+)*)(.*)$/s.exec(v.toString());
@@ -202,8 +236,13 @@ export function versionKey(version: string): string {
   return `${m[1]!}${release}${m[3]!}`;
 }
 
-function indexed(statement: Statement): IndexedStatement {
-  return { statement, start: parseStart(statement), end: parseEnd(statement), received: parseReceived(statement) };
+function indexed(statement: Statement, times: TimeMemo): IndexedStatement {
+  return {
+    statement,
+    start: times.parse(statement.startTime),
+    end: statement.endTime === undefined ? Infinity : times.parse(statement.endTime),
+    received: statement.receivedAt === undefined ? Number.NaN : times.parse(statement.receivedAt),
+  };
 }
 
 export type TimeProblem = 'invalid-time' | 'not-yet-valid' | 'expired' | 'too-old';
@@ -215,16 +254,4 @@ export function timeProblem(start: number, end: number, now: number, maxAge: num
   if (end <= now) return 'expired';
   if (maxAge !== undefined && now - start > maxAge) return 'too-old';
   return undefined;
-}
-
-function parseStart(s: Statement): number {
-  return Date.parse(s.startTime);
-}
-
-function parseReceived(s: Statement): number {
-  return s.receivedAt === undefined ? Number.NaN : Date.parse(s.receivedAt);
-}
-
-function parseEnd(s: Statement): number {
-  return s.endTime === undefined ? Infinity : Date.parse(s.endTime);
 }
