@@ -68,6 +68,7 @@ class LazyVersions extends Map<string, StatementBucket> {
   constructor(
     private readonly agentIds: ReadonlyMap<string, number>,
     private readonly times: TimeMemo,
+    private readonly arena: Arena,
   ) {
     super();
   }
@@ -83,10 +84,15 @@ class LazyVersions extends Map<string, StatementBucket> {
     if (built !== undefined) return built;
     const list = this.pending.get(version);
     if (list === undefined) return undefined;
-    const bucket = buildBucket(list, this.agentIds, this.times);
+    const bucket = buildBucket(list, this.agentIds, this.times, this.arena);
     this.pending.delete(version);
     super.set(version, bucket);
     return bucket;
+  }
+
+  /** The statements of a bucket not built yet (in no order), or undefined once it is built. */
+  unbuilt(version: string): readonly Statement[] | undefined {
+    return this.pending.get(version);
   }
 
   override has(version: string): boolean {
@@ -102,16 +108,17 @@ class LazyVersions extends Map<string, StatementBucket> {
   }
 }
 
-function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, times: TimeMemo): StatementBucket {
+function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, times: TimeMemo, arena: Arena): StatementBucket {
   // Statements read from a store come in id order already: checking costs one pass, sorting more.
-  if (!inIdOrder(list)) list.sort((a, b) => cmp(a.id, b.id));
-  const agents = new Int32Array(list.length);
-  const starts = new Float64Array(list.length);
-  const ends = new Float64Array(list.length);
-  const received = new Float64Array(list.length);
-  const digestStart = new Int32Array(list.length + 1);
+  if (!inIdOrder(list)) list.sort(byId);
+  const n = list.length;
+  const agents = arena.ints(n);
+  const starts = arena.floats(n);
+  const ends = arena.floats(n);
+  const received = arena.floats(n);
+  const digestStart = arena.ints(n + 1);
   const digests: string[] = [];
-  for (let i = 0; i < list.length; i++) {
+  for (let i = 0; i < n; i++) {
     const s = list[i]!;
     agents[i] = agentIds.get(s.agent)!;
     starts[i] = times.parse(s.startTime);
@@ -122,12 +129,77 @@ function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, t
     // (interning every subject of every release looked at cost more than the comparisons).
     for (const sub of s.subjects) digests.push(lowerHex(sub.sha256));
   }
-  digestStart[list.length] = digests.length;
+  digestStart[n] = digests.length;
   return { statements: list, agents, starts, ends, received, digestStart, digests };
 }
 
+const byId = (a: Statement, b: Statement): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * The typed columns of an index's buckets, cut from shared blocks: a typed array of its own per
+ * column of each bucket (thousands of buckets of a few statements) cost a memory allocation
+ * outside the heap each, and more to collect than the bucket's evaluation.
+ */
+class Arena {
+  private static readonly BLOCK = 1 << 14;
+  private f64 = new Float64Array(0);
+  private f64Used = 0;
+  private i32 = new Int32Array(0);
+  private i32Used = 0;
+
+  floats(n: number): Float64Array {
+    if (this.f64Used + n > this.f64.length) {
+      this.f64 = new Float64Array(Math.max(Arena.BLOCK, n));
+      this.f64Used = 0;
+    }
+    const view = this.f64.subarray(this.f64Used, this.f64Used + n);
+    this.f64Used += n;
+    return view;
+  }
+
+  ints(n: number): Int32Array {
+    if (this.i32Used + n > this.i32.length) {
+      this.i32 = new Int32Array(Math.max(Arena.BLOCK, n));
+      this.i32Used = 0;
+    }
+    const view = this.i32.subarray(this.i32Used, this.i32Used + n);
+    this.i32Used += n;
+    return view;
+  }
+}
+
+/**
+ * The statements about release `key` of a package that name one of `shas` (distinct lower-case
+ * sha256s), in id order: from its bucket, or, when that is not built yet, from its plain list
+ * without building it. Evaluation asks this of every other release of a locked package, and
+ * building all their buckets only to find that none names a locked file was most of the cost.
+ */
+export function releaseNaming(
+  versions: ReadonlyMap<string, StatementBucket>,
+  key: string,
+  shas: readonly string[],
+): { bucket: StatementBucket } | { statements: Statement[] } {
+  const pending = versions instanceof LazyVersions ? versions.unbuilt(key) : undefined;
+  if (pending === undefined) return { bucket: versions.get(key)! };
+  const statements: Statement[] = [];
+  for (const st of pending) {
+    for (const sub of st.subjects) {
+      if (shas.includes(lowerHex(sub.sha256))) {
+        statements.push(st);
+        break;
+      }
+    }
+  }
+  return { statements: statements.sort(byId) };
+}
+
+/** A statement with its times parsed, outside any bucket. */
+export function indexedStatement(statement: Statement): IndexedStatement {
+  return indexed(statement, new TimeMemo());
+}
+
 function inIdOrder(list: readonly Statement[]): boolean {
-  for (let i = 1; i < list.length; i++) if (cmp(list[i - 1]!.id, list[i]!.id) > 0) return false;
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.id > list[i]!.id) return false;
   return true;
 }
 
@@ -159,6 +231,7 @@ class TimeMemo {
 export function indexStatements(statements: readonly Statement[]): StatementIndex {
   const agentIds = new Map<string, number>();
   const times = new TimeMemo();
+  const arena = new Arena();
   const packages = new Map<string, LazyVersions>();
   const versions = new Map<string, Map<string, string>>();
   const trust: IndexedStatement[] = [];
@@ -197,7 +270,7 @@ export function indexStatements(statements: readonly Statement[]): StatementInde
     if (key === undefined) keys.set(pkg.version, (key = versionKey(pkg.version)));
     let byVersion = packages.get(pkg.name);
     if (byVersion === undefined) {
-      packages.set(pkg.name, (byVersion = new LazyVersions(agentIds, times)));
+      packages.set(pkg.name, (byVersion = new LazyVersions(agentIds, times, arena)));
       versions.set(pkg.name, new Map());
     }
     byVersion.add(key, statement);

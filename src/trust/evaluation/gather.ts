@@ -5,7 +5,7 @@
 import type { Statement } from '../../attest/types.js';
 import type { GraphNode } from '../../graph/graph.js';
 import { shortIdentity, shortStatementId } from '../report.js';
-import { versionKey, type StatementBucket } from '../statements.js';
+import { indexedStatement, releaseNaming, versionKey, type StatementBucket } from '../statements.js';
 import type { TrustEntry } from '../web.js';
 import { setAside, type EvaluationRun, type Item, type Gathered, type NodeContext, type NodeState } from './run.js';
 
@@ -49,7 +49,12 @@ export function gather(run: EvaluationRun, ctx: NodeContext, state: NodeState): 
   if (own !== undefined) scan(run, ctx, state, g, entries, own, locked, false);
   // The same file under another version string is the same content: it matches by sha256.
   if (versions !== undefined && versions.size > 1 && locked.length > 0) {
-    for (const key of versions.keys()) if (key !== ctx.key) scan(run, ctx, state, g, entries, versions.get(key)!, locked, true);
+    for (const key of versions.keys()) {
+      if (key === ctx.key) continue;
+      const other = releaseNaming(versions, key, locked);
+      if ('bucket' in other) scan(run, ctx, state, g, entries, other.bucket, locked, true);
+      else for (const st of other.statements) take(run, ctx, state, g, { ...indexedStatement(st), named: named(run, st, ctx.shas) }, ctx.web.entries.get(st.agent));
+    }
   }
   for (const e of run.index.rangeFlags.get(ctx.node.name) ?? []) {
     if (run.inRange(e.statement, ctx.node.version)) take(run, ctx, state, g, { ...e, named: named(run, e.statement, ctx.shas) }, ctx.web.entries.get(e.statement.agent));
