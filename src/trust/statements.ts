@@ -86,13 +86,32 @@ class LazyVersions extends Map<string, StatementBucket> {
     if (list === undefined) return undefined;
     const bucket = buildBucket(list, this.agentIds, this.times, this.arena);
     this.pending.delete(version);
+    this.pendingDigests.delete(version);
     super.set(version, bucket);
     return bucket;
   }
 
-  /** The statements of a bucket not built yet (in no order), or undefined once it is built. */
-  unbuilt(version: string): readonly Statement[] | undefined {
-    return this.pending.get(version);
+  /** Lower-case subject digests of the plain lists, made once each (see releaseNaming). */
+  private readonly pendingDigests = new Map<string, { digests: string[]; start: Int32Array }>();
+
+  /**
+   * The statements of a bucket not built yet (in no order) with their lower-case subject digests
+   * (statement i's are digests[start[i] .. start[i+1])), or undefined once the bucket is built.
+   */
+  unbuilt(version: string): { statements: readonly Statement[]; digests: readonly string[]; start: Int32Array } | undefined {
+    const statements = this.pending.get(version);
+    if (statements === undefined) return undefined;
+    let d = this.pendingDigests.get(version);
+    if (d === undefined) {
+      d = { digests: [], start: new Int32Array(statements.length + 1) };
+      for (let i = 0; i < statements.length; i++) {
+        d.start[i] = d.digests.length;
+        for (const sub of statements[i]!.subjects) d.digests.push(lowerHex(sub.sha256));
+      }
+      d.start[statements.length] = d.digests.length;
+      this.pendingDigests.set(version, d);
+    }
+    return { statements, digests: d.digests, start: d.start };
   }
 
   override has(version: string): boolean {
@@ -182,10 +201,11 @@ export function releaseNaming(
   const pending = versions instanceof LazyVersions ? versions.unbuilt(key) : undefined;
   if (pending === undefined) return { bucket: versions.get(key)! };
   const statements: Statement[] = [];
-  for (const st of pending) {
-    for (const sub of st.subjects) {
-      if (shas.includes(lowerHex(sub.sha256))) {
-        statements.push(st);
+  const { digests, start } = pending;
+  for (let i = 0; i < pending.statements.length; i++) {
+    for (let d = start[i]!; d < start[i + 1]!; d++) {
+      if (shas.includes(digests[d]!)) {
+        statements.push(pending.statements[i]!);
         break;
       }
     }
