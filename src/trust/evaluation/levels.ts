@@ -106,11 +106,13 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
 export function levelOptions(run: EvaluationRun, ctx: NodeContext, u: Usable, deltaFailures: Map<string, string>): Option[] {
   const s = u.item.statement;
   const out: Option[] = [];
-  run.policy.levels.forEach((level, levelIndex) => {
-    if (level.kind === 'voted') return;
-    if (level.kind === 'trusted-authors' && level.packages !== undefined && !level.packages.includes(ctx.node.name)) return;
+  const levels = run.policy.levels;
+  for (let levelIndex = 0; levelIndex < levels.length; levelIndex++) {
+    const level = levels[levelIndex]!;
+    if (level.kind === 'voted') continue;
+    if (level.kind === 'trusted-authors' && level.packages !== undefined && !level.packages.includes(ctx.node.name)) continue;
     const need = level.kind === 'audited' ? (level.criteria ?? ctx.criteria) : [];
-    if (level.kind === 'audited' ? !isAudit(s) || !run.table.satisfies(s.criteria, need) : !isVouch(s)) return;
+    if (level.kind === 'audited' ? !isAudit(s) || !run.table.satisfies(s.criteria, need) : !isVouch(s)) continue;
     for (const route of u.entry.routes.values()) {
       if (level.parties !== undefined && !level.parties.includes(route.party)) continue;
       const cap = level.weight ?? route.partyWeight;
@@ -126,9 +128,11 @@ export function levelOptions(run: EvaluationRun, ctx: NodeContext, u: Usable, de
         weight = Math.min(weight, base.weight);
         delta = { from: s.deltaFrom, chain: base.chain };
       }
-      out.push({ u, level, levelIndex, route, weight, ...(delta === undefined ? {} : { delta }) });
+      const option: Option = { u, level, levelIndex, route, weight };
+      if (delta !== undefined) option.delta = delta;
+      out.push(option);
     }
-  });
+  }
   if (out.length > 0) deltaFailures.delete(s.id);
   return out;
 }
@@ -213,7 +217,7 @@ export function voted(run: EvaluationRun, level: Extract<Level, { kind: 'voted' 
 
 /** The budget a route draws on: the party member it starts from. */
 export function rootOf(route: TrustRoute): string {
-  return `${route.party}\u0000${route.path[0]!}`;
+  return route.root;
 }
 
 /** An audit: an assess statement, or a review that names criteria and does not rate the release down. */
