@@ -78,8 +78,8 @@ interface BucketFacts {
   fromSource: Uint8Array;
   ids: string[];
   kinds: Statement['kind'][];
-  /** `${kind} ${short id}`, how every message about the statement starts. */
-  labels: string[];
+  /** `${kind} ${short id}`, how every message about the statement starts (made when first needed). */
+  labels: (string | undefined)[];
 }
 
 const bucketFacts = new WeakMap<StatementBucket, BucketFacts>();
@@ -88,13 +88,12 @@ function factsOf(bucket: StatementBucket): BucketFacts {
   let facts = bucketFacts.get(bucket);
   if (facts === undefined) {
     const n = bucket.statements.length;
-    facts = { fromSource: new Uint8Array(n), ids: new Array<string>(n), kinds: new Array<Statement['kind']>(n), labels: new Array<string>(n) };
+    facts = { fromSource: new Uint8Array(n), ids: new Array<string>(n), kinds: new Array<Statement['kind']>(n), labels: new Array<string | undefined>(n) };
     for (let i = 0; i < n; i++) {
       const s = bucket.statements[i]!;
       facts.fromSource[i] = fromSourceParty(s) ? 1 : 0;
       facts.ids[i] = s.id;
       facts.kinds[i] = s.kind;
-      facts.labels[i] = `${s.kind} ${shortStatementId(s.id)}`;
     }
     bucketFacts.set(bucket, facts);
   }
@@ -126,7 +125,7 @@ export function scan(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: 
       if (cut !== undefined) {
         state.setAside.push({ statement: id, agent: signer, kind, reason: 'distrusted', message: distrustedWhy(run, signer, cut, kind) });
       } else {
-        state.setAside.push({ statement: id, agent: signer, kind, reason: 'unknown-identity', message: `${facts.labels[i]!} by ${run.shortAgent(agent)}: an identity this policy does not trust` });
+        state.setAside.push({ statement: id, agent: signer, kind, reason: 'unknown-identity', message: `${(facts.labels[i] ??= `${kind} ${shortStatementId(id)}`)} by ${run.shortAgent(agent)}: an identity this policy does not trust` });
       }
       continue;
     }
