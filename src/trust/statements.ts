@@ -103,7 +103,7 @@ class LazyVersions extends Map<string, StatementBucket> {
     if (statements === undefined) return undefined;
     let d = this.pendingDigests.get(version);
     if (d === undefined) {
-      d = { digests: [], start: new Int32Array(statements.length + 1) };
+      d = { digests: [], start: this.arena.ints(statements.length + 1) };
       for (let i = 0; i < statements.length; i++) {
         d.start[i] = d.digests.length;
         for (const sub of statements[i]!.subjects) d.digests.push(lowerHex(sub.sha256));
