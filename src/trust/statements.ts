@@ -73,7 +73,11 @@ class LazyVersions extends Map<string, StatementBucket> {
     super();
   }
 
+  /** keys(), sorted once: the keys do not change once indexing is done. */
+  private sortedKeys: string[] | undefined;
+
   add(version: string, statement: Statement): void {
+    this.sortedKeys = undefined;
     let list = this.pending.get(version);
     if (list === undefined) this.pending.set(version, (list = []));
     list.push(statement);
@@ -119,7 +123,8 @@ class LazyVersions extends Map<string, StatementBucket> {
   }
 
   override keys(): MapIterator<string> {
-    return [...super.keys(), ...this.pending.keys()].sort()[Symbol.iterator]();
+    // Building a bucket moves its key from pending to the built ones: the union stays the same.
+    return (this.sortedKeys ??= [...super.keys(), ...this.pending.keys()].sort())[Symbol.iterator]();
   }
 
   override get size(): number {

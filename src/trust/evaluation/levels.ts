@@ -8,7 +8,7 @@ import type { Level } from '../policy.js';
 import { describeContribution, formatNumber, shortStatementId, type Contribution } from '../report.js';
 import type { TrustRoute } from '../web.js';
 import { deltaTrust } from './delta.js';
-import { setAside, vouch, EPSILON, type EvaluationRun, type Usable, type NodeContext, type NodeState, type Option } from './run.js';
+import { setAside, sortSmall, vouch, EPSILON, type EvaluationRun, type Usable, type NodeContext, type NodeState, type Option } from './run.js';
 
 /**
  * Turns usable statements into contributions. Each identity (rotated keys are one) counts once
@@ -48,7 +48,8 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
 
   // Members before delegates, so a member's own statement takes its budget first.
   const identities = [...byIdentity.entries()].map(([canonical, options]) => {
-    options.sort(
+    sortSmall(
+      options,
       (a, b) =>
         b.weight - a.weight ||
         a.route.depth - b.route.depth ||
@@ -80,11 +81,12 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
       vouch(state, o.level.name, canonical);
     }
     chosenList.push({ o: chosen, give });
-    const shown = new Set([chosen.u.item.statement.id]);
+    // An identity has a few options: a list is cheaper than a Set for telling them apart.
+    const shown = [chosen.u.item.statement.id];
     for (const o of options) {
       const s = o.u.item.statement;
-      if (shown.has(s.id)) continue;
-      shown.add(s.id);
+      if (shown.includes(s.id)) continue;
+      shown.push(s.id);
       setAside(state, s, 'same-identity', `${s.kind} ${shortStatementId(s.id)}: ${run.short(s.agent)} already counts once for this release (statement ${shortStatementId(chosen.u.item.statement.id)})`, chosen.u.item.statement.id);
     }
   }

@@ -254,6 +254,25 @@ function signerNames(index: StatementIndex): string[] {
   return names;
 }
 
+/**
+ * Sorts `list` in place, as Array.prototype.sort would (stable), by insertion when it is short:
+ * an evaluation sorts a few short lists per node and identity, and the built-in sort allocates a
+ * work copy of each (a tenth of what an evaluation allocated).
+ */
+export function sortSmall<T>(list: T[], compare: (a: T, b: T) => number): T[] {
+  if (list.length > 16) return list.sort(compare);
+  for (let i = 1; i < list.length; i++) {
+    const x = list[i]!;
+    let j = i - 1;
+    while (j >= 0 && compare(list[j]!, x) > 0) {
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = x;
+  }
+  return list;
+}
+
 /** Records that `name` (a party or level) vouched through `identity`. */
 export function vouch(state: NodeState, name: string, identity: string): void {
   let set = state.vouchers.get(name);
