@@ -7,7 +7,7 @@ import { cmp } from '../order.js';
 import { shortStatementId } from '../report.js';
 import { timeProblem } from '../statements.js';
 import { isRetracted, signedBeforeRetirement, type TrustEntry } from '../web.js';
-import { setAside, sortSmall, type EvaluationRun, type Item, type Usable, type NodeContext, type NodeState } from './run.js';
+import { setAside, type EvaluationRun, type Item, type Usable, type NodeContext, type NodeState } from './run.js';
 
 /** Retired keys, retractions, supersession, time and binding: what is left may count. */
 export function screen(run: EvaluationRun, ctx: NodeContext, items: { item: Item; entry: TrustEntry }[], state: NodeState): Usable[] {
@@ -79,8 +79,9 @@ export function supersede(run: EvaluationRun, items: { item: Item; entry: TrustE
       continue;
     }
     // Newest first; on a tie the negative statement counts as the newer (fail closed).
-    sortSmall(
-      list,
+    // Array.prototype.sort, not sortSmall: a start time may be NaN (set aside later as an invalid
+    // time), and this order must stay the one it always was for such ties.
+    list.sort(
       (a, b) =>
         b.item.start - a.item.start ||
         Number(isNegative(b.item.statement)) - Number(isNegative(a.item.statement)) ||
