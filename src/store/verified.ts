@@ -226,6 +226,9 @@ function sameJson(text: string, statement: Statement): boolean {
 export class RowVerifier {
   readonly #cache: VerifiedEnvelopeCache;
   readonly #rejected = new Map<string, StoreRejection>();
+  // A store's rows come from a few sources: one object each, shared by their statements (nothing
+  // changes a statement's source once read).
+  readonly #sources = new Map<string, StatementSource>();
   // Rows imported in one batch share their receipt time: its ISO form is computed once per text.
   readonly #receivedIso = new Map<string, string | undefined>();
 
@@ -295,6 +298,13 @@ export class RowVerifier {
     };
   }
 
+  #sourceOf(row: RowReceipt): StatementSource {
+    const key = `${row.sourceKind ?? ''}\u0000${row.sourceName ?? ''}\u0000${row.sourceName === null ? 'null' : typeof row.sourceName}`;
+    let source = this.#sources.get(key);
+    if (source === undefined) this.#sources.set(key, (source = sourceOf(row)));
+    return source;
+  }
+
   /** Adds pyvouch's receipt data (unsigned, from the row's own columns) to a fresh statement. */
   #receipt(statement: Statement, row: RowReceipt): Statement {
     const at = row.receivedAt;
@@ -307,7 +317,7 @@ export class RowVerifier {
       }
     } else iso = receivedAtOf(at);
     if (iso !== undefined) statement.receivedAt = iso;
-    statement.source = sourceOf(row);
+    statement.source = this.#sourceOf(row);
     return statement;
   }
 
