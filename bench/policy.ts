@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { verify } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Statement, StoredStatement } from '../src/attest/types.js';
@@ -45,6 +46,8 @@ const { values } = parseArgs({
     skip: { type: 'string', default: '' },
     // Keeps part B's directory (lock, policy, store, index snapshot) and prints it, for profiling.
     keep: { type: 'boolean', default: false },
+    // Writes a V8 CPU profile of part A's evaluation runs (first and last) to this path prefix.
+    'profile-eval': { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -168,14 +171,27 @@ if (!skip.has('eval')) {
   const times: number[] = [];
   const cpuTimes: number[] = [];
   let passed = 0;
-  for (let r = 0; r < Math.max(runs, 3); r++) {
+  const total = Math.max(runs, 3);
+  const profile = values['profile-eval'] === undefined ? undefined : new Session();
+  profile?.connect();
+  for (let r = 0; r < total; r++) {
+    const profiled = profile !== undefined && (r === 0 || r === total - 1);
+    if (profiled) {
+      await profile.post('Profiler.enable');
+      await profile.post('Profiler.start');
+    }
     const cpu = cpuMs();
     const start = performance.now();
     const report = evaluatePolicy(graph, index, policy, { now });
     times.push(performance.now() - start);
     cpuTimes.push(cpuMs() - cpu);
     passed = report.counts.pass;
+    if (profiled) {
+      const { profile: data } = await profile.post('Profiler.stop');
+      writeFileSync(`${values['profile-eval']!}-${r === 0 ? 'first' : 'last'}.cpuprofile`, JSON.stringify(data));
+    }
   }
+  profile?.disconnect();
   console.log(`   indexing ${fmt(statements.length)} statements: ${fmt(indexMs)} ms (once per run of the CLI)`);
   console.log(`   evaluatePolicy: first ${fmt(times[0]!, 1)} ms, median ${fmt(median(times), 1)} ms (goal < 150 ms); ${passed} of ${graph.nodes.length} nodes pass`);
   console.log(`   evaluatePolicy CPU time: first ${fmt(cpuTimes[0]!, 1)} ms, median ${fmt(median(cpuTimes), 1)} ms`);

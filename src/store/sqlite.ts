@@ -31,6 +31,8 @@ type Query<P extends unknown[], R = JsonRow> = Database.Statement<P, R>;
 
 /** Rows fetched per round when streaming, so a consumer may write to the store between pages. */
 const PAGE_SIZE = 1000;
+/** The most of the file a bulk read maps (SQLite maps no more than the file's size). */
+const BULK_MMAP_BYTES = 1024 * 1024 * 1024;
 /** How long a writer waits for another process's write lock before giving up. */
 const BUSY_TIMEOUT_MS = 10_000;
 // The `statement` column is believed only where the verified cache vouches for it together with
@@ -275,7 +277,7 @@ export class SqliteStore implements StatementStore {
     if (names.length === 0) return [];
     // Each row is decoded as it is read, so its texts die young (13k rows of 3 KB held at once
     // cost more in garbage collection than decoding them); the statements are then put in id order.
-    const out = this.#read(() => {
+    const out = this.#bulkRead(() => {
       const decoded: StoredStatement[] = [];
       for (const row of this.#forPackages.iterate(JSON.stringify(names))) {
         const s = this.#verifier.read(row);
@@ -290,7 +292,7 @@ export class SqliteStore implements StatementStore {
   async statementsForPackages(names: readonly string[]): Promise<Statement[]> {
     this.#open();
     if (names.length === 0) return [];
-    const out = this.#read(() => {
+    const out = this.#bulkRead(() => {
       const decoded: Statement[] = [];
       for (const row of this.#forPackages.iterate(JSON.stringify(names))) {
         const s = this.#verifier.readStatement(row);
@@ -299,6 +301,22 @@ export class SqliteStore implements StatementStore {
       return decoded;
     });
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * #read for a read of thousands of rows scattered over the file (a lock's packages): SQLite
+   * reads the pages through a memory map instead of a read() call each (a `check` of 13k rows:
+   * ~30 ms less CPU of 85). Only for the read: the map is dropped after it, so a long-lived
+   * process does not keep the file mapped while other processes write and checkpoint it.
+   */
+  #bulkRead<T>(fn: () => T): T {
+    const db = this.#open();
+    db.pragma(`mmap_size = ${BULK_MMAP_BYTES}`);
+    try {
+      return this.#read(fn);
+    } finally {
+      db.pragma('mmap_size = 0');
+    }
   }
 
   async trustFrom(agent: string): Promise<StoredStatement[]> {

@@ -24,40 +24,124 @@ export interface VerifiedEnvelopeCache {
   flush(): void;
 }
 
+const DIGEST_BYTES = 32;
+
+/**
+ * A set of 32-byte digests kept as bytes: an open-addressing table of their positions in one
+ * array, keyed by their first four bytes (sha256 digests are uniform). Built from a cache file in
+ * one pass over its bytes, where a Set of strings made a string of every digest first (the cache
+ * file of a 13k-statement `check` took ~20 ms to load that way). Hand-written: no well-kept
+ * package holds fixed-size binary keys without a string each.
+ */
+class DigestSet {
+  #bytes: Uint8Array;
+  #count = 0;
+  /** Position + 1 of the digest in each slot, 0 for none; the length is a power of two. */
+  #slots: Int32Array;
+
+  constructor(capacity = 0) {
+    this.#bytes = new Uint8Array(Math.max(64, capacity) * DIGEST_BYTES);
+    this.#slots = new Int32Array(slotsFor(Math.max(64, capacity)));
+  }
+
+  /** The digests of `bytes` (a cache file: digests end to end; a partial tail is ignored). */
+  static from(bytes: Uint8Array): DigestSet {
+    const n = Math.floor(bytes.length / DIGEST_BYTES);
+    const set = new DigestSet(n);
+    for (let i = 0; i < n; i++) set.add(bytes, i * DIGEST_BYTES);
+    return set;
+  }
+
+  has(d: Uint8Array, at = 0): boolean {
+    if (d.length - at < DIGEST_BYTES) return false;
+    return this.#find(d, at) >= 0;
+  }
+
+  /** Adds the digest at `at` of `d`; false when it was there already. */
+  add(d: Uint8Array, at = 0): boolean {
+    if (d.length - at < DIGEST_BYTES) return false;
+    const slot = this.#find(d, at);
+    if (slot >= 0) return false;
+    if ((this.#count + 1) * 2 > this.#slots.length) this.#grow();
+    if ((this.#count + 1) * DIGEST_BYTES > this.#bytes.length) {
+      const bytes = new Uint8Array(this.#bytes.length * 2);
+      bytes.set(this.#bytes);
+      this.#bytes = bytes;
+    }
+    this.#bytes.set(d.subarray(at, at + DIGEST_BYTES), this.#count * DIGEST_BYTES);
+    this.#count++;
+    this.#place(this.#count);
+    return true;
+  }
+
+  /** The slot holding the digest, or -1. */
+  #find(d: Uint8Array, at: number): number {
+    const mask = this.#slots.length - 1;
+    const bytes = this.#bytes;
+    for (let slot = key(d, at) & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.#slots[slot]!;
+      if (entry === 0) return -1;
+      const from = (entry - 1) * DIGEST_BYTES;
+      let i = 0;
+      while (i < DIGEST_BYTES && bytes[from + i] === d[at + i]) i++;
+      if (i === DIGEST_BYTES) return slot;
+    }
+  }
+
+  /** Puts the digest numbered `entry` (position + 1) in the first free slot of its chain. */
+  #place(entry: number): void {
+    const mask = this.#slots.length - 1;
+    let slot = key(this.#bytes, (entry - 1) * DIGEST_BYTES) & mask;
+    while (this.#slots[slot] !== 0) slot = (slot + 1) & mask;
+    this.#slots[slot] = entry;
+  }
+
+  #grow(): void {
+    this.#slots = new Int32Array(this.#slots.length * 2);
+    for (let entry = 1; entry <= this.#count; entry++) this.#place(entry);
+  }
+}
+
+function slotsFor(count: number): number {
+  let n = 64;
+  while (n < count * 2) n *= 2;
+  return n;
+}
+
+function key(d: Uint8Array, at: number): number {
+  return (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) >>> 0;
+}
+
 /** A cache for one process (the server keeps its store open, so this is all it needs). */
 export function memoryVerifiedCache(): VerifiedEnvelopeCache {
-  const seen = new Set<string>();
+  const seen = new DigestSet();
   return {
-    has: (d) => seen.has(d.toString('latin1')),
-    add: (d) => void seen.add(d.toString('latin1')),
+    has: (d) => seen.has(d),
+    add: (d) => void seen.add(d),
     flush: () => undefined,
   };
 }
-
-const DIGEST_BYTES = 32;
 
 /**
  * A cache kept in a local file of 32-byte digests, appended to on flush: a cold `check` then
  * verifies only envelopes it has never seen. The file lives in the user's cache directory, not in
  * the store, because whoever can write to a (shared) store must not be able to vouch for an
- * envelope by adding its digest. A damaged or unreadable file only costs speed.
+ * envelope by adding its digest. A damaged or unreadable file only costs speed: a digest with a
+ * flipped byte names no row, and that row is verified again the long way.
  */
 export function fileVerifiedCache(file: string): VerifiedEnvelopeCache {
-  const memory = memoryVerifiedCache();
-  let pending: Buffer[] = [];
+  let known: DigestSet;
   try {
-    const bytes = readFileSync(file);
-    const whole = bytes.length - (bytes.length % DIGEST_BYTES);
-    for (let i = 0; i < whole; i += DIGEST_BYTES) memory.add(bytes.subarray(i, i + DIGEST_BYTES));
+    known = DigestSet.from(readFileSync(file));
   } catch {
     // No cache yet, or unreadable: start empty.
+    known = new DigestSet();
   }
+  let pending: Buffer[] = [];
   return {
-    has: (d) => memory.has(d),
+    has: (d) => known.has(d),
     add(d) {
-      if (memory.has(d)) return;
-      memory.add(d);
-      pending.push(Buffer.from(d));
+      if (known.add(d)) pending.push(Buffer.from(d));
     },
     flush() {
       if (pending.length === 0) return;
@@ -126,9 +210,21 @@ function envelopeDigest(envelope: string): Buffer {
  */
 function rowDigest(envelope: string, statement: string): Buffer {
   // One-shot hash of the same bytes as the streaming form: a Hash object per row cost more than
-  // hashing the row (13k rows in a `check`).
-  return hash('sha256', `pyvouch verified row v1\u0000${envelope.length}\u0000${envelope}\u0000${statement}`, 'buffer');
+  // hashing the row (13k rows in a `check`). The texts are written as UTF-8 into one reused buffer:
+  // hashing their concatenation made a flat copy of each row's 2 KB in the heap first.
+  const prefix = `pyvouch verified row v1\u0000${envelope.length}\u0000`;
+  // At most 3 bytes of UTF-8 per UTF-16 code unit.
+  const most = 3 * (prefix.length + envelope.length + 1 + statement.length);
+  if (most > scratch.length) scratch = Buffer.allocUnsafe(Math.max(2 * scratch.length, most));
+  let at = scratch.write(prefix, 0, 'utf8');
+  at += scratch.write(envelope, at, 'utf8');
+  scratch[at++] = 0;
+  at += scratch.write(statement, at, 'utf8');
+  return hash('sha256', scratch.subarray(0, at), 'buffer');
 }
+
+/** rowDigest's buffer, grown to the largest row seen. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
 
 function sameJson(text: string, statement: Statement): boolean {
   try {
@@ -142,6 +238,9 @@ function sameJson(text: string, statement: Statement): boolean {
 export class RowVerifier {
   readonly #cache: VerifiedEnvelopeCache;
   readonly #rejected = new Map<string, StoreRejection>();
+  // A store's rows come from a few sources: one object each, shared by their statements (nothing
+  // changes a statement's source once read).
+  readonly #sources = new Map<string, StatementSource>();
   // Rows imported in one batch share their receipt time: its ISO form is computed once per text.
   readonly #receivedIso = new Map<string, string | undefined>();
 
@@ -173,14 +272,13 @@ export class RowVerifier {
   #verify(row: RowReceipt, column: string | undefined, pair: Buffer | undefined): StoredStatement | undefined {
     let stored: StoredStatement;
     let value: unknown;
+    let digest: Buffer;
+    let verified: boolean;
     try {
-      const digest = envelopeDigest(row.envelope);
+      digest = envelopeDigest(row.envelope);
       value = JSON.parse(row.envelope) as unknown;
-      if (this.#cache.has(digest)) stored = decodeStatementEnvelope(value);
-      else {
-        stored = verifyStatementEnvelope(value);
-        this.#cache.add(digest);
-      }
+      verified = this.#cache.has(digest);
+      stored = verified ? decodeStatementEnvelope(value) : verifyStatementEnvelope(value);
     } catch (err) {
       this.#rejected.set(row.id, {
         id: row.id,
@@ -191,7 +289,10 @@ export class RowVerifier {
     }
     // The column may serve next time only if parsing it gives exactly this decoding, and parsing the
     // envelope text gives the canonical envelope: the short way then returns what this one does.
+    // The row digest says the envelope verified too, so the envelope's own digest is kept only for
+    // a row the short way cannot serve (no column, or one that differs): 32 bytes a row, not 64.
     if (pair !== undefined && sameJson(column!, stored.statement) && isDeepStrictEqual(value, stored.envelope)) this.#cache.add(pair);
+    else if (!verified) this.#cache.add(digest);
     return { statement: this.#receipt(stored.statement, row), envelope: stored.envelope };
   }
 
@@ -209,6 +310,13 @@ export class RowVerifier {
     };
   }
 
+  #sourceOf(row: RowReceipt): StatementSource {
+    const key = `${row.sourceKind ?? ''}\u0000${row.sourceName ?? ''}\u0000${row.sourceName === null ? 'null' : typeof row.sourceName}`;
+    let source = this.#sources.get(key);
+    if (source === undefined) this.#sources.set(key, (source = sourceOf(row)));
+    return source;
+  }
+
   /** Adds pyvouch's receipt data (unsigned, from the row's own columns) to a fresh statement. */
   #receipt(statement: Statement, row: RowReceipt): Statement {
     const at = row.receivedAt;
@@ -221,7 +329,7 @@ export class RowVerifier {
       }
     } else iso = receivedAtOf(at);
     if (iso !== undefined) statement.receivedAt = iso;
-    statement.source = sourceOf(row);
+    statement.source = this.#sourceOf(row);
     return statement;
   }
 

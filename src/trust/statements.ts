@@ -27,9 +27,9 @@ export interface StatementBucket {
   readonly ends: Float64Array;
   /** Epoch ms of receivedAt; NaN when unknown. */
   readonly received: Float64Array;
-  /** Subjects of statement i are digests[digestStart[i] .. digestStart[i+1]) (interned sha256s). */
+  /** Subjects of statement i are digests[digestStart[i] .. digestStart[i+1]) (lower-case sha256s). */
   readonly digestStart: Int32Array;
-  readonly digests: Int32Array;
+  readonly digests: readonly string[];
 }
 
 export interface StatementIndex {
@@ -49,11 +49,6 @@ export interface StatementIndex {
   readonly rangeFlags: ReadonlyMap<string, readonly IndexedStatement[]>;
   /** Signer identity -> its number in bucket `agents`. Complete from the start. */
   readonly agentIds: ReadonlyMap<string, number>;
-  /**
-   * Lower-case sha256 -> its number in bucket `digests`. Filled as buckets are built: look a
-   * release's bucket up before its digests.
-   */
-  readonly digestIds: ReadonlyMap<string, number>;
   /** Distinct statements indexed. */
   readonly size: number;
 }
@@ -72,12 +67,17 @@ class LazyVersions extends Map<string, StatementBucket> {
   private readonly pending = new Map<string, Statement[]>();
   constructor(
     private readonly agentIds: ReadonlyMap<string, number>,
-    private readonly digestIds: Map<string, number>,
+    private readonly times: TimeMemo,
+    private readonly arena: Arena,
   ) {
     super();
   }
 
+  /** keys(), sorted once: the keys do not change once indexing is done. */
+  private sortedKeys: string[] | undefined;
+
   add(version: string, statement: Statement): void {
+    this.sortedKeys = undefined;
     let list = this.pending.get(version);
     if (list === undefined) this.pending.set(version, (list = []));
     list.push(statement);
@@ -88,10 +88,34 @@ class LazyVersions extends Map<string, StatementBucket> {
     if (built !== undefined) return built;
     const list = this.pending.get(version);
     if (list === undefined) return undefined;
-    const bucket = buildBucket(list, this.agentIds, this.digestIds);
+    const bucket = buildBucket(list, this.agentIds, this.times, this.arena);
     this.pending.delete(version);
+    this.pendingDigests.delete(version);
     super.set(version, bucket);
     return bucket;
+  }
+
+  /** Lower-case subject digests of the plain lists, made once each (see releaseNaming). */
+  private readonly pendingDigests = new Map<string, { digests: string[]; start: Int32Array }>();
+
+  /**
+   * The statements of a bucket not built yet (in no order) with their lower-case subject digests
+   * (statement i's are digests[start[i] .. start[i+1])), or undefined once the bucket is built.
+   */
+  unbuilt(version: string): { statements: readonly Statement[]; digests: readonly string[]; start: Int32Array } | undefined {
+    const statements = this.pending.get(version);
+    if (statements === undefined) return undefined;
+    let d = this.pendingDigests.get(version);
+    if (d === undefined) {
+      d = { digests: [], start: this.arena.ints(statements.length + 1) };
+      for (let i = 0; i < statements.length; i++) {
+        d.start[i] = d.digests.length;
+        for (const sub of statements[i]!.subjects) d.digests.push(lowerHex(sub.sha256));
+      }
+      d.start[statements.length] = d.digests.length;
+      this.pendingDigests.set(version, d);
+    }
+    return { statements, digests: d.digests, start: d.start };
   }
 
   override has(version: string): boolean {
@@ -99,7 +123,8 @@ class LazyVersions extends Map<string, StatementBucket> {
   }
 
   override keys(): MapIterator<string> {
-    return [...super.keys(), ...this.pending.keys()].sort()[Symbol.iterator]();
+    // Building a bucket moves its key from pending to the built ones: the union stays the same.
+    return (this.sortedKeys ??= [...super.keys(), ...this.pending.keys()].sort())[Symbol.iterator]();
   }
 
   override get size(): number {
@@ -107,38 +132,131 @@ class LazyVersions extends Map<string, StatementBucket> {
   }
 }
 
-function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, digestIds: Map<string, number>): StatementBucket {
-  list.sort((a, b) => cmp(a.id, b.id));
-  const agents = new Int32Array(list.length);
-  const starts = new Float64Array(list.length);
-  const ends = new Float64Array(list.length);
-  const received = new Float64Array(list.length);
-  const digestStart = new Int32Array(list.length + 1);
-  let subjects = 0;
-  for (const s of list) subjects += s.subjects.length;
-  const digests = new Int32Array(subjects);
-  let d = 0;
-  for (let i = 0; i < list.length; i++) {
+function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, times: TimeMemo, arena: Arena): StatementBucket {
+  // Statements read from a store come in id order already: checking costs one pass, sorting more.
+  if (!inIdOrder(list)) list.sort(byId);
+  const n = list.length;
+  const agents = arena.ints(n);
+  const starts = arena.floats(n);
+  const ends = arena.floats(n);
+  const received = arena.floats(n);
+  const digestStart = arena.ints(n + 1);
+  const digests: string[] = [];
+  for (let i = 0; i < n; i++) {
     const s = list[i]!;
     agents[i] = agentIds.get(s.agent)!;
-    starts[i] = parseStart(s);
-    ends[i] = parseEnd(s);
-    received[i] = parseReceived(s);
-    digestStart[i] = d;
-    for (const sub of s.subjects) {
-      const hex = sub.sha256.toLowerCase();
-      let h = digestIds.get(hex);
-      if (h === undefined) digestIds.set(hex, (h = digestIds.size));
-      digests[d++] = h;
+    starts[i] = times.parse(s.startTime);
+    ends[i] = s.endTime === undefined ? Infinity : times.parse(s.endTime);
+    received[i] = s.receivedAt === undefined ? Number.NaN : times.parse(s.receivedAt);
+    digestStart[i] = digests.length;
+    // Kept as strings: a lock names a release's few files, compared against these directly
+    // (interning every subject of every release looked at cost more than the comparisons).
+    for (const sub of s.subjects) digests.push(lowerHex(sub.sha256));
+  }
+  digestStart[n] = digests.length;
+  return { statements: list, agents, starts, ends, received, digestStart, digests };
+}
+
+const byId = (a: Statement, b: Statement): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * The typed columns of an index's buckets, cut from shared blocks: a typed array of its own per
+ * column of each bucket (thousands of buckets of a few statements) cost a memory allocation
+ * outside the heap each, and more to collect than the bucket's evaluation.
+ */
+class Arena {
+  private static readonly BLOCK = 1 << 14;
+  private f64 = new Float64Array(0);
+  private f64Used = 0;
+  private i32 = new Int32Array(0);
+  private i32Used = 0;
+
+  floats(n: number): Float64Array {
+    if (this.f64Used + n > this.f64.length) {
+      this.f64 = new Float64Array(Math.max(Arena.BLOCK, n));
+      this.f64Used = 0;
+    }
+    const view = this.f64.subarray(this.f64Used, this.f64Used + n);
+    this.f64Used += n;
+    return view;
+  }
+
+  ints(n: number): Int32Array {
+    if (this.i32Used + n > this.i32.length) {
+      this.i32 = new Int32Array(Math.max(Arena.BLOCK, n));
+      this.i32Used = 0;
+    }
+    const view = this.i32.subarray(this.i32Used, this.i32Used + n);
+    this.i32Used += n;
+    return view;
+  }
+}
+
+/**
+ * The statements about release `key` of a package that name one of `shas` (distinct lower-case
+ * sha256s), in id order: from its bucket, or, when that is not built yet, from its plain list
+ * without building it. Evaluation asks this of every other release of a locked package, and
+ * building all their buckets only to find that none names a locked file was most of the cost.
+ */
+export function releaseNaming(
+  versions: ReadonlyMap<string, StatementBucket>,
+  key: string,
+  shas: readonly string[],
+): { bucket: StatementBucket } | { statements: Statement[] } {
+  const pending = versions instanceof LazyVersions ? versions.unbuilt(key) : undefined;
+  if (pending === undefined) return { bucket: versions.get(key)! };
+  const statements: Statement[] = [];
+  const { digests, start } = pending;
+  for (let i = 0; i < pending.statements.length; i++) {
+    for (let d = start[i]!; d < start[i + 1]!; d++) {
+      if (shas.includes(digests[d]!)) {
+        statements.push(pending.statements[i]!);
+        break;
+      }
     }
   }
-  digestStart[list.length] = d;
-  return { statements: list, agents, starts, ends, received, digestStart, digests };
+  return { statements: statements.sort(byId) };
+}
+
+/** A statement with its times parsed, outside any bucket. */
+export function indexedStatement(statement: Statement): IndexedStatement {
+  return indexed(statement, new TimeMemo());
+}
+
+function inIdOrder(list: readonly Statement[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.id > list[i]!.id) return false;
+  return true;
+}
+
+const UPPER = /[A-Z]/;
+
+/** `hex` in lower case (most already are: lower-casing them all allocated a string each). */
+function lowerHex(hex: string): string {
+  return UPPER.test(hex) ? hex.toLowerCase() : hex;
+}
+
+/**
+ * Date.parse of the time texts of one index, each distinct text parsed once: a feed's statements
+ * share few start times, and the rows of one import one receipt time.
+ */
+class TimeMemo {
+  private readonly ms = new Map<string, number>();
+
+  parse(text: string): number {
+    let ms = this.ms.get(text);
+    if (ms === undefined) {
+      ms = Date.parse(text);
+      // A memo that grows without bound is a leak for a long-lived index; past this size, parse.
+      if (this.ms.size < 65_536) this.ms.set(text, ms);
+    }
+    return ms;
+  }
 }
 
 export function indexStatements(statements: readonly Statement[]): StatementIndex {
   const agentIds = new Map<string, number>();
-  const digestIds = new Map<string, number>();
+  const times = new TimeMemo();
+  const arena = new Arena();
   const packages = new Map<string, LazyVersions>();
   const versions = new Map<string, Map<string, string>>();
   const trust: IndexedStatement[] = [];
@@ -153,11 +271,11 @@ export function indexStatements(statements: readonly Statement[]): StatementInde
     // Every signer is numbered now, so tables sized by agentIds cover every bucket built later.
     if (!agentIds.has(statement.agent)) agentIds.set(statement.agent, agentIds.size);
     if (statement.kind === 'trust' || statement.kind === 'rotate') {
-      trust.push(indexed(statement));
+      trust.push(indexed(statement, times));
       continue;
     }
     if (statement.kind === 'retract') {
-      const e = indexed(statement);
+      const e = indexed(statement, times);
       for (const target of statement.retracts ?? []) {
         let list = retractions.get(target);
         if (list === undefined) retractions.set(target, (list = []));
@@ -170,14 +288,14 @@ export function indexStatements(statements: readonly Statement[]): StatementInde
     if (statement.kind === 'flag' && statement.finding?.affected !== undefined) {
       let list = rangeFlags.get(pkg.name);
       if (list === undefined) rangeFlags.set(pkg.name, (list = []));
-      list.push(indexed(statement));
+      list.push(indexed(statement, times));
       continue;
     }
     let key = keys.get(pkg.version);
     if (key === undefined) keys.set(pkg.version, (key = versionKey(pkg.version)));
     let byVersion = packages.get(pkg.name);
     if (byVersion === undefined) {
-      packages.set(pkg.name, (byVersion = new LazyVersions(agentIds, digestIds)));
+      packages.set(pkg.name, (byVersion = new LazyVersions(agentIds, times, arena)));
       versions.set(pkg.name, new Map());
     }
     byVersion.add(key, statement);
@@ -185,7 +303,7 @@ export function indexStatements(statements: readonly Statement[]): StatementInde
     if (!shown.has(key)) shown.set(key, pkg.version);
   }
   trust.sort((a, b) => cmp(a.statement.id, b.statement.id));
-  return { kind: 'pyvouch.statement-index', packages, versions, trust, retractions, rangeFlags, agentIds, digestIds, size: seen.size };
+  return { kind: 'pyvouch.statement-index', packages, versions, trust, retractions, rangeFlags, agentIds, size: seen.size };
 }
 
 /**
@@ -194,6 +312,20 @@ export function indexStatements(statements: readonly Statement[]): StatementInde
  * Strings that are not PEP 440 versions are their own key.
  */
 export function versionKey(version: string): string {
+  let key = versionKeys.get(version);
+  if (key === undefined) {
+    key = computeVersionKey(version);
+    // Bounded, for long-lived processes (the server): past the limit it starts over.
+    if (versionKeys.size >= 65_536) versionKeys.clear();
+    versionKeys.set(version, key);
+  }
+  return key;
+}
+
+/** versionKey by version text: a lock's versions are asked for at every step of an evaluation. */
+const versionKeys = new Map<string, string>();
+
+function computeVersionKey(version: string): string {
   const v = Version.tryParse(version);
   if (v === null) return version;
   const m = /^((?:\d+!)?)(\d+(?:\.\d+)*)(.*)$/s.exec(v.toString());
@@ -202,8 +334,13 @@ export function versionKey(version: string): string {
   return `${m[1]!}${release}${m[3]!}`;
 }
 
-function indexed(statement: Statement): IndexedStatement {
-  return { statement, start: parseStart(statement), end: parseEnd(statement), received: parseReceived(statement) };
+function indexed(statement: Statement, times: TimeMemo): IndexedStatement {
+  return {
+    statement,
+    start: times.parse(statement.startTime),
+    end: statement.endTime === undefined ? Infinity : times.parse(statement.endTime),
+    received: statement.receivedAt === undefined ? Number.NaN : times.parse(statement.receivedAt),
+  };
 }
 
 export type TimeProblem = 'invalid-time' | 'not-yet-valid' | 'expired' | 'too-old';
@@ -215,16 +352,4 @@ export function timeProblem(start: number, end: number, now: number, maxAge: num
   if (end <= now) return 'expired';
   if (maxAge !== undefined && now - start > maxAge) return 'too-old';
   return undefined;
-}
-
-function parseStart(s: Statement): number {
-  return Date.parse(s.startTime);
-}
-
-function parseReceived(s: Statement): number {
-  return s.receivedAt === undefined ? Number.NaN : Date.parse(s.receivedAt);
-}
-
-function parseEnd(s: Statement): number {
-  return s.endTime === undefined ? Infinity : Date.parse(s.endTime);
 }

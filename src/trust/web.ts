@@ -20,6 +20,8 @@ export interface TrustRoute {
   depth: number;
   /** Identities from the party member to this one. */
   path: string[];
+  /** The budget the route draws on: party and member (path[0]), as one key. */
+  root: string;
 }
 
 export interface TrustEntry {
@@ -200,7 +202,7 @@ function relax(
     const partyIndex = policy.parties.indexOf(party);
     let layer = new Map<string, TrustRoute>();
     for (const id of [...party.identities].sort()) {
-      offer(layer, id, { party: party.name, partyIndex, partyWeight: party.weight, factor: 1, depth: 0, path: [id] });
+      offer(layer, id, { party: party.name, partyIndex, partyWeight: party.weight, factor: 1, depth: 0, path: [id], root: `${party.name}\u0000${id}` });
     }
     followRotations(layer, edges, cutBy);
     const best = new Map(layer);

@@ -5,7 +5,7 @@
 import type { Statement } from '../../attest/types.js';
 import type { GraphNode } from '../../graph/graph.js';
 import { shortIdentity, shortStatementId } from '../report.js';
-import { versionKey, type StatementBucket } from '../statements.js';
+import { indexedStatement, releaseNaming, versionKey, type StatementBucket } from '../statements.js';
 import type { TrustEntry } from '../web.js';
 import { setAside, type EvaluationRun, type Item, type Gathered, type NodeContext, type NodeState } from './run.js';
 
@@ -44,17 +44,18 @@ export function gather(run: EvaluationRun, ctx: NodeContext, state: NodeState): 
   // statement can repeat one taken, so ids are kept only when the node has rejected ones.
   const rejected = run.rejected.get(ctx.node.name)?.get(ctx.key) ?? [];
   const g: Gathered = { web: [], source: [], seen: rejected.length === 0 ? undefined : new Set() };
-  // Build every bucket of the package first: their subjects are then interned in digestIds, and
-  // the locked files are matched as integers (a sha256 absent from digestIds is named by none).
   const own = versions?.get(ctx.key);
-  const others: StatementBucket[] = [];
-  if (versions !== undefined && versions.size > 1 && ctx.shas.size > 0) {
-    for (const key of versions.keys()) if (key !== ctx.key) others.push(versions.get(key)!);
-  }
-  const locked = lockedDigestIds(run, ctx.shas);
+  const locked = [...ctx.shas];
   if (own !== undefined) scan(run, ctx, state, g, entries, own, locked, false);
   // The same file under another version string is the same content: it matches by sha256.
-  if (locked.length > 0) for (const bucket of others) scan(run, ctx, state, g, entries, bucket, locked, true);
+  if (versions !== undefined && versions.size > 1 && locked.length > 0) {
+    for (const key of versions.keys()) {
+      if (key === ctx.key) continue;
+      const other = releaseNaming(versions, key, locked);
+      if ('bucket' in other) scan(run, ctx, state, g, entries, other.bucket, locked, true);
+      else for (const st of other.statements) take(run, ctx, state, g, { ...indexedStatement(st), named: named(run, st, ctx.shas) }, ctx.web.entries.get(st.agent));
+    }
+  }
   for (const e of run.index.rangeFlags.get(ctx.node.name) ?? []) {
     if (run.inRange(e.statement, ctx.node.version)) take(run, ctx, state, g, { ...e, named: named(run, e.statement, ctx.shas) }, ctx.web.entries.get(e.statement.agent));
   }
@@ -77,8 +78,8 @@ interface BucketFacts {
   fromSource: Uint8Array;
   ids: string[];
   kinds: Statement['kind'][];
-  /** `${kind} ${short id}`, how every message about the statement starts. */
-  labels: string[];
+  /** `${kind} ${short id}`, how every message about the statement starts (made when first needed). */
+  labels: (string | undefined)[];
 }
 
 const bucketFacts = new WeakMap<StatementBucket, BucketFacts>();
@@ -87,13 +88,12 @@ function factsOf(bucket: StatementBucket): BucketFacts {
   let facts = bucketFacts.get(bucket);
   if (facts === undefined) {
     const n = bucket.statements.length;
-    facts = { fromSource: new Uint8Array(n), ids: new Array<string>(n), kinds: new Array<Statement['kind']>(n), labels: new Array<string>(n) };
+    facts = { fromSource: new Uint8Array(n), ids: new Array<string>(n), kinds: new Array<Statement['kind']>(n), labels: new Array<string | undefined>(n) };
     for (let i = 0; i < n; i++) {
       const s = bucket.statements[i]!;
       facts.fromSource[i] = fromSourceParty(s) ? 1 : 0;
       facts.ids[i] = s.id;
       facts.kinds[i] = s.kind;
-      facts.labels[i] = `${s.kind} ${shortStatementId(s.id)}`;
     }
     bucketFacts.set(bucket, facts);
   }
@@ -101,7 +101,7 @@ function factsOf(bucket: StatementBucket): BucketFacts {
 }
 
 /** Takes the statements of `bucket` (with `onlyNamed`, those that name a locked file). */
-export function scan(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: Gathered, entries: readonly (TrustEntry | undefined)[], bucket: StatementBucket, locked: Int32Array, onlyNamed: boolean): void {
+export function scan(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: Gathered, entries: readonly (TrustEntry | undefined)[], bucket: StatementBucket, locked: readonly string[], onlyNamed: boolean): void {
   const { statements, agents } = bucket;
   const facts = factsOf(bucket);
   for (let i = 0; i < statements.length; i++) {
@@ -125,7 +125,7 @@ export function scan(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: 
       if (cut !== undefined) {
         state.setAside.push({ statement: id, agent: signer, kind, reason: 'distrusted', message: distrustedWhy(run, signer, cut, kind) });
       } else {
-        state.setAside.push({ statement: id, agent: signer, kind, reason: 'unknown-identity', message: `${facts.labels[i]!} by ${run.shortAgent(agent)}: an identity this policy does not trust` });
+        state.setAside.push({ statement: id, agent: signer, kind, reason: 'unknown-identity', message: `${(facts.labels[i] ??= `${kind} ${shortStatementId(id)}`)} by ${run.shortAgent(agent)}: an identity this policy does not trust` });
       }
       continue;
     }
@@ -162,19 +162,6 @@ function distrustedWhy(run: EvaluationRun, agent: string, cut: { by: string; sta
   return `${run.short(agent)} is distrusted by ${shortIdentity(cut.by)} (statement ${shortStatementId(cut.statement)}), the only way the policy reached it: its ${kind} does not count`;
 }
 
-/**
- * The interned numbers of the locked files' sha256s that some built bucket names (distinct, as
- * `shas` is a set); the others are named by no statement in a bucket.
- */
-export function lockedDigestIds(run: EvaluationRun, shas: ReadonlySet<string>): Int32Array {
-  const ids: number[] = [];
-  for (const h of shas) {
-    const n = run.index.digestIds.get(h);
-    if (n !== undefined) ids.push(n);
-  }
-  return Int32Array.from(ids);
-}
-
 /** How many distinct locked files `s` names by sha256. */
 export function named(run: EvaluationRun, s: Statement, shas: ReadonlySet<string>): number {
   if (shas.size === 0 || s.subjects.length === 0) return 0;
@@ -191,10 +178,10 @@ export function named(run: EvaluationRun, s: Statement, shas: ReadonlySet<string
 }
 
 /**
- * How many distinct locked files statement `i` of `bucket` names, by interned sha256: `locked`
- * holds distinct digest numbers, so a subject counts when it is the first to hit its entry.
+ * How many distinct locked files statement `i` of `bucket` names: `locked` holds the distinct
+ * lower-case sha256s of the node's files, so a subject counts when it is the first to hit its entry.
  */
-export function namedIn(bucket: StatementBucket, i: number, locked: Int32Array): number {
+export function namedIn(bucket: StatementBucket, i: number, locked: readonly string[]): number {
   const from = bucket.digestStart[i]!;
   const to = bucket.digestStart[i + 1]!;
   if (from === to) return 0;

@@ -8,7 +8,7 @@ import type { Level } from '../policy.js';
 import { describeContribution, formatNumber, shortStatementId, type Contribution } from '../report.js';
 import type { TrustRoute } from '../web.js';
 import { deltaTrust } from './delta.js';
-import { setAside, vouch, EPSILON, type EvaluationRun, type Usable, type NodeContext, type NodeState, type Option } from './run.js';
+import { setAside, sortSmall, vouch, EPSILON, type EvaluationRun, type Usable, type NodeContext, type NodeState, type Option } from './run.js';
 
 /**
  * Turns usable statements into contributions. Each identity (rotated keys are one) counts once
@@ -48,7 +48,8 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
 
   // Members before delegates, so a member's own statement takes its budget first.
   const identities = [...byIdentity.entries()].map(([canonical, options]) => {
-    options.sort(
+    sortSmall(
+      options,
       (a, b) =>
         b.weight - a.weight ||
         a.route.depth - b.route.depth ||
@@ -80,11 +81,12 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
       vouch(state, o.level.name, canonical);
     }
     chosenList.push({ o: chosen, give });
-    const shown = new Set([chosen.u.item.statement.id]);
+    // An identity has a few options: a list is cheaper than a Set for telling them apart.
+    const shown = [chosen.u.item.statement.id];
     for (const o of options) {
       const s = o.u.item.statement;
-      if (shown.has(s.id)) continue;
-      shown.add(s.id);
+      if (shown.includes(s.id)) continue;
+      shown.push(s.id);
       setAside(state, s, 'same-identity', `${s.kind} ${shortStatementId(s.id)}: ${run.short(s.agent)} already counts once for this release (statement ${shortStatementId(chosen.u.item.statement.id)})`, chosen.u.item.statement.id);
     }
   }
@@ -106,11 +108,13 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
 export function levelOptions(run: EvaluationRun, ctx: NodeContext, u: Usable, deltaFailures: Map<string, string>): Option[] {
   const s = u.item.statement;
   const out: Option[] = [];
-  run.policy.levels.forEach((level, levelIndex) => {
-    if (level.kind === 'voted') return;
-    if (level.kind === 'trusted-authors' && level.packages !== undefined && !level.packages.includes(ctx.node.name)) return;
+  const levels = run.policy.levels;
+  for (let levelIndex = 0; levelIndex < levels.length; levelIndex++) {
+    const level = levels[levelIndex]!;
+    if (level.kind === 'voted') continue;
+    if (level.kind === 'trusted-authors' && level.packages !== undefined && !level.packages.includes(ctx.node.name)) continue;
     const need = level.kind === 'audited' ? (level.criteria ?? ctx.criteria) : [];
-    if (level.kind === 'audited' ? !isAudit(s) || !run.table.satisfies(s.criteria, need) : !isVouch(s)) return;
+    if (level.kind === 'audited' ? !isAudit(s) || !run.table.satisfies(s.criteria, need) : !isVouch(s)) continue;
     for (const route of u.entry.routes.values()) {
       if (level.parties !== undefined && !level.parties.includes(route.party)) continue;
       const cap = level.weight ?? route.partyWeight;
@@ -126,9 +130,11 @@ export function levelOptions(run: EvaluationRun, ctx: NodeContext, u: Usable, de
         weight = Math.min(weight, base.weight);
         delta = { from: s.deltaFrom, chain: base.chain };
       }
-      out.push({ u, level, levelIndex, route, weight, ...(delta === undefined ? {} : { delta }) });
+      const option: Option = { u, level, levelIndex, route, weight };
+      if (delta !== undefined) option.delta = delta;
+      out.push(option);
     }
-  });
+  }
   if (out.length > 0) deltaFailures.delete(s.id);
   return out;
 }
@@ -213,7 +219,7 @@ export function voted(run: EvaluationRun, level: Extract<Level, { kind: 'voted' 
 
 /** The budget a route draws on: the party member it starts from. */
 export function rootOf(route: TrustRoute): string {
-  return `${route.party}\u0000${route.path[0]!}`;
+  return route.root;
 }
 
 /** An audit: an assess statement, or a review that names criteria and does not rate the release down. */

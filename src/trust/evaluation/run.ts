@@ -110,12 +110,11 @@ export class EvaluationRun {
   private readonly rangeMemo = new Map<string, SpecifierSet | null>();
   // The web by interned signer number, so a bucket's statements are screened by integer lookups.
   private readonly byAgent = new Map<TrustWeb, (TrustEntry | undefined)[]>();
-  /** shortIdentity of each signer named in a message (thousands of statements, few signers). */
+  /** shortIdentity of each identity named in a message that is no signer of the index. */
   private readonly shortNames = new Map<string, string>();
   private readonly baselineMemo = new Map<string, string[]>();
-  /** Signer identity by interned number (the inverse of index.agentIds), built on first use. */
-  private agentNames: string[] | undefined;
-  private readonly shortByAgent: (string | undefined)[] = [];
+  /** The index's signers by number and their short forms, kept with the index (see signersOf). */
+  private readonly signers: Signers;
   private readonly removedByAgent = new Map<TrustWeb, ({ by: string; statement: string } | undefined)[]>();
 
   constructor(
@@ -127,6 +126,7 @@ export class EvaluationRun {
     readonly indexCheck: IndexCheck | undefined = undefined,
   ) {
     this.table = new CriteriaTable(policy.criteriaDefinitions);
+    this.signers = signersOf(index);
     for (const party of policy.parties) {
       if (!isStatementParty(party)) continue;
       let cap = 0;
@@ -173,16 +173,12 @@ export class EvaluationRun {
 
   /** The signer identity interned as `n`. */
   agentName(n: number): string {
-    if (this.agentNames === undefined) {
-      this.agentNames = new Array<string>(this.index.agentIds.size);
-      for (const [identity, i] of this.index.agentIds) this.agentNames[i] = identity;
-    }
-    return this.agentNames[n]!;
+    return (this.signers.names ??= signerNames(this.index))[n]!;
   }
 
   /** shortIdentity of the signer interned as `n`. */
   shortAgent(n: number): string {
-    return (this.shortByAgent[n] ??= this.short(this.agentName(n)));
+    return (this.signers.shorts[n] ??= shortIdentity(this.agentName(n)));
   }
 
   /** `web.removed` by interned signer number. */
@@ -200,6 +196,8 @@ export class EvaluationRun {
   }
 
   short(identity: string): string {
+    const n = this.index.agentIds.get(identity);
+    if (n !== undefined) return this.shortAgent(n);
     let short = this.shortNames.get(identity);
     if (short === undefined) this.shortNames.set(identity, (short = shortIdentity(identity)));
     return short;
@@ -230,6 +228,49 @@ export class EvaluationRun {
     if (v === undefined) this.baselineMemo.set(name, (v = baselineVersions(this.policy, name, undefined, this.now)));
     return v;
   }
+}
+
+/**
+ * An index's signers by interned number and their short forms. They depend on the index alone, so
+ * they are kept with it: evaluating again (the server, the benchmark) does not redo them for the
+ * thousands of signers of a shared feed.
+ */
+interface Signers {
+  names: string[] | undefined;
+  shorts: (string | undefined)[];
+}
+
+const signersByIndex = new WeakMap<StatementIndex, Signers>();
+
+function signersOf(index: StatementIndex): Signers {
+  let signers = signersByIndex.get(index);
+  if (signers === undefined) signersByIndex.set(index, (signers = { names: undefined, shorts: [] }));
+  return signers;
+}
+
+function signerNames(index: StatementIndex): string[] {
+  const names = new Array<string>(index.agentIds.size);
+  for (const [identity, i] of index.agentIds) names[i] = identity;
+  return names;
+}
+
+/**
+ * Sorts `list` in place, as Array.prototype.sort would (stable), by insertion when it is short:
+ * an evaluation sorts a few short lists per node and identity, and the built-in sort allocates a
+ * work copy of each (a tenth of what an evaluation allocated).
+ */
+export function sortSmall<T>(list: T[], compare: (a: T, b: T) => number): T[] {
+  if (list.length > 16) return list.sort(compare);
+  for (let i = 1; i < list.length; i++) {
+    const x = list[i]!;
+    let j = i - 1;
+    while (j >= 0 && compare(list[j]!, x) > 0) {
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = x;
+  }
+  return list;
 }
 
 /** Records that `name` (a party or level) vouched through `identity`. */

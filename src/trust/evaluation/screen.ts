@@ -79,6 +79,8 @@ export function supersede(run: EvaluationRun, items: { item: Item; entry: TrustE
       continue;
     }
     // Newest first; on a tie the negative statement counts as the newer (fail closed).
+    // Array.prototype.sort, not sortSmall: a start time may be NaN (set aside later as an invalid
+    // time), and this order must stay the one it always was for such ties.
     list.sort(
       (a, b) =>
         b.item.start - a.item.start ||
