@@ -4,18 +4,8 @@
 import { canonicalJson, sha256Hex } from '../attest/canonical.js';
 import { purlFor } from '../attest/purl.js';
 import type { PublisherIdentity, Statement } from '../attest/types.js';
-import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
+import { releaseOf } from '../pep/filename.js';
 import type { ProvenanceResult } from './verify.js';
-
-/** The project and version a distribution filename names (PEP 427 / sdist), or undefined. */
-export function releaseOfFilename(filename: string): { name: string; version: string } | undefined {
-  try {
-    const parsed = filename.endsWith('.whl') ? parseWheelFilename(filename) : parseSdistFilename(filename);
-    return { name: parsed.name, version: parsed.version.toString() };
-  } catch {
-    return undefined;
-  }
-}
 
 /** "github:pallets/flask (workflow publish.yml)", as explanations name a publisher. */
 export function describePublisher(publisher: PublisherIdentity): string {
@@ -31,8 +21,9 @@ export function describePublisher(publisher: PublisherIdentity): string {
  */
 export function publishStatements(result: ProvenanceResult, receivedAt: string): Statement[] {
   if (!result.verified) return [];
-  const release = releaseOfFilename(result.filename);
-  if (release === undefined) return [];
+  const found = releaseOf(result.filename);
+  if (found === undefined) return [];
+  const release = { name: found.name, version: found.version };
   return result.attestations.map((attestation) => {
     const { publisher } = attestation;
     return {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readProvenance } from '../../src/provenance/attestation.js';
-import { publishStatements, releaseOfFilename } from '../../src/provenance/statements.js';
+import { publishStatements } from '../../src/provenance/statements.js';
+import { releaseOf } from '../../src/pep/filename.js';
 import { shippedTrustedRoot } from '../../src/provenance/trusted-root.js';
 import { verifyProvenance } from '../../src/provenance/verify.js';
 import { SDIST, SDIST_SHA256, at, file, provenanceJson } from './fixtures.js';
@@ -40,8 +41,8 @@ describe('publish statements from verified attestations', () => {
   });
 
   it('reads the release from wheel and sdist names', () => {
-    assert.deepEqual(releaseOfFilename('rfc8785-0.1.2-py3-none-any.whl'), { name: 'rfc8785', version: '0.1.2' });
-    assert.deepEqual(releaseOfFilename('Flask-3.1.0.tar.gz'), { name: 'flask', version: '3.1.0' });
-    assert.equal(releaseOfFilename('not-a-dist.txt'), undefined);
+    assert.deepEqual(releaseOf('rfc8785-0.1.2-py3-none-any.whl'), { name: 'rfc8785', version: '0.1.2', kind: 'wheel' });
+    assert.deepEqual(releaseOf('Flask-3.1.0.tar.gz'), { name: 'flask', version: '3.1.0', kind: 'sdist' });
+    assert.equal(releaseOf('not-a-dist.txt'), undefined);
   });
 });
