@@ -5,11 +5,12 @@
 // build-metadata.ts then re-parses its METADATA as it would a fresh build's. Anything else (a
 // truncated write, a foreign or edited file, a link) reads as a miss, and the sdist is rebuilt.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetadataBuildInfo } from './target-env.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export const CACHE_FORMAT = 'pyvouch-built-metadata/1';
 const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
@@ -67,15 +68,8 @@ export async function readCachedBuild(dir: string, key: string, sdistSha256: str
 export async function writeCachedBuild(dir: string, key: string, sdistSha256: string, entry: CachedBuild): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = cacheFile(dir, key);
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const body = { format: CACHE_FORMAT, key, sdistSha256, entry, checksum: checksum([CACHE_FORMAT, key, sdistSha256, entry]) };
-  try {
-    await writeFile(temp, `${JSON.stringify(body)}\n`, { mode: 0o600, flag: 'wx' });
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(file, `${JSON.stringify(body)}\n`, { mode: 0o600 });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

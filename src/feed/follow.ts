@@ -7,7 +7,7 @@
 // <config>/feeds/NAME/metadata/             the trusted TUF metadata (tuf-js keeps it current)
 // <config>/feeds/NAME/suggested-trust.jsonl the feed's trust statements, for the user to review
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -23,6 +23,7 @@ import { feedErrorFrom } from './errors.js';
 import { parseIndex } from './index-target.js';
 import { INDEX_TARGET, checkRootKeys, rootFingerprint } from './tuf.js';
 import { STATE_FORMAT, checkFeedName, feedDir, readState, type FeedVersions, type FollowedFeed } from './state.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export { checkFeedName, feedsDir, listFeeds, readState, type FeedVersions, type FollowedFeed } from './state.js';
 
@@ -137,9 +138,7 @@ function normaliseLocation(location: string): string {
 
 async function writeState(configDir: string, state: FollowedFeed): Promise<void> {
   const file = join(feedDir(configDir, state.name), 'feed.json');
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n');
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(state, null, 2) + '\n');
 }
 
 

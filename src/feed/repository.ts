@@ -8,7 +8,7 @@
 // DIR/repository/         what to serve: metadata/ (N.root.json, root.json, N.targets.json,
 //                         N.snapshot.json, timestamp.json) and targets/ (hash-prefixed files)
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { Role } from '@tufjs/models/dist/role.js';
@@ -33,6 +33,7 @@ import {
   type RoleName,
 } from './tuf.js';
 import { encodeIndex, parseIndex, type FeedIndex } from './index-target.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export const REPOSITORY_CONFIG = 'pyvouch-feed.json';
 const CONFIG_FORMAT = 'pyvouch-feed-repository';
@@ -433,11 +434,7 @@ function relativeToDir(dir: string, path: string): string {
   return path.startsWith(dir + '/') ? path.slice(dir.length + 1) : path;
 }
 
-async function writeAtomic(path: string, bytes: Buffer): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
-}
+const writeAtomic = (path: string, bytes: Buffer): Promise<void> => writeFileAtomic(path, bytes);
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await writeAtomic(path, Buffer.from(JSON.stringify(value, null, 2) + '\n'));

@@ -1,7 +1,7 @@
 // Where publisher pins live: a small interface, and one JSON file under the data directory
 // (PYVOUCH_HOME) written atomically. Acceptances are checked against their signatures on load,
 // so an edited file cannot accept a publisher on anyone's behalf.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { signEnvelope, verifyEnvelope } from '../attest/dsse.js';
 import { verificationKeyForDid } from '../attest/keys.js';
@@ -11,6 +11,7 @@ import { canonicalizeName } from '../pep/name.js';
 import { PyvouchError } from '../errors.js';
 import type { KeyObject } from 'node:crypto';
 import type { ProjectPins, PublisherAcceptance } from './pinning.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export interface PinStore {
   load(project: string): Promise<ProjectPins | undefined>;
@@ -101,9 +102,7 @@ export class FilePinStore implements PinStore {
     const all = await this.readAll();
     all[pins.project] = pins;
     await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ format: 'pyvouch-publisher-pins', version: 1, projects: all }, null, 2)}\n`, { mode: 0o600 });
-    await rename(tmp, this.path);
+    await writeFileAtomic(this.path, `${JSON.stringify({ format: 'pyvouch-publisher-pins', version: 1, projects: all }, null, 2)}\n`, { mode: 0o600 });
   }
 }
 

@@ -3,7 +3,7 @@
 // advisories (PYSEC, GHSA). A record affects a PyPI release when its PEP 503 name matches and the
 // version is listed in `affected[].versions` or falls in an ECOSYSTEM range, compared as PEP 440
 // versions; withdrawn records are dropped. The database is a JSON file under the data directory.
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readArchiveMembers } from '../artifact/archive.js';
 import { archiveLimits } from '../artifact/limits.js';
@@ -12,6 +12,7 @@ import { PyvouchError } from '../errors.js';
 import { canonicalizeName } from '../pep/name.js';
 import { Version } from '../pep/version.js';
 import type { Finding } from './finding.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export interface OsvEvent {
   introduced?: string;
@@ -279,7 +280,6 @@ export async function saveAdvisories(dataDir: string, advisories: readonly Advis
   const path = join(dataDir, ADVISORY_FILE);
   const db: AdvisoryDatabase = { format: 'pyvouch-advisories', version: 1, advisories: [...advisories] };
   // Write then rename: a reader never sees half a database.
-  await writeFile(`${path}.tmp`, JSON.stringify(db), { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomic(path, JSON.stringify(db), { mode: 0o600 });
   return path;
 }

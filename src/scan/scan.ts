@@ -3,7 +3,7 @@
 // and, when given a directory, on disk), since a file's bytes never change; names and advisories
 // are re-checked each time, as the lists they depend on do change.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoredStatement } from '../attest/types.js';
 import type { Graph } from '../graph/graph.js';
@@ -19,6 +19,7 @@ import { assessInstallCode } from './install-code.js';
 import { assessMetadata } from './metadata-anomalies.js';
 import { TyposquatIndex } from './typosquat.js';
 import type { LoadedIdentity } from '../attest/keyfile.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 /** Bumped whenever a content rule changes, so cached results of older rules are not reused. */
 export const SCAN_RULES_VERSION = 1;
@@ -47,8 +48,7 @@ export class ScanCache {
     if (this.dir === undefined || !/^[0-9a-f]{64}$/.test(sha256)) return;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const path = join(this.dir, `${sha256}.json`);
-    await writeFile(`${path}.${process.pid}.tmp`, JSON.stringify({ rules: SCAN_RULES_VERSION, findings }));
-    await rename(`${path}.${process.pid}.tmp`, path);
+    await writeFileAtomic(path, JSON.stringify({ rules: SCAN_RULES_VERSION, findings }));
   }
 }
 

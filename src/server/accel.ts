@@ -10,12 +10,12 @@
 // `X-Pyvouch-Accel: on` (docs/deploy.md). Asked directly, the server sends the bytes itself, so a
 // client that bypasses nginx never receives an empty file.
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { IndexFile } from '../simple/types.js';
 import type { Upstream } from './upstream.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export interface AccelOptions {
   dir: string;
@@ -76,14 +76,6 @@ export class AccelFiles {
   async #write(file: IndexFile, path: string): Promise<void> {
     // upstream.download checks the bytes against upstream's digest before returning them.
     const bytes = await this.upstream.download(file);
-    await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-    try {
-      await writeFile(temp, bytes, { mode: 0o644 });
-      await rename(temp, path);
-    } catch (err) {
-      await unlink(temp).catch(() => undefined);
-      throw err;
-    }
+    await writeFileAtomic(path, bytes, { mode: 0o644, dirMode: 0o755 });
   }
 }

@@ -13,11 +13,12 @@
 // request falls through to the server, which answers 404 or 502 itself: nothing is served from the
 // directory that the server would not serve now.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { link, mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalizeName, isValidName } from '../pep/name.js';
 import type { Logger } from './log.js';
+import { tempNameBeside, writeFileAtomic } from '../fs/atomic-write.js';
 
 /** The files of one project directory, by the media type nginx maps an Accept header onto. */
 export const RENDERED_VARIANTS = [
@@ -178,26 +179,13 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-function tempName(path: string): string {
-  return `${path}.tmp-${randomBytes(6).toString('hex')}`;
-}
-
-async function atomicWrite(path: string, body: Buffer): Promise<void> {
-  const temp = tempName(path);
-  try {
-    await writeFile(temp, body, { mode: 0o644 });
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-}
+const atomicWrite = (path: string, body: Buffer): Promise<void> => writeFileAtomic(path, body, { mode: 0o644 });
 
 /** Points `index` at `content` (hard link, then rename over the old index: atomic). */
 async function publish(content: string, index: string): Promise<void> {
   const [from, to] = await Promise.all([stat(content), stat(index).catch(() => undefined)]);
   if (to !== undefined && to.ino === from.ino && to.dev === from.dev) return;
-  const temp = tempName(index);
+  const temp = tempNameBeside(index);
   try {
     await link(content, temp);
     await rename(temp, index);
