@@ -7,22 +7,28 @@
 //              revalidate with ETag; pyvouch serves PEP 658 files from its cache by sha256)
 //   dir-cold   a flat directory of the same wheels (pip --no-index --find-links, pyvouch --index DIR)
 //   dir-warm   the same after one unmeasured run (the OS file cache; pip's wheel cache)
+//   resolvelib resolvelib's real PyPI snapshots (test/corpora/resolvelib: the backtracking-heavy
+//              cases, chalice, dask, pandas, virtualenv-six, backjump-*), each written as a static
+//              index of tiny real wheels with exactly the snapshot's dependencies and served like
+//              the generated one; both resolve each case's `requested` cold over HTTP, and each
+//              answer is checked against the snapshot (the known answer is only compared)
 // Per set and mode the two run alternately `--rounds` times and each keeps its best time, so a
 // busy machine skews both alike; the load is printed before and after. Reports the times, their
 // ratio (goal: pyvouch >= 10x faster) and whether both chose the same versions (the differences
 // are listed when not).
-//   node --import tsx bench/resolve.ts [--projects 2000] [--sets 8] [--rounds 2] [--modes http-cold,http-warm,dir-cold,dir-warm]
+//   node --import tsx bench/resolve.ts [--projects 2000] [--sets 8] [--rounds 2] [--modes http-cold,http-warm,dir-cold,dir-warm,resolvelib]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fmt } from './_synthetic.js';
-import { flatDirectory, generateIndex, serveStatic } from './_index-gen.js';
+import { flatDirectory, generateIndex, serveStatic, snapshotIndex, type SnapshotIndex } from './_index-gen.js';
 import { markerEnvironmentFor, parseTarget } from '../src/pep/environment.js';
 import { parseCoreMetadata } from '../src/pep/metadata.js';
 import { canonicalizeName } from '../src/pep/name.js';
 import { Requirement } from '../src/pep/requirement.js';
+import { Version } from '../src/pep/version.js';
 
 const { values } = parseArgs({
   options: {
@@ -72,20 +78,25 @@ for (let r = 0; r < 3; r++) {
 interface Run {
   ms: number;
   versions: Map<string, string>;
+  /** Set when the tool found no answer (resolvelib mode only: pip's resolver fails some cases). */
+  failed?: string;
 }
 
-async function runPip(mode: string, set: readonly string[], i: number): Promise<Run> {
+async function runPip(mode: string, set: readonly string[], i: number | string, indexUrl = url): Promise<Run> {
   const report = join(work, `pip-${mode}-${i}.json`);
-  const source = mode.startsWith('http') ? ['--index-url', url] : ['--no-index', '--find-links', flat];
+  const source = mode.startsWith('dir') ? ['--no-index', '--find-links', flat] : ['--index-url', indexUrl];
   const cache = mode.endsWith('warm') ? ['--cache-dir', join(work, `pip-cache-${mode}`)] : ['--no-cache-dir'];
   const pip = await exec('python3', ['-m', 'pip', 'install', '--isolated', '--dry-run', '--ignore-installed', '--quiet', '--report', report, ...cache, ...source, ...set], pipEnv);
+  if (pip.code !== 0 && mode === 'resolvelib' && /ResolutionImpossible|ResolutionTooDeep/.test(pip.stderr)) {
+    return { ms: pip.ms, versions: new Map(), failed: /ResolutionTooDeep/.test(pip.stderr) ? 'ResolutionTooDeep' : 'ResolutionImpossible' };
+  }
   if (pip.code !== 0) throw new Error(`pip failed on set ${i} (${mode}): ${pip.stderr.slice(0, 2000)}`);
   const doc = JSON.parse(readFileSync(report, 'utf8')) as { install: { metadata: { name: string; version: string } }[] };
   return { ms: pip.ms, versions: new Map(doc.install.map((x) => [x.metadata.name, x.metadata.version])) };
 }
 
-async function runOurs(mode: string, set: readonly string[], i: number): Promise<Run> {
-  const source = mode.startsWith('http') ? url : flat;
+async function runOurs(mode: string, set: readonly string[], i: number | string, indexUrl = url): Promise<Run> {
+  const source = mode.startsWith('dir') ? flat : indexUrl;
   const warm = mode.endsWith('warm');
   const home = join(work, warm ? `home-${mode}` : `home-cold-${i}`);
   if (!warm) rmSync(home, { recursive: true, force: true });
@@ -126,9 +137,105 @@ function validSolution(roots: readonly string[], chosen: Map<string, string>): b
   return true;
 }
 
+/**
+ * Whether `chosen` solves `requested` on a resolvelib snapshot: every requirement that applies
+ * (markers for the Python both targeted, on Linux, with the extras the solution itself asks for,
+ * to a fixed point) is met by a chosen version.
+ */
+function validOnSnapshot(requested: readonly string[], chosen: Map<string, string>, snapshot: SnapshotIndex): string[] {
+  const env = markerEnvironmentFor(parseTarget({ python, platform: 'linux' }));
+  const versions = new Map([...chosen].map(([n, v]) => [canonicalizeName(n), new Version(v).toString()]));
+  const deps = new Map([...snapshot.releases].map(([n, vs]) => [canonicalizeName(n), vs]));
+  const problems: string[] = [];
+  const extras = new Map<string, Set<string>>();
+  const queue: Array<{ who: string; req: Requirement }> = requested.map((r) => ({ who: 'the request', req: new Requirement(r) }));
+  const seen = new Set<string>();
+  for (let i = 0; i < queue.length; i++) {
+    const { who, req } = queue[i]!;
+    const name = canonicalizeName(req.name);
+    const v = versions.get(name);
+    if (v === undefined) {
+      problems.push(`${who} needs ${req.toString()}: missing`);
+      continue;
+    }
+    if (!req.specifier.contains(v, { prereleases: true })) problems.push(`${who} needs ${req.toString()}: got ${v}`);
+    const wanted = extras.get(name) ?? new Set<string>();
+    extras.set(name, wanted);
+    for (const extra of ['', ...req.extras.map((e) => canonicalizeName(e)), ...wanted]) {
+      wanted.add(extra);
+      const key = `${name}@${v}[${extra}]`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      for (const d of deps.get(name)?.get(v) ?? []) {
+        const dep = new Requirement(d);
+        const applies = dep.marker === null || (extra === '' ? dep.marker.evaluate({ ...env, extra: '' }) : dep.marker.evaluate({ ...env, extra }) && !dep.marker.evaluate({ ...env, extra: '' }));
+        if (applies) queue.push({ who: `${name} ${v}${extra === '' ? '' : `[${extra}]`}`, req: dep });
+      }
+    }
+  }
+  return problems;
+}
+
+/** pip and pyvouch on each satisfiable resolvelib case, cold over HTTP, as new processes. */
+async function resolvelibMode(): Promise<string> {
+  const corpus = join(import.meta.dirname, '..', 'test', 'corpora', 'resolvelib');
+  const root = join(tmpdir(), 'pyvouch-bench-resolvelib');
+  console.log('\nresolvelib (cold, HTTP; snapshots of PyPI from 2020 written as indexes of tiny wheels)');
+  console.log(`  ${'case'.padEnd(24)} ${'pkgs'.padStart(5)} ${'pip s'.padStart(8)} ${'pyvouch s'.padStart(10)} ${'ratio'.padStart(7)}  answers`);
+  const normalize = (version: string, deps: readonly string[]): string | undefined => {
+    const v = Version.tryParse(version);
+    if (v === null) return undefined;
+    try {
+      for (const d of deps) new Requirement(d);
+    } catch {
+      return undefined;
+    }
+    return v.toString();
+  };
+  let pipTotal = 0;
+  let oursTotal = 0;
+  for (const file of readdirSync(join(corpus, 'case')).sort()) {
+    const c = JSON.parse(readFileSync(join(corpus, 'case', file), 'utf8')) as { index: string; requested: string[]; resolved?: Record<string, string | { version: string }> };
+    if (c.resolved === undefined) continue; // an unsatisfiable case: nothing to time an answer of
+    const snapshot = snapshotIndex(join(corpus, 'index', `${c.index}.json`), join(root, c.index), normalize);
+    const served = await serveStatic(snapshot.dir);
+    const name = file.replace(/\.json$/, '');
+    try {
+      let pip: Run | undefined;
+      let ours: Run | undefined;
+      for (let r = 0; r < rounds; r++) {
+        const p = await runPip('resolvelib', c.requested, name, served.url);
+        const o = await runOurs('resolvelib', c.requested, name, served.url);
+        if (pip === undefined || p.ms < pip.ms) pip = p;
+        if (ours === undefined || o.ms < ours.ms) ours = o;
+      }
+      const pipProblems = validOnSnapshot(c.requested, pip!.versions, snapshot);
+      const ourProblems = validOnSnapshot(c.requested, ours!.versions, snapshot);
+      const known = new Map(Object.entries(c.resolved).map(([n, v]) => [canonicalizeName(n), typeof v === 'string' ? v : v.version]));
+      const isKnown = (m: Map<string, string>): boolean => [...known].every(([n, v]) => { const got = m.get(n) ?? [...m].find(([k]) => canonicalizeName(k) === n)?.[1]; return got !== undefined && new Version(got).sortKey === new Version(v).sortKey; });
+      const verdict = (run: Run, p: string[], m: Map<string, string>): string =>
+        run.failed !== undefined ? `no answer (${run.failed})` : p.length > 0 ? `INVALID (${p.slice(0, 2).join('; ')})` : isKnown(m) ? 'valid, the known answer' : 'valid';
+      pipTotal += pip!.ms;
+      oursTotal += ours!.ms;
+      console.log(
+        `  ${name.padEnd(24)} ${String(ours!.versions.size).padStart(5)} ${fmt(pip!.ms / 1000, 2).padStart(8)} ${fmt(ours!.ms / 1000, 2).padStart(10)} ${(pip!.ms / ours!.ms).toFixed(1).padStart(6)}x  pip ${verdict(pip!, pipProblems, pip!.versions)}; pyvouch ${verdict(ours!, ourProblems, ours!.versions)}${snapshot.skipped.length > 0 ? ` (${snapshot.skipped.length} releases of the snapshot not valid PEP 440/508, left out)` : ''}`,
+      );
+    } finally {
+      served.server.close();
+    }
+  }
+  const line = `resolvelib: pip ${fmt(pipTotal / 1000, 1)} s, pyvouch ${fmt(oursTotal / 1000, 1)} s: ${(pipTotal / oursTotal).toFixed(1)}x (goal 30x)`;
+  console.log(`  total ${line}`);
+  return line;
+}
+
 const sets = index.requirementSets.slice(0, Number(values.sets));
 const summary: string[] = [];
 for (const mode of modes) {
+  if (mode === 'resolvelib') {
+    summary.push(await resolvelibMode());
+    continue;
+  }
   console.log(`\n${mode}`);
   console.log(`  ${'set'.padEnd(4)} ${'roots'.padStart(5)} ${'pkgs'.padStart(5)} ${'pip s'.padStart(8)} ${'pyvouch s'.padStart(10)} ${'ratio'.padStart(7)}  same versions`);
   let pipTotal = 0;
