@@ -3,7 +3,7 @@
 // write it as a pylock.toml, or compare it across a matrix of environments.
 import { readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { PyvouchError } from '../errors.js';
+import { isPyvouchError, PyvouchError } from '../errors.js';
 import type { Graph, TargetDescription } from '../graph/graph.js';
 import { openIndex } from '../simple/open.js';
 import { createProgress } from './progress.js';
@@ -17,7 +17,7 @@ import { graphToJson, renderGraphText } from '../render/graph.js';
 import { BuildEnvironments } from '../resolve/build-deps.js';
 import { IndexProvider } from '../resolve/index-provider.js';
 import type { PlatformDependence } from '../resolve/dynamic-targets.js';
-import { defaultMatrix, resolveMatrix, type MatrixReport } from '../resolve/matrix.js';
+import { defaultMatrix, resolveMatrix, targetLabel as matrixLabel, type MatrixReport } from '../resolve/matrix.js';
 import { resolve } from '../resolve/resolve.js';
 import type { ResolverRules } from '../resolve/universe.js';
 import { makeSink, paint, parseFormat } from './output.js';
@@ -112,6 +112,64 @@ export async function resolveGraph(args: readonly string[], opts: ResolveInputOp
       ...(opts.pre === true ? { prereleases: true } : {}),
     });
     return { ...graph, source: { format: 'resolver', path: inputs.label } };
+  } finally {
+    progress.stop();
+  }
+}
+
+/** One target's resolution for `check -r --all-targets` / `--matrix`. */
+export interface ResolvedTarget {
+  label: string;
+  target: TargetDescription;
+  graph: Graph;
+}
+
+/**
+ * `check -r FILE --all-targets` / `--matrix`: the requirements resolved for each target, with the
+ * requirement lines whose markers exclude a target left out for it (each target reads the files
+ * on its own). The indexes, their caches and the build environments are shared. A target where no
+ * set of releases satisfies the requirements is not checked, and `excluded` says why; every other
+ * failure (network, index, build) fails the whole check.
+ */
+export async function resolveTargetGraphs(
+  opts: ResolveInputOptions,
+  targets: readonly TargetDescription[],
+): Promise<{ graphs: ResolvedTarget[]; excluded: { label: string; reason: string }[] }> {
+  const first = targets[0];
+  if (first === undefined) throw new Error('internal: no targets to resolve for');
+  const perTarget = targets.map((target) => ({ target, inputs: gatherInputs([], opts, target) }));
+  const progress = createProgress();
+  progress.step(`resolve for ${targets.length} targets`);
+  const indexes = openIndexes(perTarget[0]!.inputs.indexes, opts, progress);
+  const buildEnvironments = new BuildEnvironments({ indexes });
+  try {
+    const outcomes = await Promise.all(
+      perTarget.map(async ({ target, inputs }): Promise<ResolvedTarget | { label: string; reason: string }> => {
+        const label = matrixLabel(target);
+        const provider = new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments, ...sdistBuildOptions(opts) });
+        try {
+          const graph = await resolve(inputs.requirements, provider, {
+            target,
+            constraints: inputs.constraints,
+            rules: rulesOf(opts),
+            ...(opts.pre === true ? { prereleases: true } : {}),
+          });
+          return { label, target, graph: { ...graph, source: { format: 'resolver', path: inputs.label } } };
+        } catch (err) {
+          if (isPyvouchError(err) && err.code === 'RESOLUTION_IMPOSSIBLE') {
+            return { label, reason: `no set of releases satisfies the requirements there: ${err.message.split('\n').slice(1).join(' ').trim() || err.message}` };
+          }
+          throw err;
+        }
+      }),
+    );
+    const graphs: ResolvedTarget[] = [];
+    const excluded: { label: string; reason: string }[] = [];
+    for (const o of outcomes) {
+      if ('graph' in o) graphs.push(o);
+      else excluded.push(o);
+    }
+    return { graphs, excluded };
   } finally {
     progress.stop();
   }
