@@ -43,15 +43,31 @@ if (!existsSync(cli)) throw new Error('bench/resolve.ts runs the built CLI: run 
 const rounds = Math.max(1, Number(values.rounds));
 const modes = values.modes.split(',').map((m) => m.trim());
 
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; code: number; stdout: string; stderr: string }> {
+// CPU time of each run (user + system, the child and its children) beside wall time, read from
+// GNU time when the machine has it: on a shared machine the wall clock carries other work's delays.
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+let timeFiles = 0;
+
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; cpuMs: number; code: number; stdout: string; stderr: string }> {
+  const timeFile = gnuTime === undefined ? undefined : join(tmpdir(), `pyvouch-bench-time-${process.pid}-${timeFiles++}`);
+  const [file, argv] = timeFile === undefined ? [cmd, args] : [gnuTime!, ['-f', '%U %S', '-o', timeFile, cmd, ...args]];
   const start = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env } });
+    const child = spawn(file, argv, { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ ms: performance.now() - start, code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      const ms = performance.now() - start;
+      let cpuMs = Number.NaN;
+      if (timeFile !== undefined) {
+        const fields = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+        cpuMs = ((fields[0] ?? Number.NaN) + (fields[1] ?? Number.NaN)) * 1000;
+        rmSync(timeFile, { force: true });
+      }
+      resolve({ ms, cpuMs, code: code ?? -1, stdout, stderr });
+    });
   });
 }
 
@@ -67,16 +83,19 @@ const work = mkdtempSync(join(tmpdir(), 'pyvouch-bench-resolve-'));
 // pip: isolated from the machine's config (no extra find-links or indexes), quiet. `--isolated`
 // ignores PIP_* variables, so the cache is chosen with flags.
 const pipEnv = { PIP_CONFIG_FILE: '/dev/null', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
-// pip resolves for the interpreter it runs on: pyvouch must target the same Python.
-const python = (await exec('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'])).stdout.trim();
+// pip resolves for the interpreter it runs on: pyvouch must target the same Python. pip runs from
+// the interpreter's own path: `python3` may be a pyenv shim (a bash script that execs the real
+// one), whose start-up is no part of pip's time.
+const [pythonExe, python] = (await exec('python3', ['-c', 'import sys; print(sys.executable); print("%d.%d" % sys.version_info[:2])'])).stdout.trim().split('\n') as [string, string];
 const floors = { pip: [] as number[], ours: [] as number[] };
 for (let r = 0; r < 3; r++) {
-  floors.pip.push((await exec('python3', ['-m', 'pip', '--version'], pipEnv)).ms);
+  floors.pip.push((await exec(pythonExe, ['-m', 'pip', '--version'], pipEnv)).ms);
   floors.ours.push((await exec(process.execPath, [cli, '--version'])).ms);
 }
 
 interface Run {
   ms: number;
+  cpuMs: number;
   versions: Map<string, string>;
   /** Set when the tool found no answer (resolvelib mode only: pip's resolver fails some cases). */
   failed?: string;
@@ -86,13 +105,13 @@ async function runPip(mode: string, set: readonly string[], i: number | string, 
   const report = join(work, `pip-${mode}-${i}.json`);
   const source = mode.startsWith('dir') ? ['--no-index', '--find-links', flat] : ['--index-url', indexUrl];
   const cache = mode.endsWith('warm') ? ['--cache-dir', join(work, `pip-cache-${mode}`)] : ['--no-cache-dir'];
-  const pip = await exec('python3', ['-m', 'pip', 'install', '--isolated', '--dry-run', '--ignore-installed', '--quiet', '--report', report, ...cache, ...source, ...set], pipEnv);
+  const pip = await exec(pythonExe, ['-m', 'pip', 'install', '--isolated', '--dry-run', '--ignore-installed', '--quiet', '--report', report, ...cache, ...source, ...set], pipEnv);
   if (pip.code !== 0 && mode === 'resolvelib' && /ResolutionImpossible|ResolutionTooDeep/.test(pip.stderr)) {
-    return { ms: pip.ms, versions: new Map(), failed: /ResolutionTooDeep/.test(pip.stderr) ? 'ResolutionTooDeep' : 'ResolutionImpossible' };
+    return { ms: pip.ms, cpuMs: pip.cpuMs, versions: new Map(), failed: /ResolutionTooDeep/.test(pip.stderr) ? 'ResolutionTooDeep' : 'ResolutionImpossible' };
   }
   if (pip.code !== 0) throw new Error(`pip failed on set ${i} (${mode}): ${pip.stderr.slice(0, 2000)}`);
   const doc = JSON.parse(readFileSync(report, 'utf8')) as { install: { metadata: { name: string; version: string } }[] };
-  return { ms: pip.ms, versions: new Map(doc.install.map((x) => [x.metadata.name, x.metadata.version])) };
+  return { ms: pip.ms, cpuMs: pip.cpuMs, versions: new Map(doc.install.map((x) => [x.metadata.name, x.metadata.version])) };
 }
 
 async function runOurs(mode: string, set: readonly string[], i: number | string, indexUrl = url): Promise<Run> {
@@ -103,7 +122,7 @@ async function runOurs(mode: string, set: readonly string[], i: number | string,
   mkdirSync(home, { recursive: true });
   const ours = await exec(process.execPath, [cli, 'resolve', ...set, '--index', source, ...(warm ? [] : ['--no-cache']), '--format', 'json', '--python', python], { NO_COLOR: '1', PYVOUCH_HOME: home });
   if (ours.code !== 0) throw new Error(`pyvouch failed on set ${i} (${mode}): ${ours.stderr.slice(0, 2000)}`);
-  return { ms: ours.ms, versions: new Map((JSON.parse(ours.stdout) as { nodes: { name: string; version: string }[] }).nodes.map((n) => [n.name, n.version])) };
+  return { ms: ours.ms, cpuMs: ours.cpuMs, versions: new Map((JSON.parse(ours.stdout) as { nodes: { name: string; version: string }[] }).nodes.map((n) => [n.name, n.version])) };
 }
 
 function difference(pip: Map<string, string>, ours: Map<string, string>): string {
@@ -181,7 +200,7 @@ async function resolvelibMode(): Promise<string> {
   const corpus = join(import.meta.dirname, '..', 'test', 'corpora', 'resolvelib');
   const root = join(tmpdir(), 'pyvouch-bench-resolvelib');
   console.log('\nresolvelib (cold, HTTP; snapshots of PyPI from 2020 written as indexes of tiny wheels)');
-  console.log(`  ${'case'.padEnd(24)} ${'pkgs'.padStart(5)} ${'pip s'.padStart(8)} ${'pyvouch s'.padStart(10)} ${'ratio'.padStart(7)}  answers`);
+  console.log(`  ${'case'.padEnd(24)} ${'pkgs'.padStart(5)} ${'pip s'.padStart(8)} ${'pyvouch s'.padStart(10)} ${'ratio'.padStart(7)} ${'cpu pip/ours s'.padStart(15)}  answers`);
   const normalize = (version: string, deps: readonly string[]): string | undefined => {
     const v = Version.tryParse(version);
     if (v === null) return undefined;
@@ -194,6 +213,8 @@ async function resolvelibMode(): Promise<string> {
   };
   let pipTotal = 0;
   let oursTotal = 0;
+  let pipCpu = 0;
+  let oursCpu = 0;
   for (const file of readdirSync(join(corpus, 'case')).sort()) {
     const c = JSON.parse(readFileSync(join(corpus, 'case', file), 'utf8')) as { index: string; requested: string[]; resolved?: Record<string, string | { version: string }> };
     if (c.resolved === undefined) continue; // an unsatisfiable case: nothing to time an answer of
@@ -206,8 +227,10 @@ async function resolvelibMode(): Promise<string> {
       for (let r = 0; r < rounds; r++) {
         const p = await runPip('resolvelib', c.requested, name, served.url);
         const o = await runOurs('resolvelib', c.requested, name, served.url);
-        if (pip === undefined || p.ms < pip.ms) pip = p;
-        if (ours === undefined || o.ms < ours.ms) ours = o;
+        if (pip === undefined || p.ms < pip.ms) pip = { ...p, cpuMs: Math.min(p.cpuMs, pip?.cpuMs ?? Infinity) };
+        else pip.cpuMs = Math.min(pip.cpuMs, p.cpuMs);
+        if (ours === undefined || o.ms < ours.ms) ours = { ...o, cpuMs: Math.min(o.cpuMs, ours?.cpuMs ?? Infinity) };
+        else ours.cpuMs = Math.min(ours.cpuMs, o.cpuMs);
       }
       const pipProblems = validOnSnapshot(c.requested, pip!.versions, snapshot);
       const ourProblems = validOnSnapshot(c.requested, ours!.versions, snapshot);
@@ -217,14 +240,16 @@ async function resolvelibMode(): Promise<string> {
         run.failed !== undefined ? `no answer (${run.failed})` : p.length > 0 ? `INVALID (${p.slice(0, 2).join('; ')})` : isKnown(m) ? 'valid, the known answer' : 'valid';
       pipTotal += pip!.ms;
       oursTotal += ours!.ms;
+      pipCpu += pip!.cpuMs;
+      oursCpu += ours!.cpuMs;
       console.log(
-        `  ${name.padEnd(24)} ${String(ours!.versions.size).padStart(5)} ${fmt(pip!.ms / 1000, 2).padStart(8)} ${fmt(ours!.ms / 1000, 2).padStart(10)} ${(pip!.ms / ours!.ms).toFixed(1).padStart(6)}x  pip ${verdict(pip!, pipProblems, pip!.versions)}; pyvouch ${verdict(ours!, ourProblems, ours!.versions)}${snapshot.skipped.length > 0 ? ` (${snapshot.skipped.length} releases of the snapshot not valid PEP 440/508, left out)` : ''}`,
+        `  ${name.padEnd(24)} ${String(ours!.versions.size).padStart(5)} ${fmt(pip!.ms / 1000, 2).padStart(8)} ${fmt(ours!.ms / 1000, 2).padStart(10)} ${(pip!.ms / ours!.ms).toFixed(1).padStart(6)}x ${`${fmt(pip!.cpuMs / 1000, 2)}/${fmt(ours!.cpuMs / 1000, 2)}`.padStart(15)}  pip ${verdict(pip!, pipProblems, pip!.versions)}; pyvouch ${verdict(ours!, ourProblems, ours!.versions)}${snapshot.skipped.length > 0 ? ` (${snapshot.skipped.length} releases of the snapshot not valid PEP 440/508, left out)` : ''}`,
       );
     } finally {
       served.server.close();
     }
   }
-  const line = `resolvelib: pip ${fmt(pipTotal / 1000, 1)} s, pyvouch ${fmt(oursTotal / 1000, 1)} s: ${(pipTotal / oursTotal).toFixed(1)}x (goal 30x)`;
+  const line = `resolvelib: pip ${fmt(pipTotal / 1000, 1)} s, pyvouch ${fmt(oursTotal / 1000, 1)} s: ${(pipTotal / oursTotal).toFixed(1)}x (goal 30x); CPU ${fmt(pipCpu / 1000, 1)} s / ${fmt(oursCpu / 1000, 1)} s: ${(pipCpu / oursCpu).toFixed(1)}x`;
   console.log(`  total ${line}`);
   return line;
 }
@@ -237,9 +262,11 @@ for (const mode of modes) {
     continue;
   }
   console.log(`\n${mode}`);
-  console.log(`  ${'set'.padEnd(4)} ${'roots'.padStart(5)} ${'pkgs'.padStart(5)} ${'pip s'.padStart(8)} ${'pyvouch s'.padStart(10)} ${'ratio'.padStart(7)}  same versions`);
+  console.log(`  ${'set'.padEnd(4)} ${'roots'.padStart(5)} ${'pkgs'.padStart(5)} ${'pip s'.padStart(8)} ${'pyvouch s'.padStart(10)} ${'ratio'.padStart(7)} ${'cpu pip/ours s'.padStart(15)}  same versions`);
   let pipTotal = 0;
   let oursTotal = 0;
+  let pipCpu = 0;
+  let oursCpu = 0;
   let same = 0;
   const diffs: string[] = [];
   for (const [i, set] of sets.entries()) {
@@ -252,8 +279,10 @@ for (const mode of modes) {
     for (let r = 0; r < rounds; r++) {
       const p = await runPip(mode, set, i);
       const o = await runOurs(mode, set, i);
-      if (pip === undefined || p.ms < pip.ms) pip = p;
-      if (ours === undefined || o.ms < ours.ms) ours = o;
+      if (pip === undefined || p.ms < pip.ms) pip = { ...p, cpuMs: Math.min(p.cpuMs, pip?.cpuMs ?? Infinity) };
+      else pip.cpuMs = Math.min(pip.cpuMs, p.cpuMs);
+      if (ours === undefined || o.ms < ours.ms) ours = { ...o, cpuMs: Math.min(o.cpuMs, ours?.cpuMs ?? Infinity) };
+      else ours.cpuMs = Math.min(ours.cpuMs, o.cpuMs);
     }
     const equal = pip!.versions.size === ours!.versions.size && [...pip!.versions].every(([n, v]) => ours!.versions.get(n) === v);
     if (equal) same++;
@@ -263,16 +292,18 @@ for (const mode of modes) {
     }
     pipTotal += pip!.ms;
     oursTotal += ours!.ms;
+    pipCpu += pip!.cpuMs;
+    oursCpu += ours!.cpuMs;
     console.log(
-      `  ${String(i).padEnd(4)} ${String(set.length).padStart(5)} ${String(ours!.versions.size).padStart(5)} ${fmt(pip!.ms / 1000, 2).padStart(8)} ${fmt(ours!.ms / 1000, 2).padStart(10)} ${(pip!.ms / ours!.ms).toFixed(1).padStart(6)}x  ${equal ? 'yes' : `no (pip ${pip!.versions.size} packages)`}`,
+      `  ${String(i).padEnd(4)} ${String(set.length).padStart(5)} ${String(ours!.versions.size).padStart(5)} ${fmt(pip!.ms / 1000, 2).padStart(8)} ${fmt(ours!.ms / 1000, 2).padStart(10)} ${(pip!.ms / ours!.ms).toFixed(1).padStart(6)}x ${`${fmt(pip!.cpuMs / 1000, 2)}/${fmt(ours!.cpuMs / 1000, 2)}`.padStart(15)}  ${equal ? 'yes' : `no (pip ${pip!.versions.size} packages)`}`,
     );
   }
   for (const d of diffs) console.log(d);
-  const line = `${mode}: pip ${fmt(pipTotal / 1000, 1)} s, pyvouch ${fmt(oursTotal / 1000, 1)} s: ${(pipTotal / oursTotal).toFixed(1)}x (goal 10x); same versions in ${same} of ${sets.length} sets`;
+  const line = `${mode}: pip ${fmt(pipTotal / 1000, 1)} s, pyvouch ${fmt(oursTotal / 1000, 1)} s: ${(pipTotal / oursTotal).toFixed(1)}x (goal 10x); CPU ${fmt(pipCpu / 1000, 1)} s / ${fmt(oursCpu / 1000, 1)} s: ${(pipCpu / oursCpu).toFixed(1)}x; same versions in ${same} of ${sets.length} sets`;
   console.log(`  total ${line}`);
   summary.push(line);
 }
 server.close();
-console.log(`\nsummary (Python ${python}; load now ${load()}):`);
+console.log(`\nsummary (pip: ${pythonExe} -m pip, Python ${python}; load now ${load()}):`);
 for (const s of summary) console.log(`  ${s}`);
 console.log(`  start-up floors (--version, best of 3): pip ${fmt(Math.min(...floors.pip))} ms, pyvouch ${fmt(Math.min(...floors.ours))} ms`);
