@@ -3,7 +3,6 @@
 
 import { PyvouchError } from '../errors.js';
 import { archiveLimits, type ArchiveLimits } from '../artifact/limits.js';
-import { readWheelMetadata } from '../artifact/wheel.js';
 import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
 import { parseCoreMetadata } from '../pep/metadata.js';
 import { canonicalizeName } from '../pep/name.js';
@@ -13,7 +12,10 @@ import { HttpClient } from './http.js';
 import { parseSimpleHtml } from './simple-html.js';
 import { parseSimpleJson } from './simple-json.js';
 import type { IndexFile, PackageIndex, ProjectPage } from './types.js';
-import { parseProvenanceJson, type Provenance } from '../provenance/attestation.js';
+import type { Provenance } from '../provenance/attestation.js';
+
+// The wheel reader (zip, tar) and the PEP 740 parser (Sigstore's bundle types) load on first use:
+// a resolve over an index with PEP 658 files needs neither, and they are most of what it would load.
 
 /** PEP 691's recommended Accept header: JSON first, HTML for older indexes, text/html as a last resort. */
 export const SIMPLE_ACCEPT =
@@ -88,7 +90,7 @@ export class HttpIndex implements PackageIndex {
       }
     }
     if (file.filename.toLowerCase().endsWith('.whl')) {
-      const bytes = await this.download(file);
+      const [bytes, { readWheelMetadata }] = await Promise.all([this.download(file), import('../artifact/wheel.js')]);
       const { text } = await readWheelMetadata(bytes, file.filename, { limits: this.limits });
       return text;
     }
@@ -109,6 +111,7 @@ export class HttpIndex implements PackageIndex {
     const what = `the provenance of ${file.filename}`;
     const fetched = await this.fetchRevalidated(file.provenance, PROVENANCE_ACCEPT, this.maxMetadataBytes, what);
     if (fetched === undefined) return undefined;
+    const { parseProvenanceJson } = await import('../provenance/attestation.js');
     return parseProvenanceJson(Buffer.from(fetched.body).toString('utf8'), file.provenance);
   }
 
