@@ -204,8 +204,12 @@ export class HttpClient {
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     let current: { destroy(error?: Error): void } | undefined;
+    // One timer per hop, pushed back by every chunk (refresh() costs less than a new timer).
     const arm = (): void => {
-      clearTimeout(timer);
+      if (timer !== undefined) {
+        timer.refresh();
+        return;
+      }
       timer = setTimeout(() => {
         timedOut = true;
         current?.destroy(new TransientFailure(`no answer within ${this.opts.timeoutMs} ms`));
@@ -358,20 +362,31 @@ export class HttpClient {
     const hash = createHash('sha256');
     const chunks: Buffer[] = [];
     let length = 0;
-    try {
-      for await (const chunk of stream) {
-        const value = chunk as Buffer;
+    // Events rather than an async iterator: a promise per chunk is most of the cost of small bodies.
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error): void => {
+        res.destroy();
+        reject(err);
+      };
+      stream.on('data', (value: Buffer) => {
         arm();
         length += value.byteLength;
-        if (length > maxBytes) throw tooLarge();
+        if (length > maxBytes) {
+          stream.removeAllListeners('data');
+          fail(tooLarge());
+          return;
+        }
         hash.update(value);
         chunks.push(value);
         this.progress?.received(value.byteLength);
-      }
-    } catch (err) {
-      res.destroy();
-      throw err;
-    }
+      });
+      stream.once('end', resolve);
+      stream.once('error', fail);
+      // A response destroyed without an error (the socket closed) ends neither way.
+      res.once('close', () => {
+        if (!res.complete) fail(new TransientFailure('the connection closed before the answer was complete'));
+      });
+    });
     // A connection cut before the declared length is not a complete body (fetch failed it too).
     if (!res.complete) throw new TransientFailure('the connection closed before the answer was complete');
     const joined = Buffer.concat(chunks, length);
