@@ -16,7 +16,7 @@
 // busy machine skews both alike; the load is printed before and after. Reports the times, their
 // ratio (goal: pyvouch >= 10x faster) and whether both chose the same versions (the differences
 // are listed when not).
-//   node --import tsx bench/resolve.ts [--projects 2000] [--sets 8] [--rounds 2] [--modes http-cold,http-warm,dir-cold,dir-warm,resolvelib]
+//   node --import tsx bench/resolve.ts [--projects 2000] [--sets 8] [--rounds 2] [--modes http-cold,http-warm,dir-cold,dir-warm,resolvelib] [--cli PATH]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -36,9 +36,11 @@ const { values } = parseArgs({
     sets: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '2' },
     modes: { type: 'string', default: 'http-cold,http-warm,dir-cold,dir-warm' },
+    // Another build's CLI (an earlier commit built elsewhere), for before/after figures.
+    cli: { type: 'string' },
   },
 });
-const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const cli = values.cli ?? join(import.meta.dirname, '..', 'dist', 'cli.js');
 if (!existsSync(cli)) throw new Error('bench/resolve.ts runs the built CLI: run `npm run build` first');
 const rounds = Math.max(1, Number(values.rounds));
 const modes = values.modes.split(',').map((m) => m.trim());
