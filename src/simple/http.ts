@@ -74,6 +74,7 @@ const DEFAULTS = {
 };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const IDLE_SOCKET_MS = 4_000;
 // Errors where another attempt cannot help: retrying them only delays the message.
 const PERMANENT_NETWORK_CODES = /^(ENOTFOUND|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_INVALID_URL)/;
 
@@ -263,12 +264,15 @@ export class HttpClient {
 
   /** The agent of a protocol, made on first use: node:https (and TLS) loads only for https URLs. */
   private async agentFor(protocol: string): Promise<{ agent: HttpAgent | HttpsAgent; request: typeof httpRequest }> {
+    // An idle socket is closed after IDLE_SOCKET_MS, before servers drop theirs (Node's 5 s, nginx's
+    // 75 s): reusing a socket the server is closing fails the request (it is then retried).
+    const options = { keepAlive: true, maxSockets: Math.max(1, this.opts.concurrency), timeout: IDLE_SOCKET_MS };
     if (protocol === 'http:') {
-      this.httpAgent ??= new HttpAgent({ keepAlive: true, maxSockets: Math.max(1, this.opts.concurrency) });
+      this.httpAgent ??= new HttpAgent(options);
       return { agent: this.httpAgent, request: httpRequest };
     }
     const https = await import('node:https');
-    this.httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: Math.max(1, this.opts.concurrency) });
+    this.httpsAgent ??= new https.Agent(options);
     return { agent: this.httpsAgent, request: https.request };
   }
 
