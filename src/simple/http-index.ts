@@ -25,6 +25,8 @@ export const SIMPLE_ACCEPT =
 export const PROVENANCE_ACCEPT = 'application/vnd.pypi.integrity.v1+json, application/json;q=0.9';
 
 const MiB = 1024 * 1024;
+/** Metadata texts kept in memory per index (each a few KB). */
+const METADATA_MEMO = 4096;
 
 export interface HttpIndexOptions {
   /** Share one client between indexes so they share one bound on requests in flight. */
@@ -57,6 +59,7 @@ export class HttpIndex implements PackageIndex {
   // The resolver asks for the same project and file many times, often concurrently: one request each.
   private readonly pages = new Map<string, Promise<ProjectPage | undefined>>();
   private readonly downloads = new Map<string, Promise<Uint8Array>>();
+  private readonly metadata = new Map<string, Promise<string>>();
 
   constructor(url: string, options: HttpIndexOptions = {}) {
     this.http = options.http ?? new HttpClient();
@@ -76,7 +79,17 @@ export class HttpIndex implements PackageIndex {
     return memo(this.pages, canonical, () => this.fetchProject(canonical));
   }
 
-  async coreMetadata(file: IndexFile): Promise<string> {
+  coreMetadata(file: IndexFile): Promise<string> {
+    // A resolve for many targets (--matrix, check --all-targets) asks for the same files' metadata
+    // once per target: read and check each once. Keyed by the digests too, so another page's
+    // claim about the same URL is checked on its own.
+    const promise = memo(this.metadata, `${file.url}\n${JSON.stringify(file.hashes)}\n${JSON.stringify(file.coreMetadata)}`, () => this.readCoreMetadata(file));
+    // Bounded: a long-running serve reads metadata of ever more releases (oldest forgotten first).
+    if (this.metadata.size > METADATA_MEMO) this.metadata.delete(this.metadata.keys().next().value!);
+    return promise;
+  }
+
+  private async readCoreMetadata(file: IndexFile): Promise<string> {
     if (file.coreMetadata !== false) {
       const url = metadataUrl(file.url);
       const hashes = file.coreMetadata.hashes;

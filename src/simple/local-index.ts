@@ -42,6 +42,7 @@ export class LocalIndex implements PackageIndex {
   private listing: Promise<Listing> | undefined;
   // Hashing is the slow part; a file whose size and mtime did not change keeps its digest.
   private readonly digests = new Map<string, Digest>();
+  private readonly metadata = new Map<string, Promise<string>>();
 
   constructor(dir: string, options: LocalIndexOptions = {}) {
     this.root = resolve(dir);
@@ -84,7 +85,22 @@ export class LocalIndex implements PackageIndex {
     return { name: canonical, files, url };
   }
 
-  async coreMetadata(file: IndexFile): Promise<string> {
+  coreMetadata(file: IndexFile): Promise<string> {
+    // Asked once per target by a many-target resolve: read each file's metadata once. A file
+    // replaced since has another digest, hence another key (and download() refuses it anyway).
+    const key = `${file.url}\n${JSON.stringify(file.hashes)}`;
+    let promise = this.metadata.get(key);
+    if (promise === undefined) {
+      promise = this.readCoreMetadata(file);
+      this.metadata.set(key, promise);
+      promise.catch(() => this.metadata.delete(key));
+      // Bounded, as in http-index.ts: a long-running serve reads ever more releases.
+      if (this.metadata.size > 4096) this.metadata.delete(this.metadata.keys().next().value!);
+    }
+    return promise;
+  }
+
+  private async readCoreMetadata(file: IndexFile): Promise<string> {
     const bytes = await this.download(file);
     // The archive readers load on first use (as in http-index.ts): listing a directory needs none.
     if (file.filename.toLowerCase().endsWith('.whl')) {
