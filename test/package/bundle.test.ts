@@ -83,6 +83,17 @@ describe('the bundled CLI', { timeout: 300_000 }, () => {
     assert.deepEqual(graph.nodes.map((n) => `${n.name}==${n.version}`).filter((n) => !/^(setuptools|wheel)==/.test(n)).sort(), ['packaging==26.3', 'tinydep==0.1.0']);
   });
 
+  test('the pre-commit entry runs the bundled cli.js beside it', () => {
+    const ex = join(repoRoot, 'examples');
+    const r = spawnSync(process.execPath, [join(stage, 'dist', 'pre-commit.js'), '--policy', join(ex, 'check', 'pyvouch.toml'), '--statements', join(ex, 'check', 'statements'), '--index-mirror', join(ex, 'check', 'index'), '--no-db', join(ex, 'uv', 'uv.lock')], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', PYVOUCH_HOME: join(stage, 'home') },
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /urllib3/);
+  });
+
   test('feed reads the shipped registry', () => {
     const r = run(['feed', 'list']);
     assert.equal(r.status, 0, r.stderr);
