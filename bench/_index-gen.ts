@@ -3,7 +3,7 @@
 // files) and served by a plain static file server on 127.0.0.1, so pip and pyvouch resolve against
 // exactly the same bytes over the same loopback HTTP.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, linkSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, normalize } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -72,6 +72,33 @@ function zip(entries: [string, string][]): Buffer {
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 /**
+ * Writes one release into the project directory `pdir`: a tiny real wheel (py3-none-any) whose
+ * METADATA has `requiresDist` (full `Requires-Dist: …` lines) and the PEP 658 file beside it.
+ * Returns the project page's anchor for it (sha256 of the wheel, PEP 714 metadata digest).
+ */
+export function writeRelease(pdir: string, name: string, version: string, requiresDist: readonly string[], extras: readonly string[], requiresPython?: string): string {
+  const dist = name.replace(/[-_.]+/g, '_');
+  const head = [`Metadata-Version: 2.1`, `Name: ${name}`, `Version: ${version}`, ...(requiresPython === undefined ? [] : [`Requires-Python: ${requiresPython}`]), ...extras.map((e) => `Provides-Extra: ${e}`)];
+  const metadata = `${[...head, ...requiresDist].join('\n')}\n\n`;
+  const distInfo = `${dist}-${version}.dist-info`;
+  const wheelText = 'Wheel-Version: 1.0\nGenerator: pyvouch-bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n';
+  const init = `__version__ = "${version}"\n`;
+  const files: [string, string][] = [
+    [`${dist}/__init__.py`, init],
+    [`${distInfo}/METADATA`, metadata],
+    [`${distInfo}/WHEEL`, wheelText],
+  ];
+  const record = files.map(([p, t]) => `${p},sha256=${createHash('sha256').update(t).digest('base64url')},${Buffer.byteLength(t)}`).join('\n');
+  files.push([`${distInfo}/RECORD`, `${record}\n${distInfo}/RECORD,,\n`]);
+  const wheel = zip(files);
+  const filename = `${dist}-${version}-py3-none-any.whl`;
+  writeFileSync(join(pdir, filename), wheel);
+  writeFileSync(join(pdir, `${filename}.metadata`), metadata);
+  const python = requiresPython === undefined ? '' : ` data-requires-python="${requiresPython.replace(/</g, '&lt;').replace(/>/g, '&gt;')}"`;
+  return `<a href="${filename}#sha256=${sha(wheel)}"${python} data-dist-info-metadata="sha256=${sha(metadata)}" data-core-metadata="sha256=${sha(metadata)}">${filename}</a>`;
+}
+
+/**
  * Writes the index under `dir` (skipped when already there for the same parameters). Projects
  * depend only on projects with a higher number, so the graph is acyclic; lower bounds are chosen
  * among existing versions, and some upper bounds and pins make the resolver backtrack.
@@ -133,25 +160,7 @@ export function generateIndex(dir: string, count = 2000, seed = 1): GeneratedInd
         const spec = r < 0.35 ? `>=${lo}` : r < 0.6 ? `>=${lo},<${Number(lo.split('.')[0]) + 1}` : r < 0.7 ? `~=${lo.split('.').slice(0, 2).join('.')}` : '';
         deps.push(`Requires-Dist: ${projects[j]}${spec === '' ? '' : ` (${spec})`}${marker()}`);
       }
-      const dist = name.replace(/-/g, '_');
-      const metadata = `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\nRequires-Python: >=3.8\nProvides-Extra: speed\n${deps.join('\n')}${deps.length > 0 ? '\n' : ''}\n`;
-      const distInfo = `${dist}-${version}.dist-info`;
-      const wheelText = 'Wheel-Version: 1.0\nGenerator: pyvouch-bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n';
-      const init = `__version__ = "${version}"\n`;
-      const files: [string, string][] = [
-        [`${dist}/__init__.py`, init],
-        [`${distInfo}/METADATA`, metadata],
-        [`${distInfo}/WHEEL`, wheelText],
-      ];
-      const record = files.map(([p, t]) => `${p},sha256=${createHash('sha256').update(t).digest('base64url')},${Buffer.byteLength(t)}`).join('\n');
-      files.push([`${distInfo}/RECORD`, `${record}\n${distInfo}/RECORD,,\n`]);
-      const wheel = zip(files);
-      const filename = `${dist}-${version}-py3-none-any.whl`;
-      writeFileSync(join(pdir, filename), wheel);
-      writeFileSync(join(pdir, `${filename}.metadata`), metadata);
-      anchors.push(
-        `<a href="${filename}#sha256=${sha(wheel)}" data-requires-python="&gt;=3.8" data-dist-info-metadata="sha256=${sha(metadata)}" data-core-metadata="sha256=${sha(metadata)}">${filename}</a>`,
-      );
+      anchors.push(writeRelease(pdir, name, version, deps, ['speed'], '>=3.8'));
     });
     writeFileSync(join(pdir, 'index.html'), `<!DOCTYPE html>\n<html><body>\n${anchors.join('<br/>\n')}\n</body></html>\n`);
   }
@@ -213,4 +222,61 @@ export function flatDirectory(index: GeneratedIndex): string {
   }
   writeFileSync(stamp, '');
   return flat;
+}
+
+/** A resolvelib snapshot (test/corpora/resolvelib/index/*.json) as a static index on disk. */
+export interface SnapshotIndex {
+  dir: string;
+  /** Releases left out because their version or a dependency is not valid PEP 440/508 today. */
+  skipped: string[];
+  /** project -> normalized version -> its dependencies (as in the snapshot), for checking answers. */
+  releases: Map<string, Map<string, string[]>>;
+}
+
+/**
+ * Writes `snapshot` (`{project: {version: {dependencies: [...]}}}`) under `dir` as a PEP 503 index
+ * of tiny real wheels with exactly those dependencies (and a Provides-Extra for every extra their
+ * markers name), PEP 658 files beside them. `normalize(version, deps)` gives the version's PEP 440
+ * normal form, or undefined when the release cannot be written (a version or dependency not valid
+ * today): pip and pyvouch then see the same releases. Skipped when already written.
+ */
+export function snapshotIndex(snapshot: string, dir: string, normalize: (version: string, deps: readonly string[]) => string | undefined): SnapshotIndex {
+  const raw = JSON.parse(readFileSync(snapshot, 'utf8')) as Record<string, unknown>;
+  const releases = new Map<string, Map<string, string[]>>();
+  const skipped: string[] = [];
+  for (const [project, versions] of Object.entries(raw)) {
+    // Some snapshots carry flags beside the projects (`needs_optimistic`).
+    if (typeof versions !== 'object' || versions === null) continue;
+    const kept = new Map<string, string[]>();
+    for (const [version, info] of Object.entries(versions as Record<string, { dependencies?: unknown }>)) {
+      // One snapshot writes an empty mapping instead of an empty list: no dependencies.
+      const deps = Array.isArray(info.dependencies) ? (info.dependencies as string[]) : [];
+      const normal = normalize(version, deps);
+      if (normal !== undefined && !kept.has(normal)) kept.set(normal, deps);
+      else skipped.push(`${project} ${version}`);
+    }
+    releases.set(project, kept);
+  }
+  const stamp = join(dir, '.generated-v1');
+  if (!existsSync(stamp)) {
+    const simple = join(dir, 'simple');
+    mkdirSync(simple, { recursive: true });
+    const links: string[] = [];
+    for (const [project, versions] of releases) {
+      const name = project.toLowerCase().replace(/[-_.]+/g, '-');
+      links.push(`<a href="${name}/">${name}</a>`);
+      const pdir = join(simple, name);
+      mkdirSync(pdir, { recursive: true });
+      const anchors: string[] = [];
+      for (const [version, deps] of versions) {
+        const extras = new Set<string>();
+        for (const d of deps) for (const m of d.matchAll(/extra\s*==\s*["']([^"']+)["']/g)) extras.add(m[1]!);
+        anchors.push(writeRelease(pdir, project, version, deps.map((d) => `Requires-Dist: ${d}`), [...extras]));
+      }
+      writeFileSync(join(pdir, 'index.html'), `<!DOCTYPE html>\n<html><body>\n${anchors.join('<br/>\n')}\n</body></html>\n`);
+    }
+    writeFileSync(join(simple, 'index.html'), `<!DOCTYPE html>\n<html><body>\n${links.join('\n')}\n</body></html>\n`);
+    writeFileSync(stamp, '');
+  }
+  return { dir, skipped, releases };
 }

@@ -160,10 +160,24 @@ async function targetsToCheck(file: string | undefined, opts: CheckOptions): Pro
   }
   if (opts.allTargets === true && opts.matrix !== undefined) throw new PyvouchError('USAGE', 'give --all-targets or --matrix, not both');
   if (file === undefined) {
-    if (asked) throw new PyvouchError('USAGE', '--all-targets and --matrix check a lock file', { help: 'write a universal lock first (pyvouch resolve --universal --format pylock -o pylock.toml), then check it' });
-    return undefined;
+    if (!asked) return undefined;
+    if (opts.requirement === undefined) {
+      throw new PyvouchError('USAGE', '--all-targets and --matrix check a lock file or -r requirements', { help: 'pass a lock file (pyvouch check uv.lock --all-targets) or requirements to resolve (pyvouch check -r requirements.in --all-targets)' });
+    }
+    // Requirements: resolved for each target, then checked as one union graph like a universal lock.
+    const [targets, { resolveTargetGraphs }] = await Promise.all([import('../app/check-targets.js'), import('./resolve.js')]);
+    const wanted = opts.matrix !== undefined ? targets.parseMatrix(opts.matrix) : targets.everyTarget();
+    const resolved = await resolveTargetGraphs(opts, wanted);
+    if (resolved.graphs.length === 0) {
+      throw new PyvouchError('USAGE', `the requirements resolve on none of the targets asked for: ${resolved.excluded.map((x) => `${x.label} (${x.reason})`).join('; ')}`, {
+        file: opts.requirement[0]!,
+        help: 'name targets where they resolve with --matrix, or see `pyvouch resolve -r FILE --matrix`',
+      });
+    }
+    return { graphs: resolved.graphs, excluded: resolved.excluded, union: targets.unionGraph(resolved.graphs) };
   }
   if (!asked && namesTarget(opts)) return undefined;
+  if (opts.requirement !== undefined) throw new PyvouchError('USAGE', 'give a lock file or -r requirements, not both');
   const targets = await import('../app/check-targets.js');
   const scope = targets.lockScope(file, readLockText(file));
   if (!asked && !scope.universal) return undefined;

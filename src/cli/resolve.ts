@@ -3,21 +3,18 @@
 // write it as a pylock.toml, or compare it across a matrix of environments.
 import { readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { PyvouchError } from '../errors.js';
+import { isPyvouchError, PyvouchError } from '../errors.js';
 import type { Graph, TargetDescription } from '../graph/graph.js';
 import { openIndex } from '../simple/open.js';
 import { createProgress } from './progress.js';
 import type { PackageIndex } from '../simple/types.js';
-import { readRequirementsInput } from '../lock/requirements.js';
-import { writePylock } from '../lock/pylock-write.js';
 import { markerEnvironmentFor, parseTarget } from '../pep/environment.js';
 import { Requirement } from '../pep/requirement.js';
 import { SpecifierSet } from '../pep/specifier.js';
 import { graphToJson, renderGraphText } from '../render/graph.js';
-import { BuildEnvironments } from '../resolve/build-deps.js';
 import { IndexProvider } from '../resolve/index-provider.js';
 import type { PlatformDependence } from '../resolve/dynamic-targets.js';
-import { defaultMatrix, resolveMatrix, type MatrixReport } from '../resolve/matrix.js';
+import { defaultMatrix, resolveMatrix, targetLabel as matrixLabel, type MatrixReport } from '../resolve/matrix.js';
 import { resolve } from '../resolve/resolve.js';
 import type { ResolverRules } from '../resolve/universe.js';
 import { makeSink, paint, parseFormat } from './output.js';
@@ -51,14 +48,16 @@ interface ResolveInputs {
 }
 
 /** Requirements from the command line and -r files, constraints from -c files, and the indexes. */
-export function gatherInputs(args: readonly string[], opts: ResolveInputOptions, target: TargetDescription): ResolveInputs {
+export async function gatherInputs(args: readonly string[], opts: ResolveInputOptions, target: TargetDescription): Promise<ResolveInputs> {
   // Loose requirements have no project whose extras or groups an option could choose: refuse, never ignore.
   refuseSelection(opts, 'resolving requirements (-r)');
+  // The requirements-file reader (and the TOML parser under it) loads only when there are files to read.
+  const { readRequirementsInput } = opts.requirement !== undefined || opts.constraint !== undefined ? await import('../lock/requirements.js') : { readRequirementsInput: undefined };
   const requirements = args.map((a) => parseRequirement(a, 'command line'));
   const constraints: Requirement[] = [];
   const fileIndexes: string[] = [];
   for (const file of opts.requirement ?? []) {
-    const input = readRequirementsInput(readText(file), file, target, readText);
+    const input = readRequirementsInput!(readText(file), file, target, readText);
     for (const r of input.requirements) {
       if (r.editable) throw new PyvouchError('USAGE', `${r.file}:${r.line}: editable requirement '${r.text}' cannot be resolved from an index`, { file: r.file, line: r.line });
       requirements.push(parseRequirement(r.text, `${r.file}:${r.line}`));
@@ -68,7 +67,7 @@ export function gatherInputs(args: readonly string[], opts: ResolveInputOptions,
     fileIndexes.push(...input.extraIndexUrls);
   }
   for (const file of opts.constraint ?? []) {
-    const input = readRequirementsInput(readText(file), file, target, readText);
+    const input = readRequirementsInput!(readText(file), file, target, readText);
     for (const c of [...input.requirements, ...input.constraints]) constraints.push(parseRequirement(c.text, `${c.file}:${c.line}`));
   }
   if (requirements.length === 0) {
@@ -100,7 +99,7 @@ function rulesOf(opts: ResolveInputOptions): ResolverRules {
 /** Resolves the inputs for one target into the shared Graph (RESOLUTION_IMPOSSIBLE otherwise). */
 export async function resolveGraph(args: readonly string[], opts: ResolveInputOptions): Promise<Graph> {
   const target = targetFromOptions(opts);
-  const inputs = gatherInputs(args, opts, target);
+  const inputs = await gatherInputs(args, opts, target);
   const progress = createProgress();
   progress.step('resolve');
   try {
@@ -112,6 +111,64 @@ export async function resolveGraph(args: readonly string[], opts: ResolveInputOp
       ...(opts.pre === true ? { prereleases: true } : {}),
     });
     return { ...graph, source: { format: 'resolver', path: inputs.label } };
+  } finally {
+    progress.stop();
+  }
+}
+
+/** One target's resolution for `check -r --all-targets` / `--matrix`. */
+export interface ResolvedTarget {
+  label: string;
+  target: TargetDescription;
+  graph: Graph;
+}
+
+/**
+ * `check -r FILE --all-targets` / `--matrix`: the requirements resolved for each target, with the
+ * requirement lines whose markers exclude a target left out for it (each target reads the files
+ * on its own). The indexes, their caches and the build environments are shared. A target where no
+ * set of releases satisfies the requirements is not checked, and `excluded` says why; every other
+ * failure (network, index, build) fails the whole check.
+ */
+export async function resolveTargetGraphs(
+  opts: ResolveInputOptions,
+  targets: readonly TargetDescription[],
+): Promise<{ graphs: ResolvedTarget[]; excluded: { label: string; reason: string }[] }> {
+  const first = targets[0];
+  if (first === undefined) throw new Error('internal: no targets to resolve for');
+  const perTarget = await Promise.all(targets.map(async (target) => ({ target, inputs: await gatherInputs([], opts, target) })));
+  const progress = createProgress();
+  progress.step(`resolve for ${targets.length} targets`);
+  const indexes = openIndexes(perTarget[0]!.inputs.indexes, opts, progress);
+  const buildEnvironments = new (await import('../resolve/build-deps.js')).BuildEnvironments({ indexes });
+  try {
+    const outcomes = await Promise.all(
+      perTarget.map(async ({ target, inputs }): Promise<ResolvedTarget | { label: string; reason: string }> => {
+        const label = matrixLabel(target);
+        const provider = new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments, ...sdistBuildOptions(opts) });
+        try {
+          const graph = await resolve(inputs.requirements, provider, {
+            target,
+            constraints: inputs.constraints,
+            rules: rulesOf(opts),
+            ...(opts.pre === true ? { prereleases: true } : {}),
+          });
+          return { label, target, graph: { ...graph, source: { format: 'resolver', path: inputs.label } } };
+        } catch (err) {
+          if (isPyvouchError(err) && err.code === 'RESOLUTION_IMPOSSIBLE') {
+            return { label, reason: `no set of releases satisfies the requirements there: ${err.message.split('\n').slice(1).join(' ').trim() || err.message}` };
+          }
+          throw err;
+        }
+      }),
+    );
+    const graphs: ResolvedTarget[] = [];
+    const excluded: { label: string; reason: string }[] = [];
+    for (const o of outcomes) {
+      if ('graph' in o) graphs.push(o);
+      else excluded.push(o);
+    }
+    return { graphs, excluded };
   } finally {
     progress.stop();
   }
@@ -146,7 +203,7 @@ export async function runResolve(args: string[], opts: ResolveCommandOptions): P
   const sink = makeSink(opts.output);
   const env = markerEnvironmentFor(graph.environment);
   if (format === 'json') sink.write(`${JSON.stringify(graphToJson(graph, env as unknown as Record<string, string>), null, 2)}\n`);
-  else if ((format as string) === 'pylock') sink.write(writePylock(graph, env));
+  else if ((format as string) === 'pylock') sink.write((await import('../lock/pylock-write.js')).writePylock(graph, env));
   else sink.write(renderGraphText(graph, sink.color));
   sink.flush();
   return 0;
@@ -170,12 +227,12 @@ async function resolveUniversalCommand(args: string[], opts: ResolveCommandOptio
   const { resolveUniversal } = await import('../resolve/universal.js');
   const { universalPackages, universalReleases, writeUniversalPylock } = await import('../resolve/universal-lock.js');
   // -r files are read with the default target's markers for their own `; marker` lines.
-  const inputs = gatherInputs(args, opts, targetFromOptions({}));
+  const inputs = await gatherInputs(args, opts, targetFromOptions({}));
   const progress = createProgress();
   progress.step('resolve for every environment');
   const indexes = openIndexes(inputs.indexes, opts, progress);
   // One set of build environments for every environment: build requirements are fetched and unpacked once.
-  const buildEnvironments = new BuildEnvironments({ indexes });
+  const buildEnvironments = new (await import('../resolve/build-deps.js')).BuildEnvironments({ indexes });
   const resolution = await resolveUniversal(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments, ...sdistBuildOptions(opts) }), {
     constraints: inputs.constraints,
     rules: rulesOf(opts),
@@ -219,12 +276,12 @@ async function resolveUniversalCommand(args: string[], opts: ResolveCommandOptio
 async function resolveMatrixCommand(args: string[], opts: ResolveCommandOptions): Promise<number> {
   const format = parseFormat(opts.format, ['text', 'json']);
   const targets = matrixTargets(opts.matrix!);
-  const inputs = gatherInputs(args, opts, targets[0]!);
+  const inputs = await gatherInputs(args, opts, targets[0]!);
   const progress = createProgress();
   progress.step(`resolve for ${targets.length} targets`);
   const indexes = openIndexes(inputs.indexes, opts, progress);
   // One set of build environments for every target: build requirements are fetched and unpacked once.
-  const buildEnvironments = new BuildEnvironments({ indexes });
+  const buildEnvironments = new (await import('../resolve/build-deps.js')).BuildEnvironments({ indexes });
   const report = await resolveMatrix(inputs.requirements, (target) => new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments, ...sdistBuildOptions(opts) }), targets, {
     constraints: inputs.constraints,
     rules: rulesOf(opts),

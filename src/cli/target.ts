@@ -87,7 +87,7 @@ export interface AllTargetsOptions {
 /** `check`'s choice of checking every supported target at once. */
 export function addAllTargetsOptions(cmd: Command): Command {
   return cmd
-    .option('--all-targets', 'check every target the lock supports at once (CPython 3.9-3.14 on Linux, macOS, Windows; the default for uv.lock and a pylock.toml with markers unless --python/--platform is given)')
+    .option('--all-targets', 'check every target the lock supports, or -r requirements resolve on, at once (CPython 3.9-3.14 on Linux, macOS, Windows; the default for uv.lock and a pylock.toml with markers unless --python/--platform is given)')
     .option('--matrix <targets>', 'check these targets at once, e.g. linux:3.12,windows:3.10,macos:3.13:x86_64');
 }
 

@@ -5,7 +5,6 @@
 // those are dynamic, from its build backend run in the sandbox — and the node says which.
 
 import type { SdistDependenciesOptions } from '../artifact/sdist.js';
-import { sdistDependencies } from '../artifact/sdist.js';
 import { PyvouchError } from '../errors.js';
 import type { Artifact } from '../graph/graph.js';
 import type { IndexFile, PackageIndex } from '../simple/types.js';
@@ -165,6 +164,8 @@ export class IndexProvider implements ResolverProvider {
       target: this.#options.target,
       ...(environments === undefined ? {} : { buildEnvironment: environments.provide }),
     };
+    // The sdist reader and the sandboxed build load only when an sdist is read (wheels need neither).
+    const { sdistDependencies } = await import('../artifact/sdist.js');
     const deps = await sdistDependencies(bytes, file.filename, options);
     if (deps.metadata !== undefined) checkIdentity(deps.metadata, name, version, file.filename);
     return {

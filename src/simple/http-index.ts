@@ -3,7 +3,6 @@
 
 import { PyvouchError } from '../errors.js';
 import { archiveLimits, type ArchiveLimits } from '../artifact/limits.js';
-import { readWheelMetadata } from '../artifact/wheel.js';
 import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
 import { parseCoreMetadata } from '../pep/metadata.js';
 import { canonicalizeName } from '../pep/name.js';
@@ -13,7 +12,10 @@ import { HttpClient } from './http.js';
 import { parseSimpleHtml } from './simple-html.js';
 import { parseSimpleJson } from './simple-json.js';
 import type { IndexFile, PackageIndex, ProjectPage } from './types.js';
-import { parseProvenanceJson, type Provenance } from '../provenance/attestation.js';
+import type { Provenance } from '../provenance/attestation.js';
+
+// The wheel reader (zip, tar) and the PEP 740 parser (Sigstore's bundle types) load on first use:
+// a resolve over an index with PEP 658 files needs neither, and they are most of what it would load.
 
 /** PEP 691's recommended Accept header: JSON first, HTML for older indexes, text/html as a last resort. */
 export const SIMPLE_ACCEPT =
@@ -23,6 +25,8 @@ export const SIMPLE_ACCEPT =
 export const PROVENANCE_ACCEPT = 'application/vnd.pypi.integrity.v1+json, application/json;q=0.9';
 
 const MiB = 1024 * 1024;
+/** Metadata texts kept in memory per index (each a few KB). */
+const METADATA_MEMO = 4096;
 
 export interface HttpIndexOptions {
   /** Share one client between indexes so they share one bound on requests in flight. */
@@ -55,6 +59,7 @@ export class HttpIndex implements PackageIndex {
   // The resolver asks for the same project and file many times, often concurrently: one request each.
   private readonly pages = new Map<string, Promise<ProjectPage | undefined>>();
   private readonly downloads = new Map<string, Promise<Uint8Array>>();
+  private readonly metadata = new Map<string, Promise<string>>();
 
   constructor(url: string, options: HttpIndexOptions = {}) {
     this.http = options.http ?? new HttpClient();
@@ -74,7 +79,17 @@ export class HttpIndex implements PackageIndex {
     return memo(this.pages, canonical, () => this.fetchProject(canonical));
   }
 
-  async coreMetadata(file: IndexFile): Promise<string> {
+  coreMetadata(file: IndexFile): Promise<string> {
+    // A resolve for many targets (--matrix, check --all-targets) asks for the same files' metadata
+    // once per target: read and check each once. Keyed by the digests too, so another page's
+    // claim about the same URL is checked on its own.
+    const promise = memo(this.metadata, `${file.url}\n${JSON.stringify(file.hashes)}\n${JSON.stringify(file.coreMetadata)}`, () => this.readCoreMetadata(file));
+    // Bounded: a long-running serve reads metadata of ever more releases (oldest forgotten first).
+    if (this.metadata.size > METADATA_MEMO) this.metadata.delete(this.metadata.keys().next().value!);
+    return promise;
+  }
+
+  private async readCoreMetadata(file: IndexFile): Promise<string> {
     if (file.coreMetadata !== false) {
       const url = metadataUrl(file.url);
       const hashes = file.coreMetadata.hashes;
@@ -88,7 +103,7 @@ export class HttpIndex implements PackageIndex {
       }
     }
     if (file.filename.toLowerCase().endsWith('.whl')) {
-      const bytes = await this.download(file);
+      const [bytes, { readWheelMetadata }] = await Promise.all([this.download(file), import('../artifact/wheel.js')]);
       const { text } = await readWheelMetadata(bytes, file.filename, { limits: this.limits });
       return text;
     }
@@ -109,6 +124,7 @@ export class HttpIndex implements PackageIndex {
     const what = `the provenance of ${file.filename}`;
     const fetched = await this.fetchRevalidated(file.provenance, PROVENANCE_ACCEPT, this.maxMetadataBytes, what);
     if (fetched === undefined) return undefined;
+    const { parseProvenanceJson } = await import('../provenance/attestation.js');
     return parseProvenanceJson(Buffer.from(fetched.body).toString('utf8'), file.provenance);
   }
 

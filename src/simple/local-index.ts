@@ -5,14 +5,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { findProvenance } from '../provenance/find.js';
 import type { Provenance } from '../provenance/attestation.js';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PyvouchError } from '../errors.js';
 import { formatBytes, archiveLimits, type ArchiveLimits } from '../artifact/limits.js';
-import { readSdistMetadata } from '../artifact/sdist.js';
-import { readWheelMetadata } from '../artifact/wheel.js';
 import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
 import { canonicalizeName } from '../pep/name.js';
 import { verifyDigests } from './digest.js';
@@ -45,6 +42,7 @@ export class LocalIndex implements PackageIndex {
   private listing: Promise<Listing> | undefined;
   // Hashing is the slow part; a file whose size and mtime did not change keeps its digest.
   private readonly digests = new Map<string, Digest>();
+  private readonly metadata = new Map<string, Promise<string>>();
 
   constructor(dir: string, options: LocalIndexOptions = {}) {
     this.root = resolve(dir);
@@ -87,11 +85,29 @@ export class LocalIndex implements PackageIndex {
     return { name: canonical, files, url };
   }
 
-  async coreMetadata(file: IndexFile): Promise<string> {
+  coreMetadata(file: IndexFile): Promise<string> {
+    // Asked once per target by a many-target resolve: read each file's metadata once. A file
+    // replaced since has another digest, hence another key (and download() refuses it anyway).
+    const key = `${file.url}\n${JSON.stringify(file.hashes)}`;
+    let promise = this.metadata.get(key);
+    if (promise === undefined) {
+      promise = this.readCoreMetadata(file);
+      this.metadata.set(key, promise);
+      promise.catch(() => this.metadata.delete(key));
+      // Bounded, as in http-index.ts: a long-running serve reads ever more releases.
+      if (this.metadata.size > 4096) this.metadata.delete(this.metadata.keys().next().value!);
+    }
+    return promise;
+  }
+
+  private async readCoreMetadata(file: IndexFile): Promise<string> {
     const bytes = await this.download(file);
+    // The archive readers load on first use (as in http-index.ts): listing a directory needs none.
     if (file.filename.toLowerCase().endsWith('.whl')) {
+      const { readWheelMetadata } = await import('../artifact/wheel.js');
       return (await readWheelMetadata(bytes, file.filename, { limits: this.limits })).text;
     }
+    const { readSdistMetadata } = await import('../artifact/sdist.js');
     const sdist = await readSdistMetadata(bytes, file.filename, { limits: this.limits });
     if (sdist.pkgInfoText !== undefined) return sdist.pkgInfoText;
     throw new PyvouchError('INDEX_NO_METADATA', `${file.filename} has no PKG-INFO`, {
@@ -118,6 +134,7 @@ export class LocalIndex implements PackageIndex {
   /** PEP 740 beside the file: `<filename>.provenance` in the same directory, when present. */
   async provenance(file: IndexFile): Promise<Provenance | undefined> {
     const path = this.pathOf(file.url);
+    const { findProvenance } = await import('../provenance/find.js');
     return findProvenance(dirname(path), file.filename);
   }
 

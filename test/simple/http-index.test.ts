@@ -234,6 +234,22 @@ describe('HttpIndex metadata and downloads', () => {
     );
   });
 
+  it('reads a file\'s metadata once however often it is asked (a resolve for many targets), and tries a failure again', async () => {
+    const http = new HttpIndex(index.url, { http: client() });
+    const file = (await http.project('tiny-dep'))!.files[1]!;
+    const path = '/files/tiny_dep-1.0-py3-none-any.whl.metadata';
+    const before = index.requestsTo(path).length;
+    const texts = await Promise.all([http.coreMetadata(file), http.coreMetadata(file), http.coreMetadata(file)]);
+    assert.deepEqual(texts, [wheel.metadata, wheel.metadata, wheel.metadata]);
+    assert.equal(await http.coreMetadata(file), wheel.metadata);
+    assert.equal(index.requestsTo(path).length - before, 1);
+    // A refused answer is not remembered: the same file advertised with another digest is read anew.
+    const lying = { ...file, coreMetadata: { hashes: { sha256: '0'.repeat(64) } } };
+    assert.equal((await failure(http.coreMetadata(lying))).code, 'DIGEST_MISMATCH');
+    assert.equal((await failure(http.coreMetadata(lying))).code, 'DIGEST_MISMATCH');
+    assert.equal(index.requestsTo(path).length - before, 3);
+  });
+
   it('reads core metadata from the wheel when the index serves no metadata file', async () => {
     const http = new HttpIndex(index.url, { http: client() });
     const file = (await http.project('no-pep658'))!.files[0]!;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { PyvouchError } from '../../src/errors.js';
 import { HttpClient, parseRetryAfter } from '../../src/simple/http.js';
 import { checkableAlgorithms, digestProblem, verifyDigests } from '../../src/simple/digest.js';
@@ -100,6 +102,91 @@ describe('HttpClient', () => {
       assert.equal(bytes, res.body.byteLength);
     } finally {
       await index.close();
+    }
+  });
+});
+
+/** A loopback server answering with `handle`; counts the TCP connections it accepted. */
+async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+  const server = createServer(handle);
+  let connections = 0;
+  server.on('connection', () => (connections += 1));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    connections: () => connections,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('HttpClient on node:http', () => {
+  const page = Buffer.from('<html><body>' + 'x'.repeat(5000) + '</body></html>');
+
+  it('decodes gzip and br answers, hashing and capping the decoded bytes', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = await serve((req, res) => {
+      seen.push(req.headers['accept-encoding']);
+      const coding = req.url === '/br' ? 'br' : 'gzip';
+      const body = coding === 'br' ? brotliCompressSync(page) : gzipSync(page);
+      res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': coding, 'content-length': body.length }).end(body);
+    });
+    try {
+      const http = new HttpClient({ retries: 0 });
+      for (const path of ['gz', 'br']) {
+        const res = await http.get(`${server.url}${path}`);
+        assert.deepEqual(Buffer.from(res.body), page);
+        assert.equal(res.sha256, createHash('sha256').update(page).digest('hex'));
+        assert.equal(res.headers.get('Content-Type'), 'text/html');
+      }
+      assert.equal(seen[0], 'gzip, deflate, br');
+      // The compressed answer is small; what it expands to is what the cap bounds (a gzip bomb).
+      await assert.rejects(http.get(`${server.url}gz`, { maxBytes: 1000 }), (err: unknown) => err instanceof PyvouchError && /larger than/.test(err.message));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses an answer in a Content-Encoding it cannot decode', async () => {
+    const server = await serve((_req, res) => res.writeHead(200, { 'content-encoding': 'zstd' }).end('?'));
+    try {
+      await assert.rejects(new HttpClient({ retries: 0 }).get(server.url), (err: unknown) => err instanceof PyvouchError && err.code === 'INDEX_HTTP' && /zstd/.test(err.message));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps connections alive: many requests, at most `concurrency` sockets, 304s included', async () => {
+    const server = await serve((req, res) => {
+      if (req.headers['if-none-match'] === '"v1"') return void res.writeHead(304, { etag: '"v1"' }).end();
+      res.writeHead(200, { etag: '"v1"', 'content-length': page.length }).end(page);
+    });
+    try {
+      const http = new HttpClient({ retries: 0, concurrency: 4 });
+      const all = await Promise.all(Array.from({ length: 40 }, (_, i) => http.get(`${server.url}p${i}`, i % 2 === 0 ? {} : { headers: { 'If-None-Match': '"v1"' } })));
+      assert.deepEqual(new Set(all.map((r) => r.status)), new Set([200, 304]));
+      assert.ok(server.connections() <= 4, `${server.connections()} connections for 40 requests`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fails closed on a body cut short of its Content-Length, after retrying', async () => {
+    let requests = 0;
+    const server = await serve((_req, res) => {
+      requests += 1;
+      res.writeHead(200, { 'content-length': 1000 });
+      res.write('only part');
+      setImmediate(() => res.destroy());
+    });
+    try {
+      await assert.rejects(new HttpClient({ retries: 1, backoffMs: 1 }).get(server.url), (err: unknown) => err instanceof PyvouchError && err.code === 'INDEX_HTTP' && /gave up after 2 attempts/.test(err.message));
+      assert.equal(requests, 2);
+    } finally {
+      await server.close();
     }
   });
 });

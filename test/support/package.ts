@@ -22,6 +22,8 @@ export function stagePackage(): string {
   for (const d of ['docs', 'examples']) cpSync(join(repoRoot, d), join(stage, d), { recursive: true });
   const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   must(process.execPath, [tsc, '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], repoRoot);
+  // As `npm run build`: the library from tsc, the executables bundled over it, then the assets.
+  must(process.execPath, [join(repoRoot, 'scripts', 'bundle.mjs'), join(stage, 'dist')], repoRoot);
   must(process.execPath, [join(repoRoot, 'scripts', 'copy-assets.mjs'), join(stage, 'dist')], repoRoot);
   return stage;
 }
