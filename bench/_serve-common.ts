@@ -4,13 +4,13 @@
 
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Identity } from '../src/attest/keys.js';
 import { buildStatement, signStatement } from '../src/attest/statement.js';
 import type { Envelope } from '../src/attest/types.js';
 import { sha256, wheelFile, type FakeFile, type WheelSpec } from '../test/support/fake-index.js';
+export { freePort } from '../test/support/listening.js';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const cli = join(root, 'dist', 'cli.js');
@@ -42,17 +42,6 @@ export function onExit(cleanUp: () => void): void {
     cleanUp();
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** `signal`, then SIGKILL after `graceMs`; resolves once the child exited. */

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildStatement, signStatement } from '../../src/attest/statement.js';
 import { dropPostgresSchema, flag, minuteAgo, PIP_ACCEPT, postgresSpec, projectRoot, review, reviewer, tempDir, writePolicy, writeWheels } from './support.js';
 import { alive, eventually, httpGet, nginxPath, post, spawnServeChild, type ServeChild } from './scale-support.js';
+import { freePort } from '../support/listening.js';
 
 const alice = reviewer('Alice');
 const dir = tempDir('pyvouch-replicas-');
@@ -39,17 +39,6 @@ async function listed(origin: string): Promise<string[]> {
   const res = await httpGet(`${origin}/simple/shared/`, { Accept: PIP_ACCEPT });
   assert.equal(res.status, 200, res.body);
   return (JSON.parse(res.body) as { files: { filename: string }[] }).files.map((f) => f.filename).sort();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The nginx configuration of docs/deploy.md with this test's ports and directories. */
