@@ -9,23 +9,11 @@ import { loadLockFile } from '../../src/lock/load.js';
 import { parseTarget } from '../../src/pep/environment.js';
 import { describeTargets } from '../../src/render/check.js';
 import { runCli } from '../cli/in-process.js';
+import type { TargetsJsonReport as JsonReport } from '../support/targets-report.js';
 
 const AT = '2026-11-01T00:00:00Z';
 const example = ['examples/uv/uv.lock', '--policy', 'examples/check/pyvouch.toml', '--no-db', '--index-mirror', 'examples/check/index', '--at', AT, '--statements', 'examples/check/statements'];
 const pydantic = ['test/corpora/locks/pydantic-uv.lock', '--policy', 'examples/check/pyvouch.toml', '--no-db', '--offline', '--at', AT];
-
-interface JsonNode {
-  name: string;
-  version: string;
-  verdict: string;
-  targets?: string[];
-  failsOn?: string[];
-}
-interface JsonReport {
-  environment: unknown;
-  targets?: { checked: string[]; excluded: { label: string; reason: string }[] };
-  nodes: JsonNode[];
-}
 
 describe('check --all-targets', () => {
   test('on the pydantic uv.lock, each target sees exactly the releases its own single-target check reads', async () => {

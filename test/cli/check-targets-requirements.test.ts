@@ -13,6 +13,7 @@ import { buildZip, coreMetadata } from '../artifact/archive-builders.js';
 import { generateIdentity } from '../../src/attest/keys.js';
 import { buildStatement, signStatement } from '../../src/attest/statement.js';
 import { pyvouch } from './harness.js';
+import type { TargetsJsonReport as JsonReport } from '../support/targets-report.js';
 
 function wheel(dir: string, name: string, version: string, requires: string[] = []): string {
   const dist = name.replace(/-/g, '_');
@@ -23,20 +24,6 @@ function wheel(dir: string, name: string, version: string, requires: string[] = 
   ]);
   writeFileSync(join(dir, `${dist}-${version}-py3-none-any.whl`), bytes);
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-interface JsonNode {
-  name: string;
-  version: string;
-  verdict: string;
-  targets?: string[];
-  failsOn?: string[];
-}
-interface JsonReport {
-  environment: unknown;
-  passed: boolean;
-  targets?: { checked: string[]; excluded: { label: string; reason: string }[] };
-  nodes: JsonNode[];
 }
 
 describe('check -r --all-targets', () => {
