@@ -45,23 +45,21 @@ def main():
         for t in texts:
             Version(t)
 
-    def contains_strings():
+    def count_hits(items):
+        # every set against every item: strings (parsed on the way) or Versions
         hits = 0
         for s in sets:
             contains = s.contains
-            for t in texts:
-                if contains(t):
+            for item in items:
+                if contains(item):
                     hits += 1
         return hits
 
+    def contains_strings():
+        return count_hits(texts)
+
     def contains_parsed():
-        hits = 0
-        for s in sets:
-            contains = s.contains
-            for v in parsed:
-                if contains(v):
-                    hits += 1
-        return hits
+        return count_hits(parsed)
 
     def sort_parsed():
         return sorted(parsed)
