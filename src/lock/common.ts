@@ -82,9 +82,25 @@ export interface TomlLockReading {
   unsupported: (path: string, message: string, help: string) => PyvouchError;
 }
 
+// `check --all-targets` reads one lock once per target (up to 30): its document and line index do
+// not depend on the target, so those of the last text read are kept and reused. The document is
+// frozen, so no reader can change what the next target's reading sees (a write would throw).
+let lastToml: { text: string; file: string; doc: TomlTable; locate: ReturnType<typeof tomlLocator> } | undefined;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 export function startTomlLock(format: LockFormat, text: string, file: string, target: TargetDescription): TomlLockReading {
-  const doc = parseTomlDocument(text, file);
-  const locate = tomlLocator(text);
+  if (lastToml === undefined || lastToml.text !== text || lastToml.file !== file) {
+    const doc = deepFreeze(parseTomlDocument(text, file));
+    lastToml = { text, file, doc, locate: tomlLocator(text) };
+  }
+  const { doc, locate } = lastToml;
   return {
     doc,
     locate,
