@@ -9,7 +9,7 @@
 // attested release, not whichever file a client happened to ask for first.
 import type { Statement } from '../attest/types.js';
 import { findingStatement } from '../provenance/pinning-commands.js';
-import { emptyPins, judgeRelease, recordRelease, type ProjectPins } from '../provenance/pinning.js';
+import { emptyPins, judgeRelease, pinsChanged, recordRelease, type ProjectPins } from '../provenance/pinning.js';
 import { Version } from '../pep/version.js';
 import type { IndexFile } from '../simple/types.js';
 import { releaseOf } from '../pep/filename.js';
@@ -74,9 +74,7 @@ export function upstreamPinning(provenance: FileProvenance, options: UpstreamPin
     for (const version of [...releases.keys()].sort(byVersion)) {
       next = recordRelease(next, { version, publishers: [...releases.get(version)!].sort() }, now.toISOString());
     }
-    // `lastSeen` alone moves on every decision: not worth a write of the pins file each time.
-    const shape = (p: ProjectPins): string => JSON.stringify(p.publishers.map(({ lastSeen: _, ...rest }) => rest));
-    if (shape(next) === shape(pins)) return pins;
+    if (!pinsChanged(pins, next)) return pins;
     await options.store.save(next);
     return next;
   };

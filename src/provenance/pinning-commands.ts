@@ -14,6 +14,7 @@ import {
   addAcceptance,
   emptyPins,
   judgeRelease,
+  pinsChanged,
   recordRelease,
   type PinningFinding,
   type PublisherAcceptance,
@@ -63,7 +64,8 @@ export async function checkPublisherPinning(check: PinningCheck): Promise<{ find
   const before = await check.store.load(check.project);
   const findings = judgeRelease(before, check.release, check.trusted);
   const after = recordRelease(before ?? emptyPins(check.project), check.release, now);
-  await check.store.save(after);
+  // Only what changes the pins is written: a check that sees known publishers again writes nothing.
+  if (pinsChanged(before, after)) await check.store.save(after);
   return { findings, statements: findings.map((f) => findingStatement(f, check.artifacts, check.signer, now)) };
 }
 

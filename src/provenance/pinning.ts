@@ -136,6 +136,16 @@ export function recordRelease(pins: ProjectPins, release: ReleaseProvenance, now
 }
 
 /**
+ * Whether recording changed anything worth writing: a publisher, its versions or its pin. `lastSeen`
+ * alone moves on every look at a release, and is not worth a write of the pins each time.
+ */
+export function pinsChanged(before: ProjectPins | undefined, after: ProjectPins): boolean {
+  if (before === undefined) return true;
+  const shape = (p: ProjectPins): string => JSON.stringify(p.publishers.map(({ lastSeen: _, ...rest }) => rest));
+  return shape(before) !== shape(after);
+}
+
+/**
  * Adds an acceptance. It pins nothing by itself: judgeRelease counts it only when its signer is
  * one the caller trusts, so a stranger's acceptance in the file changes nothing.
  */

@@ -82,6 +82,24 @@ describe('publisher pinning (store and findings)', () => {
     assert.equal(missing.statements[0]?.statement.finding?.kind, 'attestation-missing');
   });
 
+  it('writes the pins only when they change: a known publisher seen again on a known release writes nothing', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'pyvouch-pin-'));
+    const signer = await localIdentity(home);
+    const memory = new MemoryPinStore();
+    let saves = 0;
+    const store = { load: (p: string) => memory.load(p), save: (pins: Parameters<MemoryPinStore['save']>[0]) => ((saves += 1), memory.save(pins)) };
+    const base = { store, project: 'flask', artifacts: [], signer, trusted: trustUser, now: NOW };
+    await checkPublisherPinning({ ...base, release: { version: '3.1.0', publishers: [FLASK] } });
+    assert.equal(saves, 1, 'the first sight pins');
+    await checkPublisherPinning({ ...base, release: { version: '3.1.0', publishers: [FLASK] }, now: '2026-12-01T00:00:00Z' });
+    assert.equal(saves, 1, 'seeing it again only moves lastSeen: no write');
+    await checkPublisherPinning({ ...base, release: { version: '3.2.0', publishers: [FLASK] } });
+    assert.equal(saves, 2, 'a new release moves lastVersion: written');
+    await checkPublisherPinning({ ...base, release: { version: '3.2.0', publishers: [EVIL] } });
+    assert.equal(saves, 3, 'a new publisher is recorded (unpinned)');
+    assert.equal((await memory.load('flask'))?.publishers.find((p) => p.publisher === EVIL)?.pinned, false);
+  });
+
   it('persists pins and acceptances under PYVOUCH_HOME, and accept-publisher stops the flag', async () => {
     const home = mkdtempSync(join(tmpdir(), 'pyvouch-pin-'));
     const dirs = { config: home, data: home, cache: join(home, 'cache') };
