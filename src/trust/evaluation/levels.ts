@@ -63,7 +63,9 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
     for (const o of options) depth = Math.min(depth, o.route.depth);
     identities.push({ canonical, options, depth });
   }
-  identities.sort((a, b) => a.depth - b.depth || b.options[0]!.weight - a.options[0]!.weight || cmp(a.canonical, b.canonical));
+  // Consistent comparators (finite numbers, then names): sortSmall, stable like Array.prototype.sort,
+  // gives the same order without a work copy for the short lists most nodes have.
+  sortSmall(identities, (a, b) => a.depth - b.depth || b.options[0]!.weight - a.options[0]!.weight || cmp(a.canonical, b.canonical));
   const spent = new Map<string, number>();
   const chosenList: { o: Option; give: number }[] = [];
   for (const { canonical, options } of identities) {
@@ -94,7 +96,8 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
       setAside(state, s, 'same-identity', `${s.kind} ${shortStatementId(s.id)}: ${run.short(s.agent)} already counts once for this release (statement ${shortStatementId(chosen.u.item.statement.id)})`, chosen.u.item.statement.id);
     }
   }
-  chosenList.sort(
+  sortSmall(
+    chosenList,
     (a, b) =>
       a.o.levelIndex - b.o.levelIndex ||
       a.o.route.partyIndex - b.o.route.partyIndex ||
