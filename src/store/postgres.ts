@@ -10,6 +10,7 @@ import {
   checkQuery,
   dedupeBatch,
   distinctSubjects,
+  keysetPages,
   sortedById,
   statementRow,
   trustEdge,
@@ -426,20 +427,8 @@ export class PostgresStore implements StatementStore {
     return this.#verifier.readAll(await this.#query<JsonRow>('pyvouch-trust-all', this.#sql.trustAll, []));
   }
 
-  // Keyset pages rather than a server-side cursor: no connection is held while the consumer
-  // works, and a slow consumer cannot keep a transaction open.
-  async *all(): AsyncIterable<StoredStatement> {
-    let after = '';
-    for (;;) {
-      const rows = await this.#query<JsonRow>('pyvouch-page', this.#sql.page, [after, PAGE_SIZE]);
-      for (const row of rows) {
-        const stored = this.#verifier.read(row);
-        if (stored !== undefined) yield stored;
-      }
-      const last = rows.at(-1);
-      if (last === undefined || rows.length < PAGE_SIZE) return;
-      after = last.id;
-    }
+  all(): AsyncIterable<StoredStatement> {
+    return keysetPages(this.#verifier, PAGE_SIZE, (after, size) => this.#query<JsonRow>('pyvouch-page', this.#sql.page, [after, size]));
   }
 
   async count(): Promise<number> {

@@ -5,6 +5,7 @@
 import type { Statement, StoredStatement } from '../attest/types.js';
 import { PyvouchError } from '../errors.js';
 import type { PutResult, StatementQuery } from './store.js';
+import type { RowReceipt, RowVerifier } from './verified.js';
 
 /** The indexed columns and JSON texts of one statement. Times are as the statement gives them. */
 export interface StatementRow {
@@ -79,6 +80,31 @@ export function trustEdge(statement: Statement): TrustEdgeRow | undefined {
  */
 export function sortedById<R extends { id: string }>(rows: readonly R[]): R[] {
   return [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Every row of a store in id order, read a page at a time by keyset (the rows after the last id
+ * read) and checked by `verifier` (a row whose envelope fails is left out, and recorded by it).
+ * Keyset pages rather than one open cursor (SQLite) or a server-side cursor (PostgreSQL): no
+ * connection is held busy while the consumer works, so it may write to the store between pages,
+ * and a slow consumer cannot keep a transaction open.
+ */
+export async function* keysetPages(
+  verifier: RowVerifier,
+  pageSize: number,
+  readPage: (after: string, size: number) => readonly RowReceipt[] | Promise<readonly RowReceipt[]>,
+): AsyncIterable<StoredStatement> {
+  let after = '';
+  for (;;) {
+    const rows = await readPage(after, pageSize);
+    for (const row of rows) {
+      const stored = verifier.read(row);
+      if (stored !== undefined) yield stored;
+    }
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < pageSize) return;
+    after = last.id;
+  }
 }
 
 /**

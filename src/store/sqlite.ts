@@ -12,6 +12,7 @@ import {
   checkQuery,
   dedupeBatch,
   distinctSubjects,
+  keysetPages,
   statementRow,
   trustEdge,
 } from './rows.js';
@@ -28,6 +29,10 @@ interface JsonRow {
   sourceName: string | null;
 }
 type Query<P extends unknown[], R = JsonRow> = Database.Statement<P, R>;
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
 
 /** Rows fetched per round when streaming, so a consumer may write to the store between pages. */
 const PAGE_SIZE = 1000;
@@ -273,34 +278,29 @@ export class SqliteStore implements StatementStore {
   }
 
   async forPackages(names: readonly string[]): Promise<StoredStatement[]> {
-    this.#open();
-    if (names.length === 0) return [];
-    // Each row is decoded as it is read, so its texts die young (13k rows of 3 KB held at once
-    // cost more in garbage collection than decoding them); the statements are then put in id order.
-    const out = this.#bulkRead(() => {
-      const decoded: StoredStatement[] = [];
-      for (const row of this.#forPackages.iterate(JSON.stringify(names))) {
-        const s = this.#verifier.read(row);
-        if (s !== undefined) decoded.push(s);
-      }
-      return decoded;
-    });
-    return out.sort((a, b) => (a.statement.id < b.statement.id ? -1 : a.statement.id > b.statement.id ? 1 : 0));
+    return this.#packageRows(names, (row) => this.#verifier.read(row)).sort((a, b) => byId(a.statement, b.statement));
   }
 
   /** forPackages' statements alone, without keeping the envelopes (see RowVerifier.readStatement). */
   async statementsForPackages(names: readonly string[]): Promise<Statement[]> {
+    return this.#packageRows(names, (row) => this.#verifier.readStatement(row)).sort(byId);
+  }
+
+  /**
+   * The rows about these packages, each decoded as it is read so its texts die young (13k rows of
+   * 3 KB held at once cost more in garbage collection than decoding them); in no particular order.
+   */
+  #packageRows<T>(names: readonly string[], decode: (row: JsonRow) => T | undefined): T[] {
     this.#open();
     if (names.length === 0) return [];
-    const out = this.#bulkRead(() => {
-      const decoded: Statement[] = [];
+    return this.#bulkRead(() => {
+      const decoded: T[] = [];
       for (const row of this.#forPackages.iterate(JSON.stringify(names))) {
-        const s = this.#verifier.readStatement(row);
+        const s = decode(row);
         if (s !== undefined) decoded.push(s);
       }
       return decoded;
     });
-    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /**
@@ -327,21 +327,8 @@ export class SqliteStore implements StatementStore {
     return this.#decodeAll(this.#read(() => this.#trustAll.all()));
   }
 
-  // Keyset pages rather than one open cursor: a cursor would keep the connection busy, and the
-  // consumer could not write to the store until the stream ended.
-  async *all(): AsyncIterable<StoredStatement> {
-    let after = '';
-    for (;;) {
-      const from = after;
-      const rows = this.#read(() => this.#page.all(from, PAGE_SIZE));
-      for (const row of rows) {
-        const stored = this.#verifier.read(row);
-        if (stored !== undefined) yield stored;
-      }
-      const last = rows.at(-1);
-      if (last === undefined || rows.length < PAGE_SIZE) return;
-      after = last.id;
-    }
+  all(): AsyncIterable<StoredStatement> {
+    return keysetPages(this.#verifier, PAGE_SIZE, (after, size) => this.#read(() => this.#page.all(after, size)));
   }
 
   async count(): Promise<number> {

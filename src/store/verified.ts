@@ -48,7 +48,18 @@ class DigestSet {
   static from(bytes: Uint8Array): DigestSet {
     const n = Math.floor(bytes.length / DIGEST_BYTES);
     const set = new DigestSet(n);
-    for (let i = 0; i < n; i++) set.add(bytes, i * DIGEST_BYTES);
+    // The file's digests are copied in one go and put in their slots where they lie; a digest the
+    // file holds twice (two processes appended it) is dropped and the ones after it moved down.
+    set.#bytes.set(bytes.subarray(0, n * DIGEST_BYTES));
+    for (let i = 0; i < n; i++) {
+      const at = set.#count * DIGEST_BYTES;
+      if (i !== set.#count) set.#bytes.copyWithin(at, i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
+      if (set.#find(set.#bytes, at) >= 0) continue;
+      set.#count++;
+      set.#place(set.#count);
+    }
+    // What a partial tail or a dropped duplicate left past the last digest is never read: #find
+    // looks only at the positions of placed digests, and add() writes over it.
     return set;
   }
 

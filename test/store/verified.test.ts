@@ -44,6 +44,27 @@ describe('verified cache', () => {
     assert.equal(second.has(Buffer.alloc(32)), false);
   });
 
+  test('a file holding digests twice (two processes appended them) reads as each once, and grows from there', () => {
+    const file = join(root, `case-${++counter}`, 'verified-envelopes.bin');
+    const digests = Array.from({ length: 200 }, () => randomBytes(32));
+    // Every digest twice, interleaved, then a partial tail.
+    const twice = digests.flatMap((d, i) => [d, digests[Math.max(0, i - 3)]!]);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, Buffer.concat([...twice, Buffer.alloc(5)]));
+    const cache = fileVerifiedCache(file);
+    for (const d of digests) assert.ok(cache.has(d));
+    for (let i = 0; i < 200; i++) assert.equal(cache.has(randomBytes(32)), false);
+    assert.equal(cache.has(Buffer.alloc(32)), false, 'the partial tail names nothing');
+    // Added again: not pending, so a flush appends only what is new.
+    for (const d of digests) cache.add(d);
+    const more = Array.from({ length: 300 }, () => randomBytes(32));
+    for (const d of more) cache.add(d);
+    for (const d of [...digests, ...more]) assert.ok(cache.has(d));
+    const before = statSync(file).size;
+    cache.flush();
+    assert.equal(statSync(file).size, before + 300 * 32);
+  });
+
   describe('a damaged cache file only costs speed', () => {
     async function setUp(): Promise<{ db: string; cacheFile: string; like: ReturnType<typeof fakeStatement>; audit: ReturnType<typeof fakeStatement> }> {
       const dir = join(root, `case-${++counter}`);

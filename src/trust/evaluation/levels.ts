@@ -26,9 +26,9 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
     const options = levelOptions(run, ctx, u, deltaFailures);
     if (options.length === 0) continue;
     counted.add(s.id);
-    let list = byIdentity.get(u.entry.canonical);
-    if (list === undefined) byIdentity.set(u.entry.canonical, (list = []));
-    list.push(...options);
+    const list = byIdentity.get(u.entry.canonical);
+    if (list === undefined) byIdentity.set(u.entry.canonical, options);
+    else for (const o of options) list.push(o);
   }
   const votes = new Set<string>();
   run.policy.levels.forEach((level) => {
@@ -47,7 +47,9 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
   }
 
   // Members before delegates, so a member's own statement takes its budget first.
-  const identities = [...byIdentity.entries()].map(([canonical, options]) => {
+  // Plain loops, not spreads and maps: a node's identities and options are many small lists.
+  const identities: { canonical: string; options: Option[]; depth: number }[] = [];
+  for (const [canonical, options] of byIdentity) {
     sortSmall(
       options,
       (a, b) =>
@@ -57,9 +59,13 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
         a.levelIndex - b.levelIndex ||
         cmp(a.u.item.statement.id, b.u.item.statement.id),
     );
-    return { canonical, options, depth: Math.min(...options.map((o) => o.route.depth)) };
-  });
-  identities.sort((a, b) => a.depth - b.depth || b.options[0]!.weight - a.options[0]!.weight || cmp(a.canonical, b.canonical));
+    let depth = Infinity;
+    for (const o of options) depth = Math.min(depth, o.route.depth);
+    identities.push({ canonical, options, depth });
+  }
+  // Consistent comparators (finite numbers, then names): sortSmall, stable like Array.prototype.sort,
+  // gives the same order without a work copy for the short lists most nodes have.
+  sortSmall(identities, (a, b) => a.depth - b.depth || b.options[0]!.weight - a.options[0]!.weight || cmp(a.canonical, b.canonical));
   const spent = new Map<string, number>();
   const chosenList: { o: Option; give: number }[] = [];
   for (const { canonical, options } of identities) {
@@ -90,7 +96,8 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
       setAside(state, s, 'same-identity', `${s.kind} ${shortStatementId(s.id)}: ${run.short(s.agent)} already counts once for this release (statement ${shortStatementId(chosen.u.item.statement.id)})`, chosen.u.item.statement.id);
     }
   }
-  chosenList.sort(
+  sortSmall(
+    chosenList,
     (a, b) =>
       a.o.levelIndex - b.o.levelIndex ||
       a.o.route.partyIndex - b.o.route.partyIndex ||
@@ -181,15 +188,19 @@ export function voted(run: EvaluationRun, level: Extract<Level, { kind: 'voted' 
     }
   }
   const voices = { for: new Map<string, number>(), against: new Map<string, number>() };
-  const voters = [...latest.values()]
-    .map(({ u, route }) => {
-      const vote = u.item.statement.vote!;
-      const root = rootOf(route);
-      voices[vote].set(root, (voices[vote].get(root) ?? 0) + route.factor);
-      return { agent: u.item.statement.agent, statement: u.item.statement.id, vote, voice: round(route.factor) };
-    })
-    .sort((a, b) => cmp(a.agent, b.agent));
-  const sum = (m: Map<string, number>): number => round([...m.values()].reduce((t, v) => t + Math.min(1, v), 0));
+  const voters: { agent: string; statement: string; vote: 'for' | 'against'; voice: number }[] = [];
+  for (const { u, route } of latest.values()) {
+    const vote = u.item.statement.vote!;
+    const root = rootOf(route);
+    voices[vote].set(root, (voices[vote].get(root) ?? 0) + route.factor);
+    voters.push({ agent: u.item.statement.agent, statement: u.item.statement.id, vote, voice: round(route.factor) });
+  }
+  voters.sort((a, b) => cmp(a.agent, b.agent));
+  const sum = (m: Map<string, number>): number => {
+    let t = 0;
+    for (const v of m.values()) t += Math.min(1, v);
+    return round(t);
+  };
   const pro = sum(voices.for);
   const con = sum(voices.against);
   const net = round(pro - con);
@@ -211,7 +222,8 @@ export function voted(run: EvaluationRun, level: Extract<Level, { kind: 'voted' 
     criteria: [],
     path: [],
     depth: 0,
-    voters: voters.map(({ agent, statement, vote, voice }) => ({ agent, statement, vote, voice })),
+    // The voters' entries are made here and nothing else holds them: no copy.
+    voters,
     message: `${level.name}: ${tally} (+${formatNumber(level.weight)})`,
   });
   return counted;

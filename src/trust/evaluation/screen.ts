@@ -7,7 +7,7 @@ import { cmp } from '../order.js';
 import { shortStatementId } from '../report.js';
 import { timeProblem } from '../statements.js';
 import { isRetracted, signedBeforeRetirement, type TrustEntry } from '../web.js';
-import { setAside, type EvaluationRun, type Item, type Usable, type NodeContext, type NodeState } from './run.js';
+import { setAside, sortSmall, type EvaluationRun, type Item, type Usable, type NodeContext, type NodeState } from './run.js';
 
 /** Retired keys, retractions, supersession, time and binding: what is left may count. */
 export function screen(run: EvaluationRun, ctx: NodeContext, items: { item: Item; entry: TrustEntry }[], state: NodeState): Usable[] {
@@ -66,27 +66,29 @@ export function unboundWhy(run: EvaluationRun, ctx: NodeContext, item: Item): st
  * same kind and criteria, and older negative ones. Rotated keys are one author.
  */
 export function supersede(run: EvaluationRun, items: { item: Item; entry: TrustEntry }[], state: NodeState): { item: Item; entry: TrustEntry }[] {
-  const byAuthor = new Map<string, { item: Item; entry: TrustEntry }[]>();
+  // Most authors say one thing about a release: an author's first item stands alone in `byAuthor`,
+  // and a list is made only for an author with several (fewer small arrays per node).
+  const byAuthor = new Map<string, { item: Item; entry: TrustEntry } | { item: Item; entry: TrustEntry }[]>();
   for (const x of items) {
-    const list = byAuthor.get(x.entry.canonical);
-    if (list === undefined) byAuthor.set(x.entry.canonical, [x]);
-    else list.push(x);
+    const cur = byAuthor.get(x.entry.canonical);
+    if (cur === undefined) byAuthor.set(x.entry.canonical, x);
+    else if (Array.isArray(cur)) cur.push(x);
+    else byAuthor.set(x.entry.canonical, [cur, x]);
   }
   const out: { item: Item; entry: TrustEntry }[] = [];
   for (const list of byAuthor.values()) {
-    if (list.length === 1) {
-      out.push(list[0]!);
+    if (!Array.isArray(list)) {
+      out.push(list);
       continue;
     }
-    // Newest first; on a tie the negative statement counts as the newer (fail closed).
-    // Array.prototype.sort, not sortSmall: a start time may be NaN (set aside later as an invalid
-    // time), and this order must stay the one it always was for such ties.
-    list.sort(
-      (a, b) =>
-        b.item.start - a.item.start ||
-        Number(isNegative(b.item.statement)) - Number(isNegative(a.item.statement)) ||
-        cmp(b.item.statement.id, a.item.statement.id),
-    );
+    // Newest first; on a tie the negative statement counts as the newer (fail closed). With a NaN
+    // start time (set aside later as an invalid time) the comparator is not consistent, and
+    // Array.prototype.sort's order for such ties must stay the one it always was; without one it
+    // is a consistent order and sortSmall (stable too, no work copy) gives the same list.
+    let nan = false;
+    for (const x of list) if (Number.isNaN(x.item.start)) nan = true;
+    if (nan) list.sort(newestFirst);
+    else sortSmall(list, newestFirst);
     let negative: Statement | undefined;
     let positive: Statement | undefined;
     const keys = new Map<string, Statement>();
@@ -106,6 +108,14 @@ export function supersede(run: EvaluationRun, items: { item: Item; entry: TrustE
     }
   }
   return out;
+}
+
+function newestFirst(a: { item: Item }, b: { item: Item }): number {
+  return (
+    b.item.start - a.item.start ||
+    Number(isNegative(b.item.statement)) - Number(isNegative(a.item.statement)) ||
+    cmp(b.item.statement.id, a.item.statement.id)
+  );
 }
 
 export const TIME_WORDS: Record<'invalid-time' | 'not-yet-valid' | 'expired' | 'too-old', string> = {
