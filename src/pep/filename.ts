@@ -110,6 +110,28 @@ class InvalidTagError extends Error {}
  * InvalidTagError with a reason when the tag is malformed; callers wrap it.
  */
 function parseTagSet(text: string): TagSet {
+  const known = tagSets.get(text);
+  if (known !== undefined) return known;
+  const set = parseTagSetUncached(text);
+  remember(tagSets, text, set);
+  return set;
+}
+
+// An index page names the same few tag strings (`py3-none-any`, a run of manylinux tags) on
+// thousands of files, and a resolve reads each file name twice (its version when the page is
+// grouped, its tags when files are chosen): both parses are memoised. Only valid names are kept,
+// the values are immutable (TagSet's fields are read-only, a wheel name's object is frozen), and
+// the memos are bounded so that a hostile index cannot grow them without limit.
+const MEMO_LIMIT = 8192;
+const tagSets = new Map<string, TagSet>();
+const wheelNames = new Map<string, WheelFilename>();
+
+function remember<T>(memo: Map<string, T>, key: string, value: T): void {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+}
+
+function parseTagSetUncached(text: string): TagSet {
   const components = text.split('-').map((c) => c.split('.'));
   if (components.length !== 3) {
     throw new InvalidTagError('a tag must have exactly three components (interpreter-abi-platform)');
@@ -162,6 +184,15 @@ function invalidSdist(filename: string, reason: string, cause?: unknown): Pyvouc
 
 /** Parse a wheel file name (no directory part) into canonical name, version, build tag and tags. */
 export function parseWheelFilename(filename: string): WheelFilename {
+  const known = wheelNames.get(filename);
+  if (known !== undefined) return known;
+  const parsed = parseWheelFilenameUncached(filename);
+  Object.freeze(parsed.build);
+  remember(wheelNames, filename, Object.freeze(parsed));
+  return parsed;
+}
+
+function parseWheelFilenameUncached(filename: string): WheelFilename {
   if (filename.length > MAX_WHEEL_FILENAME_LENGTH) {
     throw invalidWheel(`${filename.slice(0, 64)}…`, `${filename.length} characters, more than the ${MAX_WHEEL_FILENAME_LENGTH} a file name may have`);
   }

@@ -286,6 +286,19 @@ export function supportedTagIndex(target: TargetDescription, opts: TagOptions = 
 /** The best (lowest) rank any of `tags` has among the supported tags, or null when none is supported. */
 export function tagPriority(tags: Iterable<Tag>, supported: SupportedTagIndex | readonly Tag[]): number | null {
   const index = isIndex(supported) ? supported : indexSupportedTags(supported);
+  if (!(tags instanceof TagSet)) return rankOf(tags, index);
+  // Tag sets are shared per tag string (filename.ts), so a page's thousand `py3-none-any` wheels
+  // are ranked once per target.
+  let ranks = rankMemo.get(index);
+  if (ranks === undefined) rankMemo.set(index, (ranks = new WeakMap()));
+  let rank = ranks.get(tags);
+  if (rank === undefined) ranks.set(tags, (rank = rankOf(tags, index)));
+  return rank;
+}
+
+const rankMemo = new WeakMap<SupportedTagIndex, WeakMap<TagSet, number | null>>();
+
+function rankOf(tags: Iterable<Tag>, index: SupportedTagIndex): number | null {
   // A compressed tag set larger than the index is matched the other way round, so the cost is
   // bounded by the smaller of the two and a hostile name never expands into its product.
   if (tags instanceof TagSet && tags.size > index.size) {

@@ -64,6 +64,9 @@ export interface ResolvedLink {
   url: string;
   /** The digest the `#<hashname>=<hex>` fragment states, if any. */
   hashes: Record<string, string>;
+  /** The URL's scheme with its colon (`https:`), and its path (as the WHATWG URL gives them). */
+  protocol: string;
+  pathname: string;
 }
 
 /** Resolves `href` against `base` and splits off a hash fragment; reports a bad URL or digest. */
@@ -84,13 +87,20 @@ export function resolveLink(href: string, base: string, problems: PageProblems, 
     if (problem === undefined) hashes[algorithm] = value;
     else problems.add(`link '${href}': ${problem}`, where);
   }
-  url.hash = '';
-  return { url: url.href, hashes };
+  // The href without its fragment: no '#' precedes the fragment's in a serialised URL (the path
+  // and query percent-encode it), so cutting there is `url.hash = ''` without a re-serialisation.
+  const full = url.href;
+  const cut = full.indexOf('#');
+  return { url: cut < 0 ? full : full.slice(0, cut), hashes, protocol: url.protocol, pathname: url.pathname };
 }
 
 /** The last path segment of a file URL, percent-decoded; undefined for a directory link. */
 export function filenameOf(url: string): string | undefined {
-  const path = new URL(url).pathname;
+  return filenameOfPath(new URL(url).pathname);
+}
+
+/** The last segment of a URL's path, percent-decoded; undefined for a directory link. */
+export function filenameOfPath(path: string): string | undefined {
   const last = path.slice(path.lastIndexOf('/') + 1);
   if (last === '') return undefined;
   try {

@@ -10,7 +10,7 @@ import { LineIndex } from '../text/line-index.js';
 import type { IndexFile, ProjectPage } from './types.js';
 import {
   apiVersionProblem,
-  filenameOf,
+  filenameOfPath,
   PageProblems,
   parseHtmlMetadataAttribute,
   provenanceUrl,
@@ -20,7 +20,14 @@ import {
 interface Tag {
   name: string;
   attributes: Map<string, string>;
-  line: number;
+  /** The offset of its '<': its line is only worked out for a problem to report. */
+  start: number;
+}
+
+/** Line numbers of a page, indexed on the first problem (a good page reports none). */
+function lineFinder(html: string): (offset: number) => number {
+  let lines: LineIndex | undefined;
+  return (offset) => (lines ??= new LineIndex(html)).lineOf(offset);
 }
 
 // Elements whose content is text up to their end tag: an `<a>` in a script is not a link.
@@ -47,7 +54,8 @@ export function parseSimpleHtml(html: string, pageUrl: string, name: string): Pr
       help: 'the index serves an oversized simple API page; report it to the index operator',
     });
   }
-  const tags = readTags(html, problems);
+  const lineAt = lineFinder(html);
+  const tags = readTags(html, problems, lineAt);
   let base = pageUrl;
   let baseSeen = false;
   const anchors: Tag[] = [];
@@ -59,33 +67,36 @@ export function parseSimpleHtml(html: string, pageUrl: string, name: string): Pr
       try {
         base = new URL(tag.attributes.get('href')!.trim(), pageUrl).href;
       } catch {
-        problems.add(`<base href="${tag.attributes.get('href')}"> is not a URL`, { line: tag.line });
+        problems.add(`<base href="${tag.attributes.get('href')}"> is not a URL`, { line: lineAt(tag.start) });
       }
     } else if (tag.name === 'meta' && tag.attributes.get('name')?.toLowerCase() === 'pypi:repository-version') {
       const problem = apiVersionProblem(tag.attributes.get('content') ?? '');
-      if (problem !== undefined) problems.add(problem, { line: tag.line });
+      if (problem !== undefined) problems.add(problem, { line: lineAt(tag.start) });
     }
   }
   const files: IndexFile[] = [];
   for (const anchor of anchors) {
-    const file = fileOf(anchor, base, problems);
+    const file = fileOf(anchor, base, problems, lineAt);
     if (file !== undefined) files.push(file);
   }
   problems.throwIfAny();
   return { name, files, url: pageUrl };
 }
 
-function fileOf(anchor: Tag, base: string, problems: PageProblems): IndexFile | undefined {
-  const where = { line: anchor.line };
+function fileOf(anchor: Tag, base: string, problems: PageProblems, lineAt: (offset: number) => number): IndexFile | undefined {
+  const where = {
+    get line(): number {
+      return lineAt(anchor.start);
+    },
+  };
   const attr = (key: string): string | undefined => anchor.attributes.get(key);
   const href = attr('href')!.trim();
   if (href === '') return undefined;
   const link = resolveLink(href, base, problems, where);
   if (link === undefined) return undefined;
-  const protocol = new URL(link.url).protocol;
   // Only links a client may fetch from a remote page count; a file: link would read our own disk.
-  if (protocol !== 'http:' && protocol !== 'https:') return undefined;
-  const filename = filenameOf(link.url);
+  if (link.protocol !== 'http:' && link.protocol !== 'https:') return undefined;
+  const filename = filenameOfPath(link.pathname);
   if (filename === undefined) return undefined;
 
   const file: IndexFile = { filename, url: link.url, hashes: link.hashes, yanked: false, coreMetadata: false };
@@ -105,10 +116,8 @@ function fileOf(anchor: Tag, base: string, problems: PageProblems): IndexFile | 
 }
 
 /** Every start tag of the document with its attributes (names lower-cased, values decoded). */
-function readTags(html: string, problems: PageProblems): Tag[] {
+function readTags(html: string, problems: PageProblems, lineAt: (offset: number) => number): Tag[] {
   const tags: Tag[] = [];
-  const lines = new LineIndex(html);
-  const lineAt = (offset: number): number => lines.lineOf(offset);
   let i = 0;
   while (i < html.length) {
     const lt = html.indexOf('<', i);
@@ -160,7 +169,6 @@ function readTag(
   problems: PageProblems,
   lineAt: (offset: number) => number,
 ): { tag: Tag; end: number } | undefined {
-  const line = lineAt(start);
   let j = start + 1;
   while (j < html.length && !isSpace(html.charCodeAt(j)) && html[j] !== '/' && html[j] !== '>') j += 1;
   const name = html.slice(start + 1, j).toLowerCase();
@@ -169,10 +177,10 @@ function readTag(
   for (;;) {
     while (j < html.length && (isSpace(html.charCodeAt(j)) || html[j] === '/')) j += 1;
     if (j >= html.length) {
-      problems.add(`unterminated <${name}> tag`, { line });
+      problems.add(`unterminated <${name}> tag`, { line: lineAt(start) });
       return undefined;
     }
-    if (html[j] === '>') return { tag: { name, attributes, line }, end: j + 1 };
+    if (html[j] === '>') return { tag: { name, attributes, start }, end: j + 1 };
     const nameStart = j;
     // HTML lets an attribute name start with '=', so the first character is taken as it is.
     j += 1;
@@ -187,7 +195,7 @@ function readTag(
       if (quote === '"' || quote === "'") {
         const close = html.indexOf(quote, j + 1);
         if (close < 0) {
-          problems.add(`unterminated value of attribute '${attribute}' in <${name}>`, { line });
+          problems.add(`unterminated value of attribute '${attribute}' in <${name}>`, { line: lineAt(start) });
           return undefined;
         }
         value = html.slice(j + 1, close);

@@ -154,3 +154,17 @@ test('Tag lower-cases its parts and prints as interpreter-abi-platform', () => {
   assert.deepEqual(parseTag('cp39.cp310-abi3-win32').map(String), ['cp39-abi3-win32', 'cp310-abi3-win32']);
   assert.throws(() => parseTag('py3-none'), (err: unknown) => err instanceof PyvouchError && err.code === 'INVALID_WHEEL_FILENAME');
 });
+
+test('a wheel name is parsed once: the memo returns the same frozen answer, and bad names still throw every time', () => {
+  const first = parseWheelFilename('memo_pkg-1.0-py3-none-any.whl');
+  const again = parseWheelFilename('memo_pkg-1.0-py3-none-any.whl');
+  assert.equal(again, first);
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.build));
+  assert.throws(() => ((first as { name: string }).name = 'other'), TypeError);
+  // Another file with the same tag string shares its (immutable) tag set.
+  assert.equal(parseWheelFilename('memo_other-2.0-py3-none-any.whl').tags, first.tags);
+  for (let i = 0; i < 2; i++) {
+    assert.throws(() => parseWheelFilename('memo_pkg-1.0-py3-none.whl'), (e: unknown) => e instanceof PyvouchError && e.code === 'INVALID_WHEEL_FILENAME');
+    assert.throws(() => parseWheelFilename('memo_pkg-1.0-3py-none-any.whl'), (e: unknown) => e instanceof PyvouchError && e.code === 'INVALID_WHEEL_FILENAME');
+  }
+});

@@ -231,3 +231,15 @@ test('Python before 3.8 uses the pymalloc ABI tag', () => {
   assert.equal(tags[0], 'cp37-cp37m-linux_x86_64');
   assert.ok(!tags.includes('cp37-cp37-linux_x86_64'));
 });
+
+test('a shared tag set is ranked once per target, and each target keeps its own rank', () => {
+  const tags = parseWheelFilename('memo_rank-1.0-cp312-cp312-manylinux_2_17_x86_64.whl').tags;
+  const linux = supportedTagIndex(linuxX64);
+  const mac = supportedTagIndex(macArm);
+  const rank = tagPriority(tags, linux);
+  assert.equal(typeof rank, 'number');
+  assert.equal(tagPriority(tags, linux), rank);
+  assert.equal(tagPriority(tags, mac), null);
+  // The same tags as a plain list (not memoised) rank the same.
+  assert.equal(tagPriority([...tags], linux), rank);
+});

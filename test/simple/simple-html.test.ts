@@ -188,3 +188,25 @@ describe('decodeCharacterReferences', () => {
     it(`decodes ${JSON.stringify(input)}`, () => assert.equal(decodeCharacterReferences(input), expected));
   }
 });
+
+describe('link URLs without their fragment', () => {
+  it('cuts the fragment only: an escaped # in the path or query stays, as url.hash = "" leaves it', () => {
+    const hrefs = [
+      `/files/a%23b-1.0-py3-none-any.whl?x=%23y#sha256=${SHA}`,
+      '/files/c-1.0-py3-none-any.whl#',
+      '/files/d-1.0-py3-none-any.whl?q=1',
+      'https://other.example/e-1.0.tar.gz#egg=e#more',
+    ];
+    const parsed = parseSimpleHtml(page(hrefs.map((h) => `<a href="${h}">x</a>`).join('\n')), PAGE, 'foo');
+    assert.deepEqual(
+      parsed.files.map((f) => f.url),
+      hrefs.map((h) => {
+        const u = new URL(h, PAGE);
+        u.hash = '';
+        return u.href;
+      }),
+    );
+    assert.equal(parsed.files[0]!.filename, 'a#b-1.0-py3-none-any.whl');
+    assert.deepEqual(parsed.files[0]!.hashes, { sha256: SHA });
+  });
+});
