@@ -2,10 +2,11 @@
 // files keyed by URL and revalidated with ETag/Last-Modified, and distribution files keyed by sha256.
 // Nothing read back is trusted: each entry carries its own digest and a bad one is dropped.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { sha256Hex } from './digest.js';
 
 /** A stored response: enough to answer a 304 and to revalidate next time. */
@@ -143,14 +144,4 @@ function decodeEntry(raw: Buffer, url: string, variant: string): CachedResponse 
   };
 }
 
-async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, data, { mode: 0o644 });
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true }).catch(() => {});
-    throw err;
-  }
-}
+const writeAtomically = (path: string, data: Uint8Array): Promise<void> => writeFileAtomic(path, data, { mode: 0o644, dirMode: 0o755 });
