@@ -28,6 +28,30 @@ export interface ConfirmOptions {
   open?: (url: string) => PackageIndex;
 }
 
+/**
+ * How a server with one upstream confirms index parties (the web UI's graph check): the party whose
+ * index is that upstream is confirmed against the server's own pages of it; any other index is not
+ * asked from the server, and gives no credit, as the gate gives none for a file it did not get from
+ * that index. So the UI's verdicts are the gate's, and posting a lock makes the server fetch nothing
+ * but its upstream's pages.
+ */
+export function upstreamOpener(
+  upstream: { url: string; page: (canonical: string) => Promise<ProjectPage | undefined> } | undefined,
+): (url: string) => PackageIndex {
+  const upstreamKey = upstream === undefined ? undefined : normalizeIndexUrl(upstream.url);
+  const notAsked = (): never => {
+    throw new NotAsked('this server confirms index files only against its own upstream');
+  };
+  return (url) => {
+    const project =
+      upstream !== undefined && normalizeIndexUrl(url) === upstreamKey
+        ? (name: string) => upstream.page(canonicalizeName(name))
+        : async (): Promise<ProjectPage | undefined> =>
+            Promise.reject(new NotAsked(upstream === undefined ? 'this server has no upstream to confirm against' : `this server asks only its upstream ${upstream.url}`));
+    return { url, project, coreMetadata: notAsked, download: notAsked };
+  };
+}
+
 /** The confirmation, for the evaluation, and what the report should say about it. */
 export interface IndexConfirmation {
   check: IndexCheck;
@@ -35,7 +59,10 @@ export interface IndexConfirmation {
   notes: string[];
 }
 
-type PageResult = { page: ProjectPage | undefined } | { error: string };
+type PageResult = { page: ProjectPage | undefined } | { error: string } | { notAsked: string };
+
+/** Thrown by an opener for an index it will not ask (upstreamOpener): no credit, and not "unreachable". */
+class NotAsked extends Error {}
 
 /** An IndexCheck that gives no credit: `--offline`. */
 export function offlineConfirmation(policy: Policy): IndexConfirmation {
@@ -126,7 +153,7 @@ export async function confirmIndexes(graph: Graph, policy: Policy, options: Conf
         try {
           pages.set(key, { page: await index.project(node.name) });
         } catch (err) {
-          pages.set(key, { error: describeError(err) });
+          pages.set(key, err instanceof NotAsked ? { notAsked: err.message } : { error: describeError(err) });
         }
       });
     }
@@ -135,11 +162,15 @@ export async function confirmIndexes(graph: Graph, policy: Policy, options: Conf
   for (const party of parties) {
     let failed = 0;
     let first: string | undefined;
+    let notAsked: string | undefined;
     for (const [key, r] of pages) {
-      if (!key.startsWith(`${party.indexKey}\n`) || !('error' in r)) continue;
+      if (!key.startsWith(`${party.indexKey}\n`)) continue;
+      if ('notAsked' in r) notAsked ??= r.notAsked;
+      if (!('error' in r)) continue;
       failed++;
       first ??= r.error;
     }
+    if (notAsked !== undefined) notes.push(`${party.name}: ${party.index} was not asked (${notAsked}): no index credit`);
     if (failed > 0) notes.push(`${party.name}: ${party.index} could not be reached for ${failed} project page${failed === 1 ? '' : 's'} (${first}): no index credit for ${failed === 1 ? 'it' : 'them'}`);
   }
   return {
@@ -148,6 +179,7 @@ export async function confirmIndexes(graph: Graph, policy: Policy, options: Conf
       refusal(node, artifact, party) {
         const r = pages.get(`${party.indexKey}\n${node.name}`);
         if (r === undefined) return `${party.index} was not asked about ${node.name}`;
+        if ('notAsked' in r) return `${party.index} was not asked whether it serves ${artifact.filename}: ${r.notAsked}`;
         if ('error' in r) return `${party.index} could not be reached to confirm ${artifact.filename} (${r.error})`;
         if (r.page === undefined) return `${party.index} does not list the project ${node.name}`;
         // The sha256 is what binds: a requirements file records no filename, only hashes.

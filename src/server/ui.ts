@@ -23,6 +23,7 @@ import type { StatementStore } from '../store/store.js';
 import { jsonTextDepth, MAX_JSON_DEPTH } from '../text/json-depth.js';
 import { checkGraph } from '../app/check.js';
 import { storeSource } from '../app/sources.js';
+import { upstreamOpener } from '../app/index-confirm.js';
 import type { Decider, PolicyHolder } from './decide.js';
 import type { Upstream } from './upstream.js';
 import { isPyvouchError } from '../errors.js';
@@ -248,7 +249,10 @@ export class WebUi {
     parseTarget(r.target); // a bad target is a 400 here, before a worker starts
     // The lock is read in a worker thread, with time, heap, size and depth bounds (graph-job.ts).
     const graph: Graph = await readGraphInWorker(r);
-    const checked = await checkGraph({ graph, sources: [storeSource(this.o.store)], policy: this.o.policy.policy, now: this.o.now() });
+    // Index parties are confirmed against this server's upstream only, as the gate decides.
+    const upstream = this.o.upstream;
+    const open = upstreamOpener(upstream === undefined ? undefined : { url: upstream.url, page: async (name) => (await upstream.page(name)).page });
+    const checked = await checkGraph({ graph, sources: [storeSource(this.o.store)], policy: this.o.policy.policy, now: this.o.now(), confirm: { open } });
     const report = checked.report;
     const layout = layoutGraph(graph, report, UI_DIMENSIONS);
     const reports = new Map(report.nodes.map((n) => [n.name, n]));
