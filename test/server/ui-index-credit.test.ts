@@ -4,32 +4,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFakeIndex, wheelFile, type FakeIndex } from '../support/fake-index.js';
-import { reviewer, sha256, startInProcess, tempDir, writePolicy, type InProcess } from './support.js';
+import { virtualUvLock } from '../support/uv-lock.js';
+import { reviewer, startInProcess, tempDir, writePolicy, type InProcess } from './support.js';
 
 const nobody = reviewer('Nobody');
 const lib = wheelFile('libpkg', '1.0');
 
 /** A uv.lock of a virtual project requiring libpkg, whose one wheel comes from `indexUrl`. */
-function uvLock(indexUrl: string, sha = sha256(lib.content)): string {
-  return [
-    'version = 1',
-    'revision = 3',
-    'requires-python = ">=3.10"',
-    '',
-    '[[package]]',
-    'name = "demo-app"',
-    'version = "0.1.0"',
-    'source = { virtual = "." }',
-    'dependencies = [{ name = "libpkg" }]',
-    '',
-    '[[package]]',
-    'name = "libpkg"',
-    'version = "1.0"',
-    `source = { registry = "${indexUrl}" }`,
-    `wheels = [{ url = "${indexUrl.replace(/simple\/$/, 'files/')}${lib.filename}", hash = "sha256:${sha}", size = ${lib.content.length} }]`,
-    '',
-  ].join('\n');
-}
+const uvLock = (indexUrl: string, sha256?: string): string =>
+  virtualUvLock(indexUrl, ['libpkg'], [{ name: 'libpkg', version: '1.0', file: lib, ...(sha256 === undefined ? {} : { sha256 }) }]);
 
 interface Answer {
   passed: boolean;

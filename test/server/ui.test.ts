@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { UI_CSP } from '../../src/server/ui.js';
 import { startFakeIndex, wheelFile, type FakeIndex } from '../support/fake-index.js';
-import { flag, postStatements, projectRoot, review, reviewer, sha256, startInProcess, tempDir, TOKEN, writePolicy, type InProcess } from './support.js';
+import { virtualUvLock } from '../support/uv-lock.js';
+import { flag, postStatements, projectRoot, review, reviewer, startInProcess, tempDir, TOKEN, writePolicy, type InProcess } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const alice = reviewer('Alice');
@@ -21,32 +22,11 @@ const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 const evilOld = { ...wheelFile('evilpkg', '0.9'), yanked: HOSTILE };
 
 /** A uv.lock of a virtual project requiring goodpkg, which requires evilpkg, at the index's files. */
-function uvLock(indexUrl: string): string {
-  const pkg = (name: string, version: string, file: typeof good, deps: string[]): string =>
-    [
-      '[[package]]',
-      `name = "${name}"`,
-      `version = "${version}"`,
-      `source = { registry = "${indexUrl}" }`,
-      ...(deps.length > 0 ? [`dependencies = [${deps.map((d) => `{ name = "${d}" }`).join(', ')}]`] : []),
-      `wheels = [{ url = "${indexUrl.replace(/simple\/$/, 'files/')}${file.filename}", hash = "sha256:${sha256(file.content)}", size = ${file.content.length} }]`,
-      '',
-    ].join('\n');
-  return [
-    'version = 1',
-    'revision = 3',
-    'requires-python = ">=3.10"',
-    '',
-    '[[package]]',
-    'name = "demo-app"',
-    'version = "0.1.0"',
-    'source = { virtual = "." }',
-    'dependencies = [{ name = "goodpkg" }]',
-    '',
-    pkg('evilpkg', '1.0', evil, []),
-    pkg('goodpkg', '1.0', good, ['evilpkg']),
-  ].join('\n');
-}
+const uvLock = (indexUrl: string): string =>
+  virtualUvLock(indexUrl, ['goodpkg'], [
+    { name: 'evilpkg', version: '1.0', file: evil },
+    { name: 'goodpkg', version: '1.0', file: good, dependencies: ['evilpkg'] },
+  ]);
 
 /** test-output/ (git-ignored), where the screenshots are kept for people to look at. */
 function outputDir(): string {
