@@ -118,15 +118,8 @@ export function scan(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: 
         g.seen.add(id);
       }
       state.total++;
-      state.unknownCount++;
-      const cut = run.removedTable(ctx.web)[agent];
       const kind = facts.kinds[i]!;
-      const signer = run.agentName(agent);
-      if (cut !== undefined) {
-        state.setAside.push({ statement: id, agent: signer, kind, reason: 'distrusted', message: distrustedWhy(run, signer, cut, kind) });
-      } else {
-        state.setAside.push({ statement: id, agent: signer, kind, reason: 'unknown-identity', message: `${(facts.labels[i] ??= `${kind} ${shortStatementId(id)}`)} by ${run.shortAgent(agent)}: an identity this policy does not trust` });
-      }
+      unknown(run, state, id, run.agentName(agent), kind, run.removedTable(ctx.web)[agent], run.shortAgent(agent), (facts.labels[i] ??= `${kind} ${shortStatementId(id)}`));
       continue;
     }
     const s = statements[i]!;
@@ -145,17 +138,21 @@ export function take(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: 
   const fromSource = fromSourceParty(s);
   if (fromSource) g.source.push(item);
   if (entry !== undefined && s.kind !== 'publish') g.web.push({ item, entry });
-  else if (!fromSource) unknown(run, ctx, s, state);
+  else if (!fromSource) unknown(run, state, s.id, s.agent, s.kind, ctx.web.removed.get(s.agent), run.short(s.agent), `${s.kind} ${shortStatementId(s.id)}`);
 }
 
-export function unknown(run: EvaluationRun, ctx: NodeContext, s: Statement, state: NodeState): void {
+/**
+ * Sets aside a statement by an identity outside the web: `distrusted` when a trust statement cut
+ * that identity off (`cut`), else `unknown-identity`. `short` is the signer's short form and
+ * `label` the statement's "kind id" (both memoised by the scan's fast path).
+ */
+function unknown(run: EvaluationRun, state: NodeState, id: string, agent: string, kind: Statement['kind'], cut: { by: string; statement: string } | undefined, short: string, label: string): void {
   state.unknownCount++;
-  const cut = ctx.web.removed.get(s.agent);
-  if (cut !== undefined) {
-    setAside(state, s, 'distrusted', distrustedWhy(run, s.agent, cut, s.kind));
-  } else {
-    setAside(state, s, 'unknown-identity', `${s.kind} ${shortStatementId(s.id)} by ${run.short(s.agent)}: an identity this policy does not trust`);
-  }
+  state.setAside.push(
+    cut !== undefined
+      ? { statement: id, agent, kind, reason: 'distrusted', message: distrustedWhy(run, agent, cut, kind) }
+      : { statement: id, agent, kind, reason: 'unknown-identity', message: `${label} by ${short}: an identity this policy does not trust` },
+  );
 }
 
 function distrustedWhy(run: EvaluationRun, agent: string, cut: { by: string; statement: string }, kind: Statement['kind']): string {
