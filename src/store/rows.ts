@@ -79,7 +79,12 @@ export function trustEdge(statement: Statement): TrustEdgeRow | undefined {
  * nothing.
  */
 export function sortedById<R extends { id: string }>(rows: readonly R[]): R[] {
-  return [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...rows].sort(byId);
+}
+
+/** Order by `id`, UTF-16 code units (as the stores' queries order them). */
+export function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /**

@@ -9,6 +9,7 @@ import { PyvouchError } from '../errors.js';
 import { MIGRATIONS_TABLE, pendingMigrations, sqliteMigrations, type Migration } from './migrations.js';
 import {
   batchError,
+  byId,
   checkQuery,
   dedupeBatch,
   distinctSubjects,
@@ -29,10 +30,6 @@ interface JsonRow {
   sourceName: string | null;
 }
 type Query<P extends unknown[], R = JsonRow> = Database.Statement<P, R>;
-
-function byId(a: { id: string }, b: { id: string }): number {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
 
 /** Rows fetched per round when streaming, so a consumer may write to the store between pages. */
 const PAGE_SIZE = 1000;

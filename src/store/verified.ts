@@ -63,15 +63,15 @@ class DigestSet {
     return set;
   }
 
-  has(d: Uint8Array, at = 0): boolean {
-    if (d.length - at < DIGEST_BYTES) return false;
-    return this.#find(d, at) >= 0;
+  has(d: Uint8Array): boolean {
+    if (d.length < DIGEST_BYTES) return false;
+    return this.#find(d, 0) >= 0;
   }
 
-  /** Adds the digest at `at` of `d`; false when it was there already. */
-  add(d: Uint8Array, at = 0): boolean {
-    if (d.length - at < DIGEST_BYTES) return false;
-    const slot = this.#find(d, at);
+  /** Adds the digest `d`; false when it was there already. */
+  add(d: Uint8Array): boolean {
+    if (d.length < DIGEST_BYTES) return false;
+    const slot = this.#find(d, 0);
     if (slot >= 0) return false;
     if ((this.#count + 1) * 2 > this.#slots.length) this.#grow();
     if ((this.#count + 1) * DIGEST_BYTES > this.#bytes.length) {
@@ -79,7 +79,7 @@ class DigestSet {
       bytes.set(this.#bytes);
       this.#bytes = bytes;
     }
-    this.#bytes.set(d.subarray(at, at + DIGEST_BYTES), this.#count * DIGEST_BYTES);
+    this.#bytes.set(d.subarray(0, DIGEST_BYTES), this.#count * DIGEST_BYTES);
     this.#count++;
     this.#place(this.#count);
     return true;

@@ -7,10 +7,9 @@
 import type { GraphNode } from '../graph/graph.js';
 import type { AddProblem } from './lists.js';
 import { isPlainTable } from './lists.js';
-import type { Policy } from './policy.js';
+import type { DynamicMetadataRule, Policy } from './policy.js';
 import type { Missing, Note } from './report.js';
 
-export type DynamicMetadataRule = 'static-only' | 'built' | 'built-for-target';
 const RULES: readonly DynamicMetadataRule[] = ['static-only', 'built', 'built-for-target'];
 
 export const BUILD_POLICY_KEYS = ['check-build-deps', 'dynamic-metadata'] as const;

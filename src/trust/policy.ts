@@ -2,6 +2,9 @@
 // much it weighs and what overrides a score (required parties, vetoes, exemptions). Pure types,
 // produced by parse.ts from pyvouch.toml or pyproject.toml [tool.pyvouch]; see docs/policy.md.
 
+/** `[policy] dynamic-metadata`: how a node's metadata may have been obtained (build-policy.ts). */
+export type DynamicMetadataRule = 'static-only' | 'built' | 'built-for-target';
+
 /** Criteria every policy knows; `safe-to-deploy` implies `safe-to-run` (as in cargo-vet). */
 export const BUILTIN_CRITERIA: Readonly<Record<string, { implies: readonly string[]; description: string }>> = {
   'safe-to-run': {
@@ -222,7 +225,7 @@ export interface Policy {
   /** Whether build-only nodes (PEP 518 build requirements) are held to the policy; undefined = true. */
   checkBuildDeps?: boolean;
   /** How built metadata must have been obtained (build-policy.ts); undefined = "built-for-target". */
-  dynamicMetadata?: 'static-only' | 'built' | 'built-for-target';
+  dynamicMetadata?: DynamicMetadataRule;
   /** The policies it extends, nearest first (paths or URLs), when it has `extends`. */
   extendsFrom?: string[];
   /** Where the policy was read from, for messages. */

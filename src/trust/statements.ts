@@ -157,7 +157,7 @@ function buildBucket(list: Statement[], agentIds: ReadonlyMap<string, number>, t
   return { statements: list, agents, starts, ends, received, digestStart, digests };
 }
 
-const byId = (a: Statement, b: Statement): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byId = (a: Statement, b: Statement): number => cmp(a.id, b.id);
 
 /**
  * The typed columns of an index's buckets, cut from shared blocks: a typed array of its own per

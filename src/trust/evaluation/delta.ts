@@ -108,7 +108,7 @@ export function deltaTrust(run: EvaluationRun, ctx: NodeContext, from: string, p
 }
 
 /** Whether a flag about a delta's base (or a version on its chain) vetoes it. */
-export function vetoesBase(run: EvaluationRun, e: IndexedStatement, entry: TrustEntry | undefined): boolean {
+function vetoesBase(run: EvaluationRun, e: IndexedStatement, entry: TrustEntry | undefined): boolean {
   const s = e.statement;
   if (entry === undefined || s.finding === undefined) return false;
   if (!signedBeforeRetirement(entry.retiredAt, e.received)) return false;

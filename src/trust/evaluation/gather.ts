@@ -101,7 +101,7 @@ function factsOf(bucket: StatementBucket): BucketFacts {
 }
 
 /** Takes the statements of `bucket` (with `onlyNamed`, those that name a locked file). */
-export function scan(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: Gathered, entries: readonly (TrustEntry | undefined)[], bucket: StatementBucket, locked: readonly string[], onlyNamed: boolean): void {
+function scan(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: Gathered, entries: readonly (TrustEntry | undefined)[], bucket: StatementBucket, locked: readonly string[], onlyNamed: boolean): void {
   const { statements, agents } = bucket;
   const facts = factsOf(bucket);
   for (let i = 0; i < statements.length; i++) {
@@ -128,7 +128,7 @@ export function scan(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: 
   }
 }
 
-export function take(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: Gathered, item: Item, entry: TrustEntry | undefined): void {
+function take(run: EvaluationRun, ctx: NodeContext, state: NodeState, g: Gathered, item: Item, entry: TrustEntry | undefined): void {
   const s = item.statement;
   if (g.seen !== undefined) {
     if (g.seen.has(s.id)) return;
@@ -160,7 +160,7 @@ function distrustedWhy(run: EvaluationRun, agent: string, cut: { by: string; sta
 }
 
 /** How many distinct locked files `s` names by sha256. */
-export function named(run: EvaluationRun, s: Statement, shas: ReadonlySet<string>): number {
+function named(run: EvaluationRun, s: Statement, shas: ReadonlySet<string>): number {
   if (shas.size === 0 || s.subjects.length === 0) return 0;
   let n = 0;
   let seen: Set<string> | undefined;
@@ -178,7 +178,7 @@ export function named(run: EvaluationRun, s: Statement, shas: ReadonlySet<string
  * How many distinct locked files statement `i` of `bucket` names: `locked` holds the distinct
  * lower-case sha256s of the node's files, so a subject counts when it is the first to hit its entry.
  */
-export function namedIn(bucket: StatementBucket, i: number, locked: readonly string[]): number {
+function namedIn(bucket: StatementBucket, i: number, locked: readonly string[]): number {
   const from = bucket.digestStart[i]!;
   const to = bucket.digestStart[i + 1]!;
   if (from === to) return 0;
@@ -205,6 +205,6 @@ export function namedIn(bucket: StatementBucket, i: number, locked: readonly str
 }
 
 /** Whether pyvouch got the statement from a source a source party may count (feed, scanner, provenance). */
-export function fromSourceParty(s: Statement): boolean {
+function fromSourceParty(s: Statement): boolean {
   return s.source !== undefined && s.source.kind !== 'local' && s.source.kind !== 'file';
 }

@@ -72,8 +72,8 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
     let chosen: Option | undefined;
     let give = -1;
     for (const o of options) {
-      const root = rootOf(o.route);
-      const room = (run.memberCap.get(o.route.party) ?? 0) - (spent.get(root) ?? 0);
+      // The budget a route draws on: the party member it starts from.
+      const room = (run.memberCap.get(o.route.party) ?? 0) - (spent.get(o.route.root) ?? 0);
       const w = round(Math.max(0, Math.min(o.weight, room)));
       if (w > give + EPSILON) {
         chosen = o;
@@ -81,7 +81,8 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
       }
     }
     if (chosen === undefined) continue;
-    spent.set(rootOf(chosen.route), round((spent.get(rootOf(chosen.route)) ?? 0) + give));
+    const root = chosen.route.root;
+    spent.set(root, round((spent.get(root) ?? 0) + give));
     for (const o of options) {
       if (o.route.depth === 0) vouch(state, o.route.party, canonical);
       vouch(state, o.level.name, canonical);
@@ -112,7 +113,7 @@ export function weigh(run: EvaluationRun, ctx: NodeContext, usable: readonly Usa
  * Every way a usable statement may count: per non-voted level, per route the level accepts. A
  * delta audit whose base does not hold is recorded in `deltaFailures` instead.
  */
-export function levelOptions(run: EvaluationRun, ctx: NodeContext, u: Usable, deltaFailures: Map<string, string>): Option[] {
+function levelOptions(run: EvaluationRun, ctx: NodeContext, u: Usable, deltaFailures: Map<string, string>): Option[] {
   const s = u.item.statement;
   const out: Option[] = [];
   const levels = run.policy.levels;
@@ -146,7 +147,7 @@ export function levelOptions(run: EvaluationRun, ctx: NodeContext, u: Usable, de
   return out;
 }
 
-export function contribution(run: EvaluationRun, o: Option, weight: number): Contribution {
+function contribution(run: EvaluationRun, o: Option, weight: number): Contribution {
   const s = o.u.item.statement;
   const c: Contribution = {
     party: o.route.party,
@@ -171,7 +172,7 @@ export function contribution(run: EvaluationRun, o: Option, weight: number): Con
  * A voted level: each voter's voice is its route's factor (1 for a member), and the voices that
  * reach the level through one party member add up to at most one. Returns the votes counted.
  */
-export function voted(run: EvaluationRun, level: Extract<Level, { kind: 'voted' }>, usable: readonly Usable[], state: NodeState): string[] {
+function voted(run: EvaluationRun, level: Extract<Level, { kind: 'voted' }>, usable: readonly Usable[], state: NodeState): string[] {
   const latest = new Map<string, { u: Usable; route: TrustRoute }>();
   for (const u of usable) {
     const s = u.item.statement;
@@ -191,7 +192,7 @@ export function voted(run: EvaluationRun, level: Extract<Level, { kind: 'voted' 
   const voters: { agent: string; statement: string; vote: 'for' | 'against'; voice: number }[] = [];
   for (const { u, route } of latest.values()) {
     const vote = u.item.statement.vote!;
-    const root = rootOf(route);
+    const root = route.root;
     voices[vote].set(root, (voices[vote].get(root) ?? 0) + route.factor);
     voters.push({ agent: u.item.statement.agent, statement: u.item.statement.id, vote, voice: round(route.factor) });
   }
@@ -227,11 +228,6 @@ export function voted(run: EvaluationRun, level: Extract<Level, { kind: 'voted' 
     message: `${level.name}: ${tally} (+${formatNumber(level.weight)})`,
   });
   return counted;
-}
-
-/** The budget a route draws on: the party member it starts from. */
-export function rootOf(route: TrustRoute): string {
-  return route.root;
 }
 
 /** An audit: an assess statement, or a review that names criteria and does not rate the release down. */

@@ -103,7 +103,7 @@ export function sourceParties(run: EvaluationRun, ctx: NodeContext, items: reado
   }
 }
 
-export function sourceMatches(run: EvaluationRun, party: SourceParty, s: Statement): boolean {
+function sourceMatches(run: EvaluationRun, party: SourceParty, s: Statement): boolean {
   const src = s.source;
   if (src === undefined) return false;
   switch (party.kind) {
@@ -116,12 +116,12 @@ export function sourceMatches(run: EvaluationRun, party: SourceParty, s: Stateme
   }
 }
 
-export function sourceLive(run: EvaluationRun, e: Item): boolean {
+function sourceLive(run: EvaluationRun, e: Item): boolean {
   if (timeProblem(e.start, e.end, run.now, undefined) !== undefined) return false;
   return isRetracted(e, run.index.retractions, run.now, undefined) === undefined;
 }
 
-export function sourceCounts(run: EvaluationRun, ctx: NodeContext, party: SourceParty, s: Statement): boolean {
+function sourceCounts(run: EvaluationRun, ctx: NodeContext, party: SourceParty, s: Statement): boolean {
   switch (party.kind) {
     case 'publisher':
       return true;
@@ -132,7 +132,7 @@ export function sourceCounts(run: EvaluationRun, ctx: NodeContext, party: Source
   }
 }
 
-export function sourceContribution(run: EvaluationRun, state: NodeState, party: SourceParty, s: Statement, message: string): void {
+function sourceContribution(run: EvaluationRun, state: NodeState, party: SourceParty, s: Statement, message: string): void {
   if (party.weight >= 0) vouch(state, party.name, party.name);
   state.contributions.push({
     party: party.name,
@@ -148,14 +148,14 @@ export function sourceContribution(run: EvaluationRun, state: NodeState, party: 
   });
 }
 
-export function publisherText(s: Statement): string {
+function publisherText(s: Statement): string {
   const p = s.publisher;
   if (p === undefined) return 'an unknown publisher';
   return `${p.id}${p.workflow === undefined ? '' : ` (workflow ${p.workflow})`}`;
 }
 
 /** normalizeIndexUrl, once per distinct URL (a lock names one or two indexes for all its files). */
-export function indexKeyOf(url: string, keys: Map<string, string>): string {
+function indexKeyOf(url: string, keys: Map<string, string>): string {
   let key = keys.get(url);
   if (key === undefined) keys.set(url, (key = normalizeIndexUrl(url)));
   return key;
@@ -166,7 +166,7 @@ export function indexKeyOf(url: string, keys: Map<string, string>): string {
  * the lock does not record and that were taken to come from the party's (only with an IndexCheck,
  * which then confirms them against that index).
  */
-export function indexRefusal(node: GraphNode, party: IndexParty, check: IndexCheck | undefined, keys: Map<string, string>): { why: string | undefined; assumed: string[] } {
+function indexRefusal(node: GraphNode, party: IndexParty, check: IndexCheck | undefined, keys: Map<string, string>): { why: string | undefined; assumed: string[] } {
   const assumed: string[] = [];
   if (node.artifacts.length === 0) return { why: 'the lock records no files for it', assumed };
   for (const a of node.artifacts) {

@@ -159,16 +159,7 @@ export class EvaluationRun {
 
   /** `web`'s entries by interned signer number (StatementIndex.agentIds). */
   agentTable(web: TrustWeb): (TrustEntry | undefined)[] {
-    let entries = this.byAgent.get(web);
-    if (entries === undefined) {
-      entries = new Array<TrustEntry | undefined>(this.index.agentIds.size);
-      for (const [identity, entry] of web.entries) {
-        const n = this.index.agentIds.get(identity);
-        if (n !== undefined) entries[n] = entry;
-      }
-      this.byAgent.set(web, entries);
-    }
-    return entries;
+    return this.#byNumber(this.byAgent, web, web.entries);
   }
 
   /** The signer identity interned as `n`. */
@@ -183,14 +174,19 @@ export class EvaluationRun {
 
   /** `web.removed` by interned signer number. */
   removedTable(web: TrustWeb): ({ by: string; statement: string } | undefined)[] {
-    let table = this.removedByAgent.get(web);
+    return this.#byNumber(this.removedByAgent, web, web.removed);
+  }
+
+  /** `source` (keyed by identity) as an array by interned signer number, made once per web. */
+  #byNumber<V>(cache: Map<TrustWeb, (V | undefined)[]>, web: TrustWeb, source: ReadonlyMap<string, V>): (V | undefined)[] {
+    let table = cache.get(web);
     if (table === undefined) {
-      table = new Array<{ by: string; statement: string } | undefined>(this.index.agentIds.size);
-      for (const [identity, cut] of web.removed) {
+      table = new Array<V | undefined>(this.index.agentIds.size);
+      for (const [identity, value] of source) {
         const n = this.index.agentIds.get(identity);
-        if (n !== undefined) table[n] = cut;
+        if (n !== undefined) table[n] = value;
       }
-      this.removedByAgent.set(web, table);
+      cache.set(web, table);
     }
     return table;
   }

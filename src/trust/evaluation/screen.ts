@@ -65,7 +65,7 @@ export function unboundWhy(run: EvaluationRun, ctx: NodeContext, item: Item): st
  * review, vote against) replaces everything older; any other replaces older statements of the
  * same kind and criteria, and older negative ones. Rotated keys are one author.
  */
-export function supersede(run: EvaluationRun, items: { item: Item; entry: TrustEntry }[], state: NodeState): { item: Item; entry: TrustEntry }[] {
+function supersede(run: EvaluationRun, items: { item: Item; entry: TrustEntry }[], state: NodeState): { item: Item; entry: TrustEntry }[] {
   // Most authors say one thing about a release: an author's first item stands alone in `byAuthor`,
   // and a list is made only for an author with several (fewer small arrays per node).
   const byAuthor = new Map<string, { item: Item; entry: TrustEntry } | { item: Item; entry: TrustEntry }[]>();
@@ -118,7 +118,7 @@ function newestFirst(a: { item: Item }, b: { item: Item }): number {
   );
 }
 
-export const TIME_WORDS: Record<'invalid-time' | 'not-yet-valid' | 'expired' | 'too-old', string> = {
+const TIME_WORDS: Record<'invalid-time' | 'not-yet-valid' | 'expired' | 'too-old', string> = {
   'invalid-time': 'has an unreadable start or end time',
   'not-yet-valid': 'starts in the future',
   expired: 'has expired (past its endTime)',
@@ -126,12 +126,12 @@ export const TIME_WORDS: Record<'invalid-time' | 'not-yet-valid' | 'expired' | '
 };
 
 /** A statement that speaks against the release. */
-export function isNegative(s: Statement): boolean {
+function isNegative(s: Statement): boolean {
   return s.kind === 'flag' || (s.kind === 'review' && s.rating === 'negative') || (s.kind === 'vote' && s.vote === 'against');
 }
 
 /** What a newer statement of the same author replaces: the same kind of stance and criteria. */
-export function stanceKey(s: Statement): string {
+function stanceKey(s: Statement): string {
   switch (s.kind) {
     case 'assess':
     case 'review':

@@ -106,7 +106,7 @@ export function verdict(run: EvaluationRun, ctx: NodeContext, state: NodeState):
   return report;
 }
 
-export function exemptionFor(run: EvaluationRun, ctx: NodeContext): { active?: Exemption; expired?: Exemption } {
+function exemptionFor(run: EvaluationRun, ctx: NodeContext): { active?: Exemption; expired?: Exemption } {
   const node = ctx.node;
   let active: Exemption | undefined;
   let expired: Exemption | undefined;

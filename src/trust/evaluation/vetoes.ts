@@ -66,7 +66,7 @@ export function vetoes(run: EvaluationRun, ctx: NodeContext, flags: readonly Fla
  * A veto is overridden only by a direct member of a party an [[override]] names, with a bound
  * audit of the release signed after the flag; never by the flagger's own party.
  */
-export function overrideOf(run: EvaluationRun, ctx: NodeContext, f: Flag, usable: readonly Usable[]): { party: string; agent: string; statement: string } | undefined {
+function overrideOf(run: EvaluationRun, ctx: NodeContext, f: Flag, usable: readonly Usable[]): { party: string; agent: string; statement: string } | undefined {
   const finding = f.item.statement.finding!;
   for (const rule of run.policy.overrides) {
     if (f.party === rule.party || f.memberOf.includes(rule.party)) continue;
