@@ -13,8 +13,10 @@ import { Marker } from '../pep/marker.js';
 import { SpecifierSet } from '../pep/specifier.js';
 import type { CheckContext, TargetCoverage } from '../render/check.js';
 import type { CooldownInputs } from '../trust/cooldown.js';
-import { evaluatePolicy } from '../trust/evaluate.js';
+import { countVerdicts, evaluatePolicy } from '../trust/evaluate.js';
+import { cmp } from '../trust/order.js';
 import type { Policy } from '../trust/policy.js';
+import { indexStatements } from '../trust/statements.js';
 import type { NodeReport, PolicyReport, Verdict } from '../trust/report.js';
 import { suggestReviews, type SuggestOptions } from '../trust/suggest.js';
 import type { CheckResult } from './check.js';
@@ -152,7 +154,7 @@ export function unionGraph(graphs: readonly TargetGraph[]): Graph {
   return {
     ...first.graph,
     roots: [...roots].sort(),
-    nodes: [...nodes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0)),
+    nodes: [...nodes.values()].sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version)),
     edges: [...edges.values()],
     edgesKnown: graphs.every((g) => g.graph.edgesKnown),
     diagnostics: [...diagnostics.values()],
@@ -161,6 +163,8 @@ export function unionGraph(graphs: readonly TargetGraph[]): Graph {
 
 export interface CheckTargetsInput {
   graphs: readonly TargetGraph[];
+  /** unionGraph(graphs), when the caller has it already. */
+  union?: Graph;
   excluded?: TargetChoice['excluded'];
   sources: readonly StatementSource[];
   policy: Policy;
@@ -179,7 +183,7 @@ const RANK: Record<Verdict, number> = { pass: 0, exempt: 1, fail: 2 };
 /** Checks every target's graph and merges the reports (see the module comment). */
 export async function checkTargets(input: CheckTargetsInput): Promise<CheckTargetsResult> {
   const { graphs, policy, now } = input;
-  const union = unionGraph(graphs);
+  const union = input.union ?? unionGraph(graphs);
   const gathered = await gatherStatements(input.sources, [...new Set(union.nodes.map((n) => n.name))]);
   const confirmation = await confirmIndexes(union, policy, input.confirm ?? {});
   // Targets whose graphs are equal evaluate alike: once per distinct graph.
@@ -193,8 +197,10 @@ export async function checkTargets(input: CheckTargetsInput): Promise<CheckTarge
   const perNode = new Map<string, { reports: NodeReport[]; on: string[]; failsOn: string[] }>();
   let passed = true;
   let first: PolicyReport | undefined;
+  // Indexed once for every distinct graph (evaluatePolicy would index an array each time).
+  const index = indexStatements(gathered.statements);
   for (const { graph, labels } of byGraph.values()) {
-    const report = evaluatePolicy(graph, gathered.statements, policy, {
+    const report = evaluatePolicy(graph, index, policy, {
       now,
       indexCheck: confirmation.check,
       ...(input.cooldown === undefined ? {} : { cooldown: input.cooldown }),
@@ -220,19 +226,13 @@ export async function checkTargets(input: CheckTargetsInput): Promise<CheckTarge
     nodes.push(worst);
     coverage[key] = { on: entry.on.sort(byOrder), failsOn: entry.failsOn.sort(byOrder) };
   }
-  nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+  nodes.sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version));
   const report: PolicyReport = {
     passed,
     evaluatedAt: first!.evaluatedAt,
     threshold: first!.threshold,
     criteria: first!.criteria,
-    counts: {
-      nodes: nodes.length,
-      pass: nodes.filter((n) => n.verdict === 'pass').length,
-      fail: nodes.filter((n) => n.verdict === 'fail').length,
-      exempt: nodes.filter((n) => n.verdict === 'exempt').length,
-      closureFail: nodes.filter((n) => n.closure === 'fail').length,
-    },
+    counts: countVerdicts(nodes),
     nodes,
   };
   const sizes = input.measure === undefined ? {} : await input.measure(union, report);

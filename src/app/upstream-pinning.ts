@@ -10,7 +10,7 @@
 import type { Statement } from '../attest/types.js';
 import { findingStatement } from '../provenance/pinning-commands.js';
 import { emptyPins, judgeRelease, pinsChanged, recordRelease, type ProjectPins } from '../provenance/pinning.js';
-import { Version } from '../pep/version.js';
+import { compareVersions } from '../trust/order.js';
 import type { IndexFile } from '../simple/types.js';
 import { releaseOf } from '../pep/filename.js';
 import type { PinningOptions } from './provenance-source.js';
@@ -40,13 +40,6 @@ function publishersOf(statements: readonly Statement[], file: IndexFile): string
   return [...ids].sort();
 }
 
-function byVersion(a: string, b: string): number {
-  try {
-    return Version.compare(a, b);
-  } catch {
-    return a < b ? -1 : a > b ? 1 : 0;
-  }
-}
 
 /**
  * Wraps `provenance` so that each file's statements also carry its pinning findings. Pins are read
@@ -71,7 +64,7 @@ export function upstreamPinning(provenance: FileProvenance, options: UpstreamPin
   /** Records releases (oldest first) and saves the pins when anything changed. */
   const record = async (pins: ProjectPins, releases: Map<string, Set<string>>, now: Date): Promise<ProjectPins> => {
     let next = pins;
-    for (const version of [...releases.keys()].sort(byVersion)) {
+    for (const version of [...releases.keys()].sort(compareVersions)) {
       next = recordRelease(next, { version, publishers: [...releases.get(version)!].sort() }, now.toISOString());
     }
     if (!pinsChanged(pins, next)) return pins;

@@ -138,7 +138,7 @@ async function evaluate(file: string | undefined, opts: CheckOptions): Promise<C
     const result =
       multi === undefined
         ? await checkGraph({ graph, ...shared })
-        : await (await import('../app/check-targets.js')).checkTargets({ graphs: multi.graphs, excluded: multi.excluded, ...shared });
+        : await (await import('../app/check-targets.js')).checkTargets({ graphs: multi.graphs, union: multi.union, excluded: multi.excluded, ...shared });
     // A statement that fails verification counts for nothing (fail closed), and the user is told.
     for (const s of result.setAside) io.stderr(`${paint(io.color.stderr, 'yellow', 'warning')}: ignored ${s.source === '--statements' || s.source === provenance?.name ? s.message : `a statement in the ${s.source} (row ${s.what}): ${s.code}: ${s.message}`}\n`);
     return { ...result, ...(scanned === undefined ? {} : { scan: scanned.summary }), lockText: file === undefined ? '' : readFileSync(file, 'utf8') };

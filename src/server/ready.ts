@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { DecisionLog } from '../store/decisions.js';
+import { WORKER_SLOT_ENV } from './cluster.js';
 import type { PolicyHolder } from './decide.js';
 import type { Upstream } from './upstream.js';
 
@@ -56,7 +57,7 @@ export class ReadinessProbe {
     const [store, upstream] = await Promise.all([this.#store(), this.#upstreamCheck()]);
     const policy: ReadyCheck = this.o.policy.policy === undefined ? { ok: false, detail: 'no policy loaded' } : { ok: true, ...(this.o.policy.path === undefined ? {} : { detail: this.o.policy.path }) };
     const draining: ReadyCheck = this.#draining ? { ok: false, detail: 'stopping: draining requests in flight' } : { ok: true };
-    const slot = process.env['PYVOUCH_WORKER_SLOT'];
+    const slot = process.env[WORKER_SLOT_ENV];
     return {
       ready: store.ok && policy.ok && upstream.ok && draining.ok,
       checks: { store, policy, upstream, draining },

@@ -57,6 +57,16 @@ export interface IndexCheck {
  * Evaluates every node of `graph`. Pass `indexStatements(statements)` instead of the array when
  * evaluating more than once: indexing is the costly part.
  */
+/** A report's counts: nodes by verdict, and those failing through a dependency. */
+export function countVerdicts(nodes: readonly NodeReport[]): PolicyReport['counts'] {
+  const counts = { nodes: nodes.length, pass: 0, fail: 0, exempt: 0, closureFail: 0 };
+  for (const n of nodes) {
+    counts[n.verdict]++;
+    if (n.closure === 'fail') counts.closureFail++;
+  }
+  return counts;
+}
+
 export function evaluatePolicy(
   graph: Graph,
   statements: readonly Statement[] | StatementIndex,
@@ -69,11 +79,7 @@ export function evaluatePolicy(
   const run = new EvaluationRun(policy, index, now, opts.rejected ?? [], opts.cooldown ?? {}, opts.indexCheck);
   const nodes = [...graph.nodes].sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version)).map((n) => evaluateNode(run, n));
   applyClosure(graph, nodes);
-  const counts = { nodes: nodes.length, pass: 0, fail: 0, exempt: 0, closureFail: 0 };
-  for (const n of nodes) {
-    counts[n.verdict]++;
-    if (n.closure === 'fail') counts.closureFail++;
-  }
+  const counts = countVerdicts(nodes);
   return {
     passed: counts.fail === 0,
     evaluatedAt: opts.now.toISOString(),

@@ -4,6 +4,7 @@
 // attacker-controlled (whoever publishes upstream), and the page's CSP forbids inline script anyway.
 import { diffLines } from 'diff';
 import type { ReleaseDiff, ReleaseTree } from '../../artifact/diff.js';
+import { escapeHtml } from '../render.js';
 
 /** One row of the side-by-side table: a line on either side (or both), or a gap between hunks. */
 export type SideRow =
@@ -70,10 +71,6 @@ export function sideBySide(oldText: string, newText: string): SideRow[] {
   });
   if (skipped > 0) out.push({ kind: 'gap', skipped });
   return out;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export interface DiffPage {
