@@ -8,7 +8,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { Graph, GraphEdge, GraphNode, SelectionOptions, TargetDescription } from '../graph/graph.js';
 import { loadLockFile } from '../lock/load.js';
 import { detectFormat } from '../lock/read.js';
-import { markerEnvironmentFor, parseTarget } from '../pep/environment.js';
+import { COMMON_MACHINES, COMMON_PYTHONS, markerEnvironmentFor, parseTarget, targetLabel } from '../pep/environment.js';
 import { Marker } from '../pep/marker.js';
 import { SpecifierSet } from '../pep/specifier.js';
 import type { CheckContext, TargetCoverage } from '../render/check.js';
@@ -23,24 +23,10 @@ import type { CheckResult } from './check.js';
 import { confirmIndexes, type ConfirmOptions } from './index-confirm.js';
 import { gatherStatements, type StatementSource } from './sources.js';
 
-/** e.g. `cpython3.12-linux-x86_64`. */
-export function targetLabel(target: TargetDescription): string {
-  return `${target.implementation}${target.python}-${target.platform}-${target.machine}`;
-}
-
-/** The machines a lock is checked for by default: the ones PyPI's wheels are built for. */
-const PLATFORMS: readonly (readonly [string, string])[] = [
-  ['linux', 'x86_64'],
-  ['linux', 'aarch64'],
-  ['macos', 'arm64'],
-  ['macos', 'x86_64'],
-  ['windows', 'AMD64'],
-];
-const PYTHONS = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 
 /** Every CPython 3.9–3.14 on Linux (x86_64, aarch64), macOS (arm64, x86_64) and Windows (AMD64). */
 export function everyTarget(): TargetDescription[] {
-  return PLATFORMS.flatMap(([platform, machine]) => PYTHONS.map((python) => parseTarget({ python, platform, machine, implementation: 'cpython' })));
+  return COMMON_MACHINES.flatMap(([platform, machine]) => COMMON_PYTHONS.map((python) => parseTarget({ python, platform, machine, implementation: 'cpython' })));
 }
 
 /** `linux:3.12,windows:3.9:AMD64` → targets (platform:python[:machine]). */

@@ -4,16 +4,8 @@
 import { PyvouchError } from '../errors.js';
 import type { Graph, GraphNode } from '../graph/graph.js';
 import { loadLockFile } from '../lock/load.js';
-import { parseTarget } from '../pep/environment.js';
+import { COMMON_MACHINES, COMMON_PYTHONS, parseTarget } from '../pep/environment.js';
 
-const TARGETS = [
-  { platform: 'linux', machine: 'x86_64' },
-  { platform: 'linux', machine: 'aarch64' },
-  { platform: 'macos', machine: 'arm64' },
-  { platform: 'macos', machine: 'x86_64' },
-  { platform: 'windows', machine: 'AMD64' },
-];
-const PYTHONS = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 
 /**
  * The union over common targets of the releases `lock` installs, keyed `name==version`, with the
@@ -23,11 +15,11 @@ export function lockedReleases(lock: string, opts: { pythons?: readonly string[]
   const nodes = new Map<string, GraphNode>();
   let first: Graph | undefined;
   let lastError: PyvouchError | undefined;
-  for (const python of opts.pythons ?? PYTHONS) {
-    for (const t of TARGETS) {
+  for (const python of opts.pythons ?? COMMON_PYTHONS) {
+    for (const [platform, machine] of COMMON_MACHINES) {
       let graph: Graph;
       try {
-        graph = loadLockFile(lock, parseTarget({ python, ...t }), { allGroups: true, allExtras: true });
+        graph = loadLockFile(lock, parseTarget({ python, platform, machine }), { allGroups: true, allExtras: true });
       } catch (err) {
         // A lock may not support every target (requires-python); other errors are the user's to see.
         if (err instanceof PyvouchError && err.code !== 'IO' && err.code !== 'LOCK_PARSE' && err.code !== 'LOCK_UNSUPPORTED') {

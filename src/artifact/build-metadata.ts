@@ -17,7 +17,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PyvouchError } from '../errors.js';
 import type { Graph, TargetDescription } from '../graph/graph.js';
-import { parseTarget } from '../pep/environment.js';
+import { parseTarget, targetLabel } from '../pep/environment.js';
 import { parseSdistFilename } from '../pep/filename.js';
 import { parseCoreMetadata, type CoreMetadata } from '../pep/metadata.js';
 import { readCachedBuild, writeCachedBuild, type CachedBuild } from './built-metadata-cache.js';
@@ -377,10 +377,7 @@ async function buildOnce(source: ArchiveSource, filename: string, options: Build
   }
 }
 
-function labelOf(raw: TargetDescription): string {
-  const target = parseTarget(raw);
-  return `${target.implementation}${target.python}-${target.platform}-${target.machine}`;
-}
+const labelOf = (raw: TargetDescription): string => targetLabel(parseTarget(raw));
 
 async function readHookResult(file: string): Promise<HookResult | undefined> {
   try {

@@ -8,13 +8,13 @@ import type { Graph, TargetDescription } from '../graph/graph.js';
 import { openIndex } from '../simple/open.js';
 import { createProgress } from './progress.js';
 import type { PackageIndex } from '../simple/types.js';
-import { markerEnvironmentFor, parseTarget } from '../pep/environment.js';
+import { markerEnvironmentFor, parseTarget, targetLabel } from '../pep/environment.js';
 import { Requirement } from '../pep/requirement.js';
 import { SpecifierSet } from '../pep/specifier.js';
 import { graphToJson, renderGraphText } from '../render/graph.js';
 import { IndexProvider } from '../resolve/index-provider.js';
 import type { PlatformDependence } from '../resolve/dynamic-targets.js';
-import { defaultMatrix, resolveMatrix, targetLabel as matrixLabel, type MatrixReport } from '../resolve/matrix.js';
+import { defaultMatrix, resolveMatrix, type MatrixReport } from '../resolve/matrix.js';
 import { resolve } from '../resolve/resolve.js';
 import type { ResolverRules } from '../resolve/universe.js';
 import { makeSink, paint, parseFormat } from './output.js';
@@ -144,7 +144,7 @@ export async function resolveTargetGraphs(
   try {
     const outcomes = await Promise.all(
       perTarget.map(async ({ target, inputs }): Promise<ResolvedTarget | { label: string; reason: string }> => {
-        const label = matrixLabel(target);
+        const label = targetLabel(target);
         const provider = new IndexProvider(indexes, { target, build: opts.build !== false, buildEnvironments, ...sdistBuildOptions(opts) });
         try {
           const graph = await resolve(inputs.requirements, provider, {

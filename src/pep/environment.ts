@@ -154,3 +154,20 @@ export function parseTarget(opts: TargetInput): TargetDescription {
 
   return { python, platform, machine: machineFor(platform, machineText), implementation };
 }
+
+/** The machines PyPI's wheels are built for, as (platform, machine): checked and resolved for by default. */
+export const COMMON_MACHINES: readonly (readonly [string, string])[] = [
+  ['linux', 'x86_64'],
+  ['linux', 'aarch64'],
+  ['macos', 'arm64'],
+  ['macos', 'x86_64'],
+  ['windows', 'AMD64'],
+];
+
+/** The CPython minor versions checked and resolved for by default (before requires-python narrows them). */
+export const COMMON_PYTHONS: readonly string[] = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
+
+/** A target's label, e.g. `cpython3.12-linux-x86_64` (render/check.ts reads labels back). */
+export function targetLabel(target: TargetDescription): string {
+  return `${target.implementation}${target.python}-${target.platform}-${target.machine}`;
+}

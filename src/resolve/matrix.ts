@@ -4,7 +4,7 @@
 
 import { isPyvouchError, type PyvouchError } from '../errors.js';
 import type { Graph, TargetDescription } from '../graph/graph.js';
-import { parseTarget } from '../pep/environment.js';
+import { parseTarget, targetLabel } from '../pep/environment.js';
 import type { Requirement } from '../pep/requirement.js';
 import { comparePlatformDependence, type PlatformDependence } from './dynamic-targets.js';
 import type { ResolverProvider } from './provider.js';
@@ -43,10 +43,6 @@ export interface MatrixReport {
   readonly common: { readonly nodes: number; readonly edges: number };
   /** sdists whose built metadata differs between targets (dynamic-targets.ts). */
   readonly platformDependent: readonly PlatformDependence[];
-}
-
-export function targetLabel(target: TargetDescription): string {
-  return `${target.implementation}${target.python}-${target.platform}-${target.machine}`;
 }
 
 /** Linux, macOS and Windows on x86_64 (arm64 for macOS) for CPython 3.9 to 3.13. */

@@ -8,26 +8,15 @@
 
 import { PyvouchError, isPyvouchError } from '../errors.js';
 import type { Graph, TargetDescription } from '../graph/graph.js';
-import { parseTarget } from '../pep/environment.js';
+import { COMMON_MACHINES, COMMON_PYTHONS, parseTarget, targetLabel } from '../pep/environment.js';
 import type { MarkerNode } from '../pep/marker.js';
 import type { Requirement } from '../pep/requirement.js';
 import { SpecifierSet } from '../pep/specifier.js';
 import { Version } from '../pep/version.js';
 import { comparePlatformDependence, type PlatformDependence } from './dynamic-targets.js';
-import { targetLabel } from './matrix.js';
 import type { ResolverProvider } from './provider.js';
 import { resolve, ResolutionImpossibleError, type ResolveOptions } from './resolve.js';
 
-/** The machines PyPI's wheels are built for, as (platform, machine). */
-export const UNIVERSAL_MACHINES: readonly (readonly [string, string])[] = [
-  ['linux', 'x86_64'],
-  ['linux', 'aarch64'],
-  ['macos', 'arm64'],
-  ['macos', 'x86_64'],
-  ['windows', 'AMD64'],
-];
-/** The Python minor versions a universal resolution covers, before requires-python narrows them. */
-export const UNIVERSAL_PYTHONS: readonly string[] = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 
 export interface UniversalOptions extends Omit<ResolveOptions, 'target'> {
   /** The project's requires-python: environments outside it are not resolved for. */
@@ -109,7 +98,7 @@ export async function resolveUniversal(
   providerFor: (target: TargetDescription) => ResolverProvider,
   opts: UniversalOptions = {},
 ): Promise<UniversalResolution> {
-  const machines = opts.machines ?? UNIVERSAL_MACHINES;
+  const machines = opts.machines ?? COMMON_MACHINES;
   const requires = opts.requiresPython === undefined ? undefined : new SpecifierSet(opts.requiresPython);
   const questions: MarkerQuestions = { pythonPoints: new Set(), implementation: false };
   collect(requirements, questions);
@@ -122,9 +111,9 @@ export async function resolveUniversal(
   };
   // New markers can name new points; resolve again until the cells stop changing.
   for (let round = 0; round < 4; round++) {
-    const { pythons, implementations } = cells(opts.pythons ?? UNIVERSAL_PYTHONS, questions, requires);
+    const { pythons, implementations } = cells(opts.pythons ?? COMMON_PYTHONS, questions, requires);
     if (pythons.length === 0) {
-      throw new PyvouchError('RESOLUTION_IMPOSSIBLE', `no Python version from ${(opts.pythons ?? UNIVERSAL_PYTHONS).join(', ')} satisfies the project's requires-python ${opts.requiresPython ?? ''}`, {
+      throw new PyvouchError('RESOLUTION_IMPOSSIBLE', `no Python version from ${(opts.pythons ?? COMMON_PYTHONS).join(', ')} satisfies the project's requires-python ${opts.requiresPython ?? ''}`, {
         help: 'check requires-python',
       });
     }

@@ -4,7 +4,8 @@
 // unseen because the check ran for another target.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { lockScope, loadTargetGraphs, supportedTargets, everyTarget, unionGraph, targetLabel } from '../../src/app/check-targets.js';
+import { lockScope, loadTargetGraphs, supportedTargets, everyTarget, unionGraph } from '../../src/app/check-targets.js';
+import { targetLabel } from '../../src/pep/environment.js';
 import { loadLockFile } from '../../src/lock/load.js';
 import { parseTarget } from '../../src/pep/environment.js';
 import { describeTargets } from '../../src/render/check.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareGraphs, defaultMatrix, resolveMatrix, targetLabel } from '../../src/resolve/matrix.js';
+import { compareGraphs, defaultMatrix, resolveMatrix } from '../../src/resolve/matrix.js';
+import { targetLabel } from '../../src/pep/environment.js';
 import { memory, reqs, target, type Index } from './helpers.js';
 
 const index: Index = {

@@ -9,7 +9,8 @@ import { isPyvouchError } from '../../src/errors.js';
 import { Version } from '../../src/pep/version.js';
 import { MemoryProvider } from '../../src/resolve/memory-provider.js';
 import { resolve } from '../../src/resolve/resolve.js';
-import { resolveUniversal, UNIVERSAL_MACHINES, type UniversalResolution } from '../../src/resolve/universal.js';
+import { resolveUniversal, type UniversalResolution } from '../../src/resolve/universal.js';
+import { COMMON_MACHINES } from '../../src/pep/environment.js';
 import { writeUniversalPylock } from '../../src/resolve/universal-lock.js';
 import { readLock } from '../../src/lock/read.js';
 import type { Graph } from '../../src/graph/graph.js';
@@ -107,7 +108,7 @@ const UNIVERSAL_DIVERGENCES: Record<string, { reason: string; check: (s: PackseS
       // manylinux2010 defines no aarch64 wheels (PEP 571): Linux aarch64, where c is required, is refused too.
       const aarch64 = await runUniversal({ ...s, requiresPython: '>=3.13,<3.14' }, 'uv');
       assert.match(aarch64.message!, /one environment has no solution \(cpython3\.13-linux-aarch64\)[\s\S]*c have no wheel/);
-      const elsewhere = UNIVERSAL_MACHINES.filter(([p, m]) => !(p === 'linux' && m === 'aarch64'));
+      const elsewhere = COMMON_MACHINES.filter(([p, m]) => !(p === 'linux' && m === 'aarch64'));
       const { resolution } = await runUniversal({ ...s, requiresPython: '>=3.13,<3.14' }, 'uv', elsewhere);
       assert.ok(resolution !== undefined, 'resolves for Python 3.13 off Linux aarch64');
       for (const [label, v] of Object.entries(versionsOf(resolution, 'b'))) assert.equal(v !== undefined, label.endsWith('-x86_64'), label);
