@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetadataBuildInfo } from './target-env.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -66,10 +66,8 @@ export async function readCachedBuild(dir: string, key: string, sdistSha256: str
 
 /** Writes the entry for `key` atomically (a reader sees the old file or the whole new one). */
 export async function writeCachedBuild(dir: string, key: string, sdistSha256: string, entry: CachedBuild): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = cacheFile(dir, key);
   const body = { format: CACHE_FORMAT, key, sdistSha256, entry, checksum: checksum([CACHE_FORMAT, key, sdistSha256, entry]) };
-  await writeFileAtomic(file, `${JSON.stringify(body)}\n`, { mode: 0o600 });
+  await writeFileAtomic(cacheFile(dir, key), `${JSON.stringify(body)}\n`, { mode: 0o600, dirMode: 0o700 });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -1,7 +1,7 @@
 // What a sandboxed metadata build pretends to run on (issue 20): the target's sys.platform, os.name,
 // platform.*() answers and PEP 508 marker values, so a setup.py that branches on them answers as it
 // would on the target; and which interpreter runs it (the target's python3.X when the machine has it).
-// Pure, except findTargetInterpreter, which probes interpreters through the sandbox module.
+// Pure.
 
 import type { TargetDescription } from '../graph/graph.js';
 import { markerEnvironmentFor, parseTarget } from '../pep/environment.js';

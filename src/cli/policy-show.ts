@@ -103,9 +103,9 @@ export function registerPolicyShow(program: Command): void {
         const p = opts.policy !== undefined ? await loadPolicy(opts.policy) : await findPolicy(process.cwd());
         if (p === undefined) throw new PyvouchError('USAGE', 'no policy in the current directory', { help: 'pass one with --policy PATH' });
         const doc = effectivePolicyDocument(p);
+        // formatOption lets commander take only toml or json.
         if (opts.format === 'json') printJson({ file: p.file ?? null, ...doc });
-        else if (opts.format === 'toml') currentIo().stdout(`# effective policy of ${p.file ?? '(unnamed)'}\n${stringify(doc)}\n`);
-        else throw new PyvouchError('USAGE', `unknown format '${opts.format}'`, { help: 'use toml or json' });
+        else currentIo().stdout(`# effective policy of ${p.file ?? '(unnamed)'}\n${stringify(doc)}\n`);
         return 0;
       }),
     );

@@ -19,7 +19,7 @@ import { resolve } from '../resolve/resolve.js';
 import type { ResolverRules } from '../resolve/universe.js';
 import { makeSink, paint, parseFormat } from './output.js';
 import { pyvouchDirs } from './paths.js';
-import { refuseSelection, targetFromOptions } from './target.js';
+import { namesTarget, refuseSelection, targetFromOptions } from './target.js';
 import { addResolveOptions, DEFAULT_INDEX, type ResolveInputOptions } from './resolve-options.js';
 
 export { addResolveOptions, type ResolveInputOptions };
@@ -212,7 +212,7 @@ export async function runResolve(args: string[], opts: ResolveCommandOptions): P
 /** `resolve --universal`: every environment at once; text, JSON or a universal pylock.toml. */
 async function resolveUniversalCommand(args: string[], opts: ResolveCommandOptions): Promise<number> {
   const format = parseFormat(opts.format, ['text', 'json', 'pylock' as never]);
-  if (opts.python !== undefined || opts.platform !== undefined || opts.machine !== undefined || opts.implementation !== undefined || (opts.matrix !== undefined && opts.matrix !== false)) {
+  if (namesTarget(opts) || (opts.matrix !== undefined && opts.matrix !== false)) {
     throw new PyvouchError('USAGE', '--universal resolves for every environment: give it, or --python/--platform/--machine/--implementation/--matrix, not both', {
       help: 'narrow the Python versions with --requires-python ">=3.10"',
     });

@@ -109,13 +109,7 @@ export function registerStoreCommands(program: Command): void {
         }
         found.sort((a, b) => Version.compare(a.statement.package!.version, b.statement.package!.version) || a.statement.startTime.localeCompare(b.statement.startTime));
         if (opts.format === 'json') {
-          currentIo().stdout(
-            `${JSON.stringify(
-              found.map((s) => (retractedBy.has(s.statement.id) ? { ...s.statement, retractedBy: retractedBy.get(s.statement.id) } : s.statement)),
-              null,
-              2,
-            )}\n`,
-          );
+          printJson(found.map((s) => (retractedBy.has(s.statement.id) ? { ...s.statement, retractedBy: retractedBy.get(s.statement.id) } : s.statement)));
           return 0;
         }
         if (found.length === 0) {

@@ -25,7 +25,7 @@ import { INDEX_TARGET, checkRootKeys, rootFingerprint } from './tuf.js';
 import { STATE_FORMAT, checkFeedName, feedDir, readState, type FeedVersions, type FollowedFeed } from './state.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 
-export { checkFeedName, feedsDir, listFeeds, readState, type FeedVersions, type FollowedFeed } from './state.js';
+export { checkFeedName, listFeeds, readState, type FeedVersions, type FollowedFeed } from './state.js';
 
 export interface FollowOptions {
   name: string;

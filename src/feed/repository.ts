@@ -327,7 +327,7 @@ async function signRelease(dir: string, config: RepositoryConfig, keys: Record<R
     }),
   );
   for (const key of keys.timestamp) signMetadata(timestamp, key);
-  await writeAtomic(join(metadataDir(dir), 'timestamp.json'), metadataBytes(timestamp));
+  await writeFileAtomic(join(metadataDir(dir), 'timestamp.json'), metadataBytes(timestamp));
   return { root: input.root.signed.version, targets: targets.signed.version, snapshot: snapshot.signed.version, timestamp: timestamp.signed.version };
 }
 
@@ -427,15 +427,14 @@ async function generateKey(dir: string, role: RoleName, feedName: string): Promi
 async function writeRoot(dir: string, root: Metadata<Root>): Promise<void> {
   const bytes = metadataBytes(root);
   await writeFile(join(metadataDir(dir), `${root.signed.version}.root.json`), bytes);
-  await writeAtomic(join(metadataDir(dir), 'root.json'), bytes);
+  await writeFileAtomic(join(metadataDir(dir), 'root.json'), bytes);
 }
 
 function relativeToDir(dir: string, path: string): string {
   return path.startsWith(dir + '/') ? path.slice(dir.length + 1) : path;
 }
 
-const writeAtomic = (path: string, bytes: Buffer): Promise<void> => writeFileAtomic(path, bytes);
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeAtomic(path, Buffer.from(JSON.stringify(value, null, 2) + '\n'));
+  await writeFileAtomic(path, Buffer.from(JSON.stringify(value, null, 2) + '\n'));
 }

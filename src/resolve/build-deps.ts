@@ -28,8 +28,8 @@ export interface BuildEnvironmentsOptions {
 
 /** The machine the build runs on: Linux, this machine's architecture, the build interpreter's Python. */
 export function buildHostTarget(python: string): TargetDescription {
-  const machine = arch() === 'arm64' ? 'aarch64' : arch() === 'x64' ? 'x86_64' : arch();
-  return parseTarget({ python, platform: 'linux', machine, implementation: 'cpython' });
+  // parseTarget spells Node's arch() names (x64, arm64) as the platform does (x86_64, aarch64).
+  return parseTarget({ python, platform: 'linux', machine: arch(), implementation: 'cpython' });
 }
 
 export class BuildEnvironments {

@@ -3,7 +3,7 @@
 // and, when given a directory, on disk), since a file's bytes never change; names and advisories
 // are re-checked each time, as the lists they depend on do change.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoredStatement } from '../attest/types.js';
 import type { Graph } from '../graph/graph.js';
@@ -46,9 +46,7 @@ export class ScanCache {
   async set(sha256: string, findings: Finding[]): Promise<void> {
     this.memory.set(sha256, findings);
     if (this.dir === undefined || !/^[0-9a-f]{64}$/.test(sha256)) return;
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const path = join(this.dir, `${sha256}.json`);
-    await writeFileAtomic(path, JSON.stringify({ rules: SCAN_RULES_VERSION, findings }));
+    await writeFileAtomic(join(this.dir, `${sha256}.json`), JSON.stringify({ rules: SCAN_RULES_VERSION, findings }), { dirMode: 0o700 });
   }
 }
 

@@ -1,5 +1,5 @@
-// A one-line progress report on stderr while the index client works (pages, metadata files and
-// downloads of PEP 503/691/658 indexes), shown only to a person watching a terminal.
+// What the index client reports while it works (pages, metadata files and downloads of PEP
+// 503/691/658 indexes), and where a report may be drawn; src/cli/progress.ts draws it on stderr.
 
 
 /** What the HTTP client tells whoever watches it. Every method must be cheap: it runs per chunk. */
@@ -15,15 +15,6 @@ export interface ProgressTarget {
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
-}
-
-export interface StderrProgressOptions {
-  stream?: ProgressTarget;
-  env?: Readonly<Record<string, string | undefined>>;
-  /** Nothing is drawn before the run is this old: short runs stay silent. */
-  delayMs?: number;
-  /** Redraw at most this often. */
-  intervalMs?: number;
 }
 
 export interface StoppableProgress extends ProgressReporter {

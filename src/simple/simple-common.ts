@@ -94,11 +94,6 @@ export function resolveLink(href: string, base: string, problems: PageProblems, 
   return { url: cut < 0 ? full : full.slice(0, cut), hashes, protocol: url.protocol, pathname: url.pathname };
 }
 
-/** The last path segment of a file URL, percent-decoded; undefined for a directory link. */
-export function filenameOf(url: string): string | undefined {
-  return filenameOfPath(new URL(url).pathname);
-}
-
 /** The last segment of a URL's path, percent-decoded; undefined for a directory link. */
 export function filenameOfPath(path: string): string | undefined {
   const last = path.slice(path.lastIndexOf('/') + 1);
