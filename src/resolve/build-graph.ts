@@ -8,16 +8,20 @@ import type { GraphDiagnostic, GraphEdge, GraphNode } from '../graph/graph.js';
 import { Requirement } from '../pep/requirement.js';
 import type { CandidateDependencies } from './provider.js';
 
-/** Adds build information and build edges to the nodes of a resolution, in place. */
+/**
+ * Adds build information and build edges to the nodes of a resolution, in place. `edgeKeys` holds
+ * the JSON of every edge in `edges` (solutionToGraph's set); the caller sorts the edges afterwards.
+ */
 export function attachBuilds(
   nodes: GraphNode[],
   edges: GraphEdge[],
+  edgeKeys: Set<string>,
   diagnostics: GraphDiagnostic[],
   metadataOf: (name: string) => CandidateDependencies | undefined,
 ): void {
   const key = (n: { name: string; version: string }): string => `${n.name}@${n.version}`;
   const present = new Map(nodes.map((n) => [key(n), n] as const));
-  const edgeKeys = new Set(edges.map((e) => JSON.stringify(e)));
+  const before = nodes.length;
   const addEdge = (edge: GraphEdge): void => {
     const k = JSON.stringify(edge);
     if (!edgeKeys.has(k)) {
@@ -68,8 +72,8 @@ export function attachBuilds(
     }
     for (const e of build.graph.edges) addEdge({ ...e, kind: 'build' });
   }
-  nodes.sort((a, b) => (a.name === b.name ? (a.version < b.version ? -1 : 1) : a.name < b.name ? -1 : 1));
-  edges.sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : a.to > b.to ? 1 : 0) : a.from < b.from ? -1 : 1));
+  // The resolution's nodes come in name order; only added build nodes need placing.
+  if (nodes.length > before) nodes.sort((a, b) => (a.name === b.name ? (a.version < b.version ? -1 : 1) : a.name < b.name ? -1 : 1));
 }
 
 function safeRequirement(text: string): Requirement | undefined {

@@ -84,7 +84,7 @@ export async function solutionToGraph(input: GraphInput): Promise<Graph> {
     }
   });
 
-  attachBuilds(nodes, edges, diagnostics, (name) => solution.metadata.get(name));
+  attachBuilds(nodes, edges, seenEdges, diagnostics, (name) => solution.metadata.get(name));
 
   const roots: string[] = [];
   for (const req of input.requirements) {
