@@ -126,8 +126,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           origin: () => origin,
           intervalMs: options.renderTo.intervalMs ?? decisionTtlMs,
           logger,
-          // The store's part of the generation token (`local.store`).
-          generation: async () => (await freshness.current(true)).split('.').slice(1).join('.'),
+          generation: () => freshness.storeGeneration(),
         });
   if (renderer !== undefined) freshness.onChange(() => renderer.changed());
   const api = new Api({

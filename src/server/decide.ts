@@ -139,7 +139,8 @@ export class Decider {
     const seen = await this.firstSeen(project, misses.map((i) => files[i]!), now);
     for (const i of misses) {
       const file = files[i]!;
-      const firstSeen = file.uploadTime === undefined ? seen.get(file.filename) : undefined;
+      // firstSeen() leaves out files whose upload-time upstream gives.
+      const firstSeen = seen.get(file.filename);
       const extra = this.options.fileStatements === undefined ? [] : await this.options.fileStatements(project, file, now);
       const statements = extra.length === 0 || raw === undefined ? index : indexStatements([...(await raw), ...extra]);
       const decided = scanning

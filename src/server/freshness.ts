@@ -84,6 +84,12 @@ export class Freshness {
     return this.#token();
   }
 
+  /** The store's part of the generation, read strictly (no older than this call): what replicas share. */
+  async storeGeneration(): Promise<string> {
+    await this.#fresh();
+    return this.#store;
+  }
+
   /** The generation a lax read may use without asking the store, if there is one (no promise). */
   lax(): string | undefined {
     if (this.#store === '') return undefined;

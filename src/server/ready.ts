@@ -49,10 +49,6 @@ export class ReadinessProbe {
     this.#draining = true;
   }
 
-  get draining(): boolean {
-    return this.#draining;
-  }
-
   async check(): Promise<Readiness> {
     const [store, upstream] = await Promise.all([this.#store(), this.#upstreamCheck()]);
     const policy: ReadyCheck = this.o.policy.policy === undefined ? { ok: false, detail: 'no policy loaded' } : { ok: true, ...(this.o.policy.path === undefined ? {} : { detail: this.o.policy.path }) };

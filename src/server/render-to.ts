@@ -54,9 +54,6 @@ export class PageRenderer {
   #running: Promise<void> | undefined;
   #dirty = false;
   #closed = false;
-  /** Pages written and removed so far (for tests and metrics). */
-  written = 0;
-  removed = 0;
 
   constructor(private readonly o: PageRendererOptions) {
     this.#dir = join(o.dir, 'simple');
@@ -146,7 +143,6 @@ export class PageRenderer {
       for (const index of variant.index) await publish(path, join(dir, index));
     }
     if (generation !== undefined && !(await newer())) await atomicWrite(join(dir, GENERATION_FILE), Buffer.from(`${generation}\n`));
-    this.written++;
     // Older renderings are no longer linked from an index; readers that opened one keep it.
     for (const entry of await readdir(dir)) {
       if (/^[0-9a-f]{64}\./.test(entry) && !keep.has(entry)) await unlink(join(dir, entry)).catch(() => undefined);
@@ -158,7 +154,6 @@ export class PageRenderer {
       // The index links first, so nothing is served from here from this moment on.
       for (const variant of RENDERED_VARIANTS) for (const index of variant.index) await unlink(join(dir, index)).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
-      this.removed++;
     }
     if (forget) this.#projects.delete(name);
   }

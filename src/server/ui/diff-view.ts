@@ -14,7 +14,7 @@ export type SideRow =
 /** Lines of unchanged context kept around each change. */
 const CONTEXT = 3;
 /** Rows rendered for the whole page at most; the rest is summarised (the stat still counts them). */
-export const MAX_ROWS = 20_000;
+const MAX_ROWS = 20_000;
 
 function splitLines(text: string): string[] {
   if (text === '') return [];
