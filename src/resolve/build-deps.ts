@@ -18,6 +18,7 @@ import { Requirement } from '../pep/requirement.js';
 import type { PackageIndex } from '../simple/types.js';
 import { IndexProvider } from './index-provider.js';
 import { resolve } from './resolve.js';
+import { memo } from '../memo.js';
 
 export interface BuildEnvironmentsOptions {
   /** The indexes build requirements come from: the graph's own. */
@@ -100,13 +101,7 @@ export class BuildEnvironments {
 
   #unpack(name: string, filename: string, indexUrl: string | undefined, sha256: string | undefined): Promise<string[]> {
     const key = sha256 ?? `${indexUrl ?? ''}/${filename}`;
-    let promise = this.#unpacked.get(key);
-    if (promise === undefined) {
-      promise = this.#unpackOnce(name, filename, indexUrl, key);
-      this.#unpacked.set(key, promise);
-      promise.catch(() => this.#unpacked.delete(key));
-    }
-    return promise;
+    return memo(this.#unpacked, key, () => this.#unpackOnce(name, filename, indexUrl, key));
   }
 
   async #unpackOnce(name: string, filename: string, indexUrl: string | undefined, key: string): Promise<string[]> {

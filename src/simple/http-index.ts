@@ -13,6 +13,7 @@ import { parseSimpleHtml } from './simple-html.js';
 import { parseSimpleJson } from './simple-json.js';
 import type { IndexFile, PackageIndex, ProjectPage } from './types.js';
 import type { Provenance } from '../provenance/attestation.js';
+import { memo, METADATA_MEMO } from '../memo.js';
 
 // The wheel reader (zip, tar) and the PEP 740 parser (Sigstore's bundle types) load on first use:
 // a resolve over an index with PEP 658 files needs neither, and they are most of what it would load.
@@ -25,8 +26,6 @@ export const SIMPLE_ACCEPT =
 export const PROVENANCE_ACCEPT = 'application/vnd.pypi.integrity.v1+json, application/json;q=0.9';
 
 const MiB = 1024 * 1024;
-/** Metadata texts kept in memory per index (each a few KB). */
-const METADATA_MEMO = 4096;
 
 export interface HttpIndexOptions {
   /** Share one client between indexes so they share one bound on requests in flight. */
@@ -83,10 +82,8 @@ export class HttpIndex implements PackageIndex {
     // A resolve for many targets (--matrix, check --all-targets) asks for the same files' metadata
     // once per target: read and check each once. Keyed by the digests too, so another page's
     // claim about the same URL is checked on its own.
-    const promise = memo(this.metadata, `${file.url}\n${JSON.stringify(file.hashes)}\n${JSON.stringify(file.coreMetadata)}`, () => this.readCoreMetadata(file));
     // Bounded: a long-running serve reads metadata of ever more releases (oldest forgotten first).
-    if (this.metadata.size > METADATA_MEMO) this.metadata.delete(this.metadata.keys().next().value!);
-    return promise;
+    return memo(this.metadata, `${file.url}\n${JSON.stringify(file.hashes)}\n${JSON.stringify(file.coreMetadata)}`, () => this.readCoreMetadata(file), METADATA_MEMO);
   }
 
   private async readCoreMetadata(file: IndexFile): Promise<string> {
@@ -251,16 +248,6 @@ export function metadataUrl(fileUrl: string): string {
   const u = new URL(fileUrl);
   u.pathname += '.metadata';
   return u.href;
-}
-
-function memo<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  const known = map.get(key);
-  if (known !== undefined) return known;
-  const promise = load();
-  map.set(key, promise);
-  // A failure is not remembered: the next caller tries again (the index may have recovered).
-  promise.catch(() => map.delete(key));
-  return promise;
 }
 
 function matches(body: Uint8Array, expected: Readonly<Record<string, string>>): boolean {

@@ -14,6 +14,7 @@ import { parseSdistFilename, parseWheelFilename } from '../pep/filename.js';
 import { canonicalizeName } from '../pep/name.js';
 import { verifyDigests } from './digest.js';
 import type { IndexFile, PackageIndex, ProjectPage } from './types.js';
+import { memo, METADATA_MEMO } from '../memo.js';
 
 export interface LocalIndexOptions {
   /** Largest file read (default 1 GiB), as for a remote index. */
@@ -88,16 +89,7 @@ export class LocalIndex implements PackageIndex {
   coreMetadata(file: IndexFile): Promise<string> {
     // Asked once per target by a many-target resolve: read each file's metadata once. A file
     // replaced since has another digest, hence another key (and download() refuses it anyway).
-    const key = `${file.url}\n${JSON.stringify(file.hashes)}`;
-    let promise = this.metadata.get(key);
-    if (promise === undefined) {
-      promise = this.readCoreMetadata(file);
-      this.metadata.set(key, promise);
-      promise.catch(() => this.metadata.delete(key));
-      // Bounded, as in http-index.ts: a long-running serve reads ever more releases.
-      if (this.metadata.size > 4096) this.metadata.delete(this.metadata.keys().next().value!);
-    }
-    return promise;
+    return memo(this.metadata, `${file.url}\n${JSON.stringify(file.hashes)}`, () => this.readCoreMetadata(file), METADATA_MEMO);
   }
 
   private async readCoreMetadata(file: IndexFile): Promise<string> {
